@@ -262,7 +262,7 @@ fn matches_chinese_holiday_crate_day_by_day() {
     assert_eq!(checked, 2551);
 }
 
-/// The 2026 notice (国办发明电〔2025〕7号), as carried by chinese_holiday 2026.0.1.
+/// The 2026 notice (国务院办公厅关于2026年部分节假日安排的通知), as carried by chinese_holiday 2026.0.1.
 #[test]
 fn schedule_2026_matches_the_official_notice() {
     let c = cal();
