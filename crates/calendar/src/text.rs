@@ -222,6 +222,8 @@ fn parse_header(line: usize, text: &str) -> Result<i32, CalendarError> {
 pub(crate) fn parse(text: &str) -> Result<Calendar, CalendarError> {
     let mut years: BTreeMap<i32, (YearSchedule, usize)> = BTreeMap::new();
     let mut block: Option<Block> = None;
+    // Editors on Windows may save a byte-order mark.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     for (index, raw) in text.lines().enumerate() {
         let line = index + 1;
         let content = raw.split('#').next().unwrap_or("").trim();

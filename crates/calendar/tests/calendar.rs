@@ -408,6 +408,8 @@ fn parse_accepts_the_documented_forms() {
     assert!(c.is_workday(d("2025-01-26")).unwrap());
     assert!(!c.is_workday(d("2025-10-08")).unwrap());
     assert_eq!(Calendar::parse("").unwrap(), Calendar::default());
+    let windows = "\u{feff}[2025]\r\n元旦 2025-01-01\r\n";
+    assert_eq!(Calendar::parse(windows).unwrap().years(), vec![2025]);
 }
 
 #[test]
@@ -549,6 +551,12 @@ fn covered_date() -> impl Strategy<Value = NaiveDate> {
 }
 
 proptest! {
+    #[test]
+    fn arbitrary_text_never_panics(text in "(\\[?[0-9]{0,5}\\]?|元旦|春节|国庆节、中秋节|上班|20[0-9]{2}-[0-9]{2}-[0-9]{2}|\\.\\.|,| |\n|个|工作日|月|日|内|[一二十百0-9]|.){0,40}") {
+        let _ = Calendar::parse(&text);
+        let _ = parse_term(&text);
+    }
+
     #[test]
     fn add_workdays_inverts_within_the_window(start in covered_date(), n in -300i64..300) {
         let c = cal();
