@@ -398,15 +398,21 @@ mod tests {
     fn draft(i: usize, alg: HashAlg) -> AuditRecord {
         let mut r = AuditRecord::draft(
             format!("2026-03-{:02}T08:{:02}:00+08:00", 1 + i % 28, i % 60),
-            if i % 3 == 0 { "login" } else { "measure.update" },
+            if i.is_multiple_of(3) {
+                "login"
+            } else {
+                "measure.update"
+            },
             "measure",
-            if i % 7 == 0 { "denied" } else { "ok" },
+            if i.is_multiple_of(7) { "denied" } else { "ok" },
             alg,
         );
         r.actor = Some(format!("user{}", i % 5));
-        r.role = (i % 2 == 0).then(|| "liaison".to_string());
+        r.role = i.is_multiple_of(2).then(|| "liaison".to_string());
         r.object_id = Some(format!("M-{i}"));
-        r.before = (i % 4 == 0).then(|| format!("{{\"status\":\"in_progress\",\"n\":{i}}}"));
+        r.before = i
+            .is_multiple_of(4)
+            .then(|| format!("{{\"status\":\"in_progress\",\"n\":{i}}}"));
         r.after = Some(format!("{{\"status\":\"completed\",\"n\":{i}}}"));
         r.source_ip = Some(format!("10.0.0.{}", i % 250));
         r.request_id = Some(format!("req-{i:06}"));
@@ -478,7 +484,13 @@ mod tests {
     fn compute_hash_known_answer() {
         // Pins the canonical encoding: a change here breaks every stored chain.
         let r = seal(
-            AuditRecord::draft("2026-01-01T00:00:00+08:00", "login", "user", "ok", HashAlg::Sm3),
+            AuditRecord::draft(
+                "2026-01-01T00:00:00+08:00",
+                "login",
+                "user",
+                "ok",
+                HashAlg::Sm3,
+            ),
             None,
         );
         let mut expect = Vec::new();
@@ -599,10 +611,7 @@ mod tests {
         let mut rows = chain(20, HashAlg::Sm3, false);
         rows[6].outcome = "ok-forged".into();
         rows[6].hash = compute_hash(&rows[6]);
-        assert_eq!(
-            verify_chain(&rows),
-            Err(ChainBreak::BrokenLink { seq: 8 })
-        );
+        assert_eq!(verify_chain(&rows), Err(ChainBreak::BrokenLink { seq: 8 }));
     }
 
     #[derive(Debug, Clone)]
@@ -740,13 +749,31 @@ mod tests {
         let base = chain(N, HashAlg::Sm3, false);
         let cases: Vec<(Mutation, ChainBreak)> = vec![
             (Mutation::Edit(9), ChainBreak::BadHash { seq: 7 }),
-            (Mutation::Edit(0), ChainBreak::Gap { expected: 7, found: 1007 }),
+            (
+                Mutation::Edit(0),
+                ChainBreak::Gap {
+                    expected: 7,
+                    found: 1007,
+                },
+            ),
             (Mutation::Edit(13), ChainBreak::BrokenLink { seq: 7 }),
-            (Mutation::Delete, ChainBreak::Gap { expected: 7, found: 8 }),
+            (
+                Mutation::Delete,
+                ChainBreak::Gap {
+                    expected: 7,
+                    found: 8,
+                },
+            ),
             (Mutation::DeleteRenumber, ChainBreak::BrokenLink { seq: 7 }),
             (Mutation::InsertDuplicate, ChainBreak::OutOfOrder { seq: 7 }),
             (Mutation::InsertRenumber, ChainBreak::BrokenLink { seq: 7 }),
-            (Mutation::SwapPositions(2), ChainBreak::Gap { expected: 7, found: 9 }),
+            (
+                Mutation::SwapPositions(2),
+                ChainBreak::Gap {
+                    expected: 7,
+                    found: 9,
+                },
+            ),
             (Mutation::SwapContents(1), ChainBreak::BrokenLink { seq: 7 }),
             (Mutation::ChangeAlg, ChainBreak::BadHash { seq: 7 }),
         ];
@@ -755,7 +782,11 @@ mod tests {
             assert_eq!(verify_chain(&rows), Err(expect), "{m:?}");
         }
         // Inserting a forged first row and tampering with row 1.
-        for m in [Mutation::InsertDuplicate, Mutation::InsertRenumber, Mutation::Delete] {
+        for m in [
+            Mutation::InsertDuplicate,
+            Mutation::InsertRenumber,
+            Mutation::Delete,
+        ] {
             let rows = mutate(base.clone(), 1, &m);
             assert_eq!(position(&rows), Some(1), "{m:?}");
         }

@@ -111,14 +111,23 @@ mod tests {
         assert!(out.ends_with("…[truncated 3976 chars]"), "{}", &out[1000..]);
         assert!(out.chars().count() < MAX_LOG_CHARS + 30);
         // Exactly at the limit: nothing cut.
-        assert_eq!(sanitize(&"y".repeat(MAX_LOG_CHARS)), "y".repeat(MAX_LOG_CHARS));
+        assert_eq!(
+            sanitize(&"y".repeat(MAX_LOG_CHARS)),
+            "y".repeat(MAX_LOG_CHARS)
+        );
     }
 
     #[test]
     fn truncation_never_splits_an_escape_or_a_character() {
         assert_eq!(sanitize_with_limit("ab\ncd", 3), "ab…[truncated 3 chars]");
-        assert_eq!(sanitize_with_limit("整改通知", 2), "整改…[truncated 2 chars]");
-        assert_eq!(sanitize_with_limit("\x1b\x1b", 7), "\\u{1b}…[truncated 1 chars]");
+        assert_eq!(
+            sanitize_with_limit("整改通知", 2),
+            "整改…[truncated 2 chars]"
+        );
+        assert_eq!(
+            sanitize_with_limit("\x1b\x1b", 7),
+            "\\u{1b}…[truncated 1 chars]"
+        );
         assert_eq!(sanitize_with_limit("abc", 0), "…[truncated 3 chars]");
     }
 }

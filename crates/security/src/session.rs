@@ -71,7 +71,10 @@ mod tests {
         let id = new_session_id();
         let key = session_key(&id);
         assert_eq!(key.len(), 64);
-        assert!(key.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+        assert!(
+            key.chars()
+                .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+        );
         assert!(!key.contains(&id));
         assert_eq!(key, session_key(&id));
         assert_eq!(
