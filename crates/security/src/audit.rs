@@ -188,7 +188,8 @@ pub fn seal(mut next: AuditRecord, prev: Option<&AuditRecord>) -> AuditRecord {
 }
 
 /// The first place where a chain stops verifying.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ChainBreak {
     /// The row's stored `hash` is not the digest of its contents: the row was edited.
     #[error("audit row {seq}: stored hash does not match its contents")]

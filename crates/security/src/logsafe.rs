@@ -27,7 +27,7 @@ pub fn sanitize_with_limit(input: &str, max_chars: usize) -> String {
     for (consumed, c) in input.chars().enumerate() {
         let piece = escape(c);
         let width = piece.chars().count();
-        if used + width > max_chars {
+        if used.saturating_add(width) > max_chars {
             let left = input.chars().count() - consumed;
             out.push_str(&format!("…[truncated {left} chars]"));
             return out;
@@ -66,6 +66,21 @@ fn needs_escape(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn never_forges_a_line_and_stays_bounded(input in any::<String>(), limit in 0usize..64) {
+            let out = sanitize_with_limit(&input, limit);
+            prop_assert!(!out.chars().any(needs_escape));
+            // The limit plus the marker.
+            prop_assert!(out.chars().count() <= limit + "…[truncated  chars]".chars().count() + 20);
+            if out.chars().count() <= limit && !out.contains("…[truncated") {
+                // Nothing was cut: the escaping is reversible in length terms.
+                prop_assert!(out.chars().count() >= input.chars().count());
+            }
+        }
+    }
 
     fn check(input: &str, expect: &str) {
         assert_eq!(sanitize(input), expect, "input {input:?}");
