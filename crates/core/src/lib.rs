@@ -1,0 +1,11 @@
+//! Rectify's domain: ledger types, the measure state machine, derived status and access rules. No I/O.
+
+pub mod access;
+pub mod error;
+pub mod ledger;
+pub mod progress;
+pub mod state;
+pub mod text;
+
+pub use error::{DomainError, FieldError};
+pub mod demo;

@@ -1,0 +1,271 @@
+//! The audit trail: append a hash-chained row in the caller's write transaction, read it back,
+//! and walk the chain. There is no update or delete here, and triggers refuse both.
+
+// Dynamic SQL here is assembled only from constant fragments and numbered placeholders;
+// values always travel as bind parameters.
+use sqlx::AssertSqlSafe;
+use chrono::{FixedOffset, Utc};
+use futures_util::TryStreamExt;
+use rectify_security::audit::{AuditRecord, ChainBreak, ChainVerifier, GENESIS, HashAlg, VerifyReport, seal};
+use rectify_security::logsafe::sanitize;
+use sqlx::{Any, Row, Transaction};
+use std::str::FromStr;
+
+use crate::{Store, StoreError, WriteTx};
+
+/// Who did it, from where. Carried from the request into every audit row.
+#[derive(Debug, Clone, Default)]
+pub struct Actor {
+    pub user_id: Option<i64>,
+    pub login: Option<String>,
+    pub role: Option<String>,
+    pub source_ip: Option<String>,
+    pub request_id: Option<String>,
+}
+
+impl Actor {
+    /// The command line, acting as the operating-system user running it.
+    pub fn cli(verb: &str) -> Actor {
+        Actor { login: Some(format!("cli:{verb}")), role: Some("cli".into()), ..Actor::default() }
+    }
+}
+
+/// One event to record.
+#[derive(Debug, Clone)]
+pub struct AuditEvent<'a> {
+    pub action: &'a str,
+    pub object_type: &'a str,
+    pub object_id: Option<String>,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+    pub outcome: &'a str,
+}
+
+impl<'a> AuditEvent<'a> {
+    pub fn ok(action: &'a str, object_type: &'a str, object_id: impl ToString) -> Self {
+        AuditEvent { action, object_type, object_id: Some(object_id.to_string()), before: None, after: None, outcome: "success" }
+    }
+    pub fn before(mut self, v: serde_json::Value) -> Self {
+        self.before = Some(v);
+        self
+    }
+    pub fn after(mut self, v: serde_json::Value) -> Self {
+        self.after = Some(v);
+        self
+    }
+    pub fn outcome(mut self, outcome: &'a str) -> Self {
+        self.outcome = outcome;
+        self
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Head {
+    pub seq: i64,
+    pub hash: String,
+}
+
+pub(crate) async fn read_head(tx: &mut Transaction<'static, Any>) -> Result<Head, StoreError> {
+    let row = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(&mut **tx).await?;
+    Ok(Head { seq: row.try_get("seq")?, hash: row.try_get("hash")? })
+}
+
+pub(crate) async fn write_head(w: &mut WriteTx) -> Result<(), StoreError> {
+    sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+        .bind(w.head.seq)
+        .bind(w.head.hash.clone())
+        .execute(&mut *w.tx)
+        .await?;
+    Ok(())
+}
+
+/// The time zone of audit timestamps (Asia/Shanghai has had no DST since 1991).
+pub fn local_offset() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset"))
+}
+
+pub(crate) fn now_text() -> String {
+    Utc::now().with_timezone(&local_offset()).to_rfc3339_opts(chrono::SecondsFormat::Millis, false)
+}
+
+impl WriteTx {
+    /// Append one audit row, chained to the head held by this transaction.
+    pub async fn audit(&mut self, actor: &Actor, ev: AuditEvent<'_>) -> Result<i64, StoreError> {
+        let prev = AuditRecord {
+            seq: self.head.seq,
+            hash: self.head.hash.clone(),
+            ..blank(self.alg)
+        };
+        let rec = AuditRecord {
+            seq: 0,
+            at: now_text(),
+            actor: actor.login.as_deref().map(sanitize),
+            role: actor.role.clone(),
+            action: ev.action.to_string(),
+            object_type: ev.object_type.to_string(),
+            object_id: ev.object_id.as_deref().map(sanitize),
+            before: ev.before.map(|v| v.to_string()),
+            after: ev.after.map(|v| v.to_string()),
+            outcome: ev.outcome.to_string(),
+            source_ip: actor.source_ip.as_deref().map(sanitize),
+            request_id: actor.request_id.as_deref().map(sanitize),
+            alg: self.alg,
+            prev_hash: String::new(),
+            hash: String::new(),
+        };
+        let rec = seal(rec, (self.head.seq > 0).then_some(&prev));
+        sqlx::query(
+            "INSERT INTO audit_log (seq, at, actor, role, action, object_type, object_id, before_json, after_json, outcome, source_ip, request_id, alg, prev_hash, hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+        )
+        .bind(rec.seq)
+        .bind(rec.at.clone())
+        .bind(rec.actor.clone())
+        .bind(rec.role.clone())
+        .bind(rec.action.clone())
+        .bind(rec.object_type.clone())
+        .bind(rec.object_id.clone())
+        .bind(rec.before.clone())
+        .bind(rec.after.clone())
+        .bind(rec.outcome.clone())
+        .bind(rec.source_ip.clone())
+        .bind(rec.request_id.clone())
+        .bind(rec.alg.as_str())
+        .bind(rec.prev_hash.clone())
+        .bind(rec.hash.clone())
+        .execute(&mut *self.tx)
+        .await?;
+        self.head = Head { seq: rec.seq, hash: rec.hash };
+        self.appended += 1;
+        Ok(rec.seq)
+    }
+}
+
+fn blank(alg: HashAlg) -> AuditRecord {
+    AuditRecord {
+        seq: 0,
+        at: String::new(),
+        actor: None,
+        role: None,
+        action: String::new(),
+        object_type: String::new(),
+        object_id: None,
+        before: None,
+        after: None,
+        outcome: String::new(),
+        source_ip: None,
+        request_id: None,
+        alg,
+        prev_hash: GENESIS.to_string(),
+        hash: GENESIS.to_string(),
+    }
+}
+
+const COLUMNS: &str = "seq, at, actor, role, action, object_type, object_id, before_json, after_json, outcome, source_ip, request_id, alg, prev_hash, hash";
+
+fn record(row: &sqlx::any::AnyRow) -> Result<AuditRecord, StoreError> {
+    let alg: String = row.try_get("alg")?;
+    Ok(AuditRecord {
+        seq: row.try_get("seq")?,
+        at: row.try_get("at")?,
+        actor: row.try_get("actor")?,
+        role: row.try_get("role")?,
+        action: row.try_get("action")?,
+        object_type: row.try_get("object_type")?,
+        object_id: row.try_get("object_id")?,
+        before: row.try_get("before_json")?,
+        after: row.try_get("after_json")?,
+        outcome: row.try_get("outcome")?,
+        source_ip: row.try_get("source_ip")?,
+        request_id: row.try_get("request_id")?,
+        // An unknown algorithm name is itself tampering; the verifier reports it by position.
+        alg: HashAlg::from_str(&alg).unwrap_or(HashAlg::Sha256),
+        prev_hash: row.try_get("prev_hash")?,
+        hash: row.try_get("hash")?,
+    })
+}
+
+/// Filters for reading the audit trail.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub object_type: Option<String>,
+    pub object_id: Option<String>,
+    pub actor: Option<String>,
+    pub action: Option<String>,
+    pub before_seq: Option<i64>,
+    pub limit: i64,
+}
+
+/// Outcome of walking the whole chain.
+#[derive(Debug)]
+pub enum ChainStatus {
+    Intact(VerifyReport),
+    Broken(ChainBreak),
+}
+
+impl Store {
+    /// Newest first, filtered.
+    pub async fn audit_list(&self, f: &AuditFilter) -> Result<Vec<AuditRecord>, StoreError> {
+        let mut sql = format!("SELECT {COLUMNS} FROM audit_log WHERE 1 = 1");
+        let mut binds: Vec<crate::row::Param> = Vec::new();
+        let mut add = |sql: &mut String, col: &str, v: crate::row::Param| {
+            binds.push(v);
+            sql.push_str(&format!(" AND {col} ${}", binds.len()));
+        };
+        if let Some(v) = &f.object_type {
+            add(&mut sql, "object_type =", v.clone().into());
+        }
+        if let Some(v) = &f.object_id {
+            add(&mut sql, "object_id =", v.clone().into());
+        }
+        if let Some(v) = &f.actor {
+            add(&mut sql, "actor =", v.clone().into());
+        }
+        if let Some(v) = &f.action {
+            add(&mut sql, "action =", v.clone().into());
+        }
+        if let Some(v) = f.before_seq {
+            add(&mut sql, "seq <", v.into());
+        }
+        sql.push_str(&format!(" ORDER BY seq DESC LIMIT {}", f.limit.clamp(1, 1000)));
+        let q = crate::row::bind_all(sqlx::query(AssertSqlSafe(sql)), &binds);
+        let rows = q.fetch_all(self.pool()).await?;
+        rows.iter().map(record).collect()
+    }
+
+    /// Walk the chain from the first row, streaming, and report the first break.
+    pub async fn audit_verify(&self) -> Result<ChainStatus, StoreError> {
+        let sql = format!("SELECT {COLUMNS} FROM audit_log ORDER BY seq");
+        let mut rows = sqlx::query(AssertSqlSafe(sql)).fetch(self.pool());
+        let mut v = ChainVerifier::new();
+        while let Some(row) = rows.try_next().await? {
+            let alg: String = row.try_get("alg")?;
+            let r = record(&row)?;
+            if HashAlg::from_str(&alg).is_err() {
+                return Ok(ChainStatus::Broken(ChainBreak::BadAlg { seq: r.seq }));
+            }
+            if let Err(b) = v.push(&r) {
+                return Ok(ChainStatus::Broken(b));
+            }
+        }
+        let report = v.finish();
+        // The head must agree with the last row: truncating the tail is tampering too.
+        let (seq, hash): (i64, String) =
+            sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(self.pool()).await?;
+        let last = report.last_seq.unwrap_or(0);
+        if seq != last || (seq > 0 && report.head_hash.as_deref() != Some(hash.as_str())) {
+            return Ok(ChainStatus::Broken(ChainBreak::Gap { expected: seq, found: last }));
+        }
+        Ok(ChainStatus::Intact(report))
+    }
+
+    /// Choose the hash algorithm for rows appended from now on.
+    pub async fn set_audit_alg(&self, alg: HashAlg, actor: &Actor) -> Result<(), StoreError> {
+        let mut w = self.begin_write().await?;
+        w.meta_set("audit_alg", alg.as_str()).await?;
+        w.alg = alg;
+        w.audit(actor, AuditEvent::ok("audit.set_algorithm", "settings", "audit_alg").after(serde_json::json!({"alg": alg.as_str()})))
+            .await?;
+        w.commit().await
+    }
+}

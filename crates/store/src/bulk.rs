@@ -1,0 +1,1 @@
+//! Bulk loading of generated demo and benchmark ledgers (placeholder).

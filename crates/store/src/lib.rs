@@ -1,0 +1,215 @@
+//! Storage: the only crate with SQL. One code path over sqlx's `Any` driver for SQLite and
+//! PostgreSQL; dialect differences are confined to DDL in `schema`.
+
+mod audit;
+mod blobs;
+pub mod bulk;
+mod error;
+mod ledger;
+mod orgs;
+mod row;
+mod schema;
+mod sessions;
+mod users;
+
+pub use audit::{Actor, AuditEvent, AuditFilter};
+pub use blobs::BlobLocation;
+pub use error::StoreError;
+pub use ledger::*;
+pub use orgs::{NewOrganisation, NewPerson, Organisation, Person};
+pub use schema::SCHEMA_VERSION;
+pub use sessions::{SessionRow, TokenRow};
+pub use users::{NewUser, User};
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use rectify_security::audit::HashAlg;
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{Any, AnyPool, Executor, Transaction};
+
+/// Which engine is behind the pool. Only DDL and a few statements differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+/// The database and the evidence blob store.
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    dialect: Dialect,
+    blobs: BlobLocation,
+    url_redacted: String,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("url", &self.url_redacted).field("dialect", &self.dialect).finish()
+    }
+}
+
+/// Where the data lives: a database URL wins over a data directory.
+#[derive(Debug, Clone)]
+pub struct Location {
+    pub database_url: Option<String>,
+    pub data_dir: PathBuf,
+}
+
+impl Location {
+    pub fn url(&self) -> String {
+        match &self.database_url {
+            Some(u) => u.clone(),
+            None => format!("sqlite://{}?mode=rwc", self.data_dir.join("rectify.db").display()),
+        }
+    }
+}
+
+fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
+
+impl Store {
+    /// Connect (creating the SQLite file and data directory when needed) and migrate.
+    pub async fn open(loc: &Location) -> Result<Store, StoreError> {
+        let url = loc.url();
+        let dialect = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Dialect::Postgres
+        } else if url.starts_with("sqlite:") {
+            Dialect::Sqlite
+        } else {
+            return Err(StoreError::Config(format!("unsupported database URL scheme: {}", redact(&url))));
+        };
+        let blobs = match dialect {
+            Dialect::Sqlite => {
+                std::fs::create_dir_all(&loc.data_dir)
+                    .map_err(|e| StoreError::Io(format!("{}: {e}", loc.data_dir.display())))?;
+                BlobLocation::Directory(loc.data_dir.join("evidence"))
+            }
+            Dialect::Postgres => BlobLocation::Database,
+        };
+        Self::connect(&url, dialect, blobs).await
+    }
+
+    /// Connect to an explicit URL with an explicit blob location (tests, tools).
+    pub async fn connect(url: &str, dialect: Dialect, blobs: BlobLocation) -> Result<Store, StoreError> {
+        install_default_drivers();
+        let mut opts = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(30));
+        if dialect == Dialect::Sqlite {
+            opts = opts
+                .max_connections(8)
+                .after_connect(|conn, _| {
+                    Box::pin(async move {
+                        conn.execute("PRAGMA foreign_keys = ON").await?;
+                        conn.execute("PRAGMA busy_timeout = 10000").await?;
+                        conn.execute("PRAGMA journal_mode = WAL").await?;
+                        conn.execute("PRAGMA synchronous = NORMAL").await?;
+                        Ok(())
+                    })
+                });
+        } else {
+            opts = opts.max_connections(16);
+        }
+        let pool = opts.connect(url).await.map_err(|e| StoreError::Connect(format!("{}: {e}", redact(url))))?;
+        let store = Store { pool, dialect, blobs, url_redacted: redact(url) };
+        schema::migrate(&store).await?;
+        Ok(store)
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    pub fn blob_location(&self) -> &BlobLocation {
+        &self.blobs
+    }
+
+    /// Start a write: one transaction that first takes the audit chain head, so every write
+    /// (on any server sharing the database) serialises on it and its audit rows chain in order.
+    pub async fn begin_write(&self) -> Result<WriteTx, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        // A write as the first statement: SQLite takes its write lock now (no later
+        // read-to-write upgrade that could fail with BUSY), PostgreSQL locks the head row.
+        sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1").execute(&mut *tx).await?;
+        let head = audit::read_head(&mut tx).await?;
+        let alg = HashAlg::from_str(&self.meta_get_in(&mut tx, "audit_alg").await?.unwrap_or_default())
+            .unwrap_or(HashAlg::Sha256);
+        Ok(WriteTx { tx, head, alg, appended: 0 })
+    }
+
+    async fn meta_get_in(&self, tx: &mut Transaction<'static, Any>, key: &str) -> Result<Option<String>, StoreError> {
+        let v: Option<(String,)> =
+            sqlx::query_as("SELECT value FROM meta WHERE key = $1").bind(key).fetch_optional(&mut **tx).await?;
+        Ok(v.map(|v| v.0))
+    }
+
+    /// Read a setting.
+    pub async fn meta_get(&self, key: &str) -> Result<Option<String>, StoreError> {
+        let v: Option<(String,)> =
+            sqlx::query_as("SELECT value FROM meta WHERE key = $1").bind(key).fetch_optional(&self.pool).await?;
+        Ok(v.map(|v| v.0))
+    }
+
+    /// Is the database empty of users and ledger data?
+    pub async fn is_empty(&self) -> Result<bool, StoreError> {
+        let (n,): (i64,) = sqlx::query_as("SELECT (SELECT COUNT(*) FROM app_user) + (SELECT COUNT(*) FROM organisation)")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n == 0)
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// A write transaction holding the audit chain head. Commit or drop (rolls back).
+pub struct WriteTx {
+    pub(crate) tx: Transaction<'static, Any>,
+    pub(crate) head: audit::Head,
+    pub(crate) alg: HashAlg,
+    pub(crate) appended: u32,
+}
+
+impl WriteTx {
+    /// The transaction, for the crate's queries.
+    pub(crate) fn conn(&mut self) -> &mut sqlx::AnyConnection {
+        &mut self.tx
+    }
+
+    /// Set a setting, inside the write.
+    pub async fn meta_set(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+            .bind(key)
+            .bind(value)
+            .execute(self.conn())
+            .await?;
+        Ok(())
+    }
+
+    /// Commit the business change and its audit rows together.
+    pub async fn commit(mut self) -> Result<(), StoreError> {
+        if self.appended > 0 {
+            audit::write_head(&mut self).await?;
+        }
+        self.tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// The default data directory.
+pub fn default_data_dir() -> PathBuf {
+    Path::new("rectify-data").to_path_buf()
+}

@@ -1,0 +1,294 @@
+//! Schema and migrations. The DDL is written once with a few placeholders for what the two
+//! dialects spell differently (identity keys, byte order collation, blobs, triggers).
+
+// Dynamic SQL here is assembled only from constant fragments and numbered placeholders;
+// values always travel as bind parameters.
+use sqlx::AssertSqlSafe;
+use crate::{Dialect, Store, StoreError};
+use sqlx::Executor;
+
+/// Version of the schema this build writes. A database at a higher version is refused.
+pub const SCHEMA_VERSION: i64 = 1;
+
+const V1: &str = r#"
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+CREATE TABLE organisation (
+    id {pk},
+    parent_id {int} REFERENCES organisation(id),
+    path {path} NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    principal_leader_id {int},
+    version {int} NOT NULL DEFAULT 1,
+    created_at TEXT NOT NULL
+);
+
+CREATE TABLE person (
+    id {pk},
+    organisation_id {int} NOT NULL REFERENCES organisation(id),
+    name TEXT NOT NULL,
+    title TEXT,
+    phone TEXT,
+    version {int} NOT NULL DEFAULT 1
+);
+CREATE INDEX person_org ON person(organisation_id);
+
+CREATE TABLE app_user (
+    id {pk},
+    login TEXT NOT NULL UNIQUE,
+    display_name TEXT NOT NULL,
+    role TEXT NOT NULL,
+    organisation_id {int} NOT NULL REFERENCES organisation(id),
+    person_id {int} REFERENCES person(id),
+    password_hash TEXT,
+    password_changed_at TEXT,
+    must_change {int} NOT NULL DEFAULT 1,
+    failed_count {int} NOT NULL DEFAULT 0,
+    locked_until TEXT,
+    disabled {int} NOT NULL DEFAULT 0,
+    last_login_at TEXT,
+    created_at TEXT NOT NULL,
+    version {int} NOT NULL DEFAULT 1
+);
+
+CREATE TABLE password_history (
+    user_id {int} NOT NULL REFERENCES app_user(id),
+    hash TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX password_history_user ON password_history(user_id, created_at);
+
+CREATE TABLE session (
+    key TEXT PRIMARY KEY,
+    user_id {int} NOT NULL REFERENCES app_user(id),
+    csrf TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    last_seen TEXT NOT NULL,
+    ip TEXT
+);
+CREATE INDEX session_user ON session(user_id);
+
+CREATE TABLE api_token (
+    id {pk},
+    user_id {int} NOT NULL REFERENCES app_user(id),
+    name TEXT NOT NULL,
+    token_hash TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL,
+    revoked {int} NOT NULL DEFAULT 0
+);
+
+CREATE TABLE login_failure (ip TEXT NOT NULL, at TEXT NOT NULL);
+CREATE INDEX login_failure_ip ON login_failure(ip, at);
+
+CREATE TABLE round (
+    id {pk},
+    organisation_id {int} NOT NULL REFERENCES organisation(id),
+    name TEXT NOT NULL,
+    year {int},
+    version {int} NOT NULL DEFAULT 1,
+    created_at TEXT NOT NULL
+);
+
+CREATE TABLE inspection (
+    id {pk},
+    round_id {int} REFERENCES round(id),
+    kind TEXT NOT NULL,
+    team TEXT,
+    inspected_org_id {int} NOT NULL REFERENCES organisation(id),
+    org_path {path} NOT NULL,
+    title TEXT NOT NULL,
+    stationed_from TEXT,
+    stationed_to TEXT,
+    feedback_on TEXT,
+    plan_due TEXT,
+    report_due TEXT,
+    version {int} NOT NULL DEFAULT 1,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX inspection_path ON inspection(org_path);
+
+CREATE TABLE aspect (
+    id {pk},
+    inspection_id {int} NOT NULL REFERENCES inspection(id),
+    seq {int} NOT NULL,
+    marker TEXT,
+    title TEXT NOT NULL,
+    version {int} NOT NULL DEFAULT 1
+);
+CREATE INDEX aspect_inspection ON aspect(inspection_id, seq);
+
+CREATE TABLE problem (
+    id {pk},
+    inspection_id {int} NOT NULL REFERENCES inspection(id),
+    aspect_id {int} NOT NULL REFERENCES aspect(id),
+    org_path {path} NOT NULL,
+    seq {int} NOT NULL,
+    title TEXT NOT NULL,
+    detail TEXT,
+    severity {int} NOT NULL DEFAULT 1,
+    signed_off_at TEXT,
+    signed_off_by {int} REFERENCES app_user(id),
+    signoff_mac TEXT,
+    version {int} NOT NULL DEFAULT 1
+);
+CREATE INDEX problem_aspect ON problem(aspect_id, seq);
+CREATE INDEX problem_inspection ON problem(inspection_id);
+
+CREATE TABLE measure (
+    id {pk},
+    problem_id {int} NOT NULL REFERENCES problem(id),
+    inspection_id {int} NOT NULL REFERENCES inspection(id),
+    org_path {path} NOT NULL,
+    seq {int} NOT NULL,
+    text TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    state TEXT NOT NULL,
+    responsible_unit_id {int} REFERENCES organisation(id),
+    lead_unit_id {int} REFERENCES organisation(id),
+    co_unit_ids TEXT NOT NULL DEFAULT '[]',
+    leader_id {int} REFERENCES person(id),
+    owner_id {int} REFERENCES person(id),
+    liaison_id {int} REFERENCES person(id),
+    deadline TEXT,
+    percent {int} NOT NULL DEFAULT 0,
+    closed_at TEXT,
+    updated_at TEXT NOT NULL,
+    version {int} NOT NULL DEFAULT 1
+);
+CREATE INDEX measure_problem ON measure(problem_id, seq);
+CREATE INDEX measure_inspection ON measure(inspection_id, id);
+CREATE INDEX measure_path ON measure(org_path, id);
+CREATE INDEX measure_deadline ON measure(deadline, id);
+CREATE INDEX measure_state ON measure(state, deadline);
+CREATE INDEX measure_owner ON measure(owner_id);
+CREATE INDEX measure_unit ON measure(responsible_unit_id, id);
+
+CREATE TABLE progress_report (
+    id {pk},
+    reported_on TEXT NOT NULL,
+    text TEXT NOT NULL,
+    percent {int} NOT NULL,
+    author_id {int} NOT NULL REFERENCES app_user(id),
+    created_at TEXT NOT NULL
+);
+
+CREATE TABLE report_measure (
+    report_id {int} NOT NULL REFERENCES progress_report(id),
+    measure_id {int} NOT NULL REFERENCES measure(id),
+    PRIMARY KEY (report_id, measure_id)
+);
+CREATE INDEX report_measure_measure ON report_measure(measure_id);
+
+CREATE TABLE evidence (
+    id {pk},
+    report_id {int} REFERENCES progress_report(id),
+    sha256 TEXT NOT NULL,
+    file_name TEXT NOT NULL,
+    media_type TEXT NOT NULL,
+    size {int} NOT NULL,
+    org_path {path} NOT NULL,
+    uploaded_by {int} NOT NULL REFERENCES app_user(id),
+    created_at TEXT NOT NULL
+);
+CREATE INDEX evidence_report ON evidence(report_id);
+
+CREATE TABLE blob (sha256 TEXT PRIMARY KEY, size {int} NOT NULL, data {blob} NOT NULL);
+
+CREATE TABLE review (
+    id {pk},
+    measure_id {int} NOT NULL REFERENCES measure(id),
+    action TEXT NOT NULL,
+    reason TEXT,
+    reviewer_id {int} NOT NULL REFERENCES app_user(id),
+    at TEXT NOT NULL
+);
+CREATE INDEX review_measure ON review(measure_id);
+
+CREATE TABLE audit_head (id {int} PRIMARY KEY, seq {int} NOT NULL, hash TEXT NOT NULL);
+INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000');
+
+CREATE TABLE audit_log (
+    seq {int} PRIMARY KEY,
+    at TEXT NOT NULL,
+    actor TEXT,
+    role TEXT,
+    action TEXT NOT NULL,
+    object_type TEXT NOT NULL,
+    object_id TEXT,
+    before_json TEXT,
+    after_json TEXT,
+    outcome TEXT NOT NULL,
+    source_ip TEXT,
+    request_id TEXT,
+    alg TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+);
+CREATE INDEX audit_object ON audit_log(object_type, object_id, seq);
+"#;
+
+const SQLITE_TRIGGERS: &str = r#"
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit rows are append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit rows are append-only'); END;
+"#;
+
+const PG_TRIGGERS: &str = r#"
+CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'audit rows are append-only'; END $$;
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE OR DELETE ON audit_log
+FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
+"#;
+
+fn render(ddl: &str, d: Dialect) -> String {
+    let (pk, int, path, blob) = match d {
+        Dialect::Sqlite => ("INTEGER PRIMARY KEY AUTOINCREMENT", "INTEGER", "TEXT", "BLOB"),
+        Dialect::Postgres => ("BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY", "BIGINT", "TEXT COLLATE \"C\"", "BYTEA"),
+    };
+    ddl.replace("{pk}", pk).replace("{int}", int).replace("{path}", path).replace("{blob}", blob)
+}
+
+/// Bring the schema up to [`SCHEMA_VERSION`] in one transaction; refuse newer databases.
+pub(crate) async fn migrate(store: &Store) -> Result<(), StoreError> {
+    let pool = store.pool();
+    let has_meta: Option<(String,)> = match store.dialect() {
+        Dialect::Sqlite => sqlx::query_as("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'meta'")
+            .fetch_optional(pool)
+            .await?,
+        Dialect::Postgres => {
+            sqlx::query_as("SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'meta'")
+                .fetch_optional(pool)
+                .await?
+        }
+    };
+    let current: i64 = if has_meta.is_some() {
+        let v: Option<(String,)> =
+            sqlx::query_as("SELECT value FROM meta WHERE key = 'schema_version'").fetch_optional(pool).await?;
+        v.and_then(|v| v.0.parse().ok()).unwrap_or(0)
+    } else {
+        0
+    };
+    if current > SCHEMA_VERSION {
+        return Err(StoreError::SchemaVersion { found: current, expected: SCHEMA_VERSION });
+    }
+    if current == SCHEMA_VERSION {
+        return Ok(());
+    }
+    let mut tx = pool.begin().await?;
+    let ddl = render(V1, store.dialect());
+    let triggers = match store.dialect() {
+        Dialect::Sqlite => SQLITE_TRIGGERS,
+        Dialect::Postgres => PG_TRIGGERS,
+    };
+    (&mut *tx).execute(sqlx::raw_sql(AssertSqlSafe(ddl))).await?;
+    (&mut *tx).execute(sqlx::raw_sql(triggers)).await?;
+    sqlx::query("INSERT INTO meta (key, value) VALUES ('schema_version', $1)")
+        .bind(SCHEMA_VERSION.to_string())
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("INSERT INTO meta (key, value) VALUES ('audit_alg', 'sha256')").execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(())
+}

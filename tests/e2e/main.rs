@@ -1,0 +1,1 @@
+//! End-to-end tests: the real binary and server against SQLite and PostgreSQL.
