@@ -7,7 +7,7 @@ use crate::ledger::Severity;
 
 /// A user's single role. One role per account makes "one account holds two admin roles"
 /// unrepresentable, and there is no superuser variant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// 系统管理员: organisations and user accounts.
@@ -157,8 +157,9 @@ pub fn check_measure_fields<'a>(role: Role, fields: impl IntoIterator<Item = &'a
 }
 
 /// A node's position in the organisation tree as a materialised path of ids: `/1/4/9/`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(transparent)]
+#[schema(value_type = String, example = "/1/4/9/")]
 pub struct OrgPath(String);
 
 impl OrgPath {

@@ -9,7 +9,7 @@ use crate::state::MeasureState;
 use crate::text;
 
 /// Kind of measure (整改类型).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum MeasureKind {
     /// 立行立改
@@ -42,8 +42,9 @@ impl MeasureKind {
 }
 
 /// Severity of a problem: a level into the configured list (default 1 一般, 2 较大, 3 重大).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(transparent)]
+#[schema(value_type = u8)]
 pub struct Severity(u8);
 
 impl Severity {
@@ -69,7 +70,7 @@ impl Severity {
 }
 
 /// Kind of inspection (巡察类型).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum InspectionKind {
     Regular,
@@ -95,7 +96,7 @@ impl InspectionKind {
 }
 
 /// The dates of an inspection, checked against each other.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct InspectionDates {
     pub stationed_from: Option<NaiveDate>,
     pub stationed_to: Option<NaiveDate>,
@@ -135,7 +136,7 @@ pub fn check_deadline(deadline: NaiveDate, feedback_on: Option<NaiveDate>) -> Re
 }
 
 /// A measure as stored, with the names of the people and units it refers to.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Measure {
     pub id: i64,
     pub problem_id: i64,

@@ -13,7 +13,7 @@ pub fn is_overdue(state: MeasureState, deadline: Option<NaiveDate>, today: Naive
 }
 
 /// Traffic light (红黄绿灯).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Light {
     Green,
@@ -36,7 +36,7 @@ pub fn light(state: MeasureState, deadline: Option<NaiveDate>, today: NaiveDate,
 }
 
 /// A problem's standing in the public statistics.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ProblemProgress {
     /// 已完成: signed off.
@@ -82,7 +82,7 @@ pub fn problem_progress(signed_off: bool, measures: &[MeasureFacts], today: Naiv
 }
 
 /// Public statistics over problems.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Stats {
     pub total: u64,
     pub completed: u64,

@@ -14,7 +14,7 @@ use std::fmt;
 use crate::ledger::MeasureKind;
 
 /// Where a measure stands. `overdue` is not a state: it is derived from state and deadline.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum MeasureState {
     Draft,
@@ -93,7 +93,7 @@ impl fmt::Display for MeasureState {
 }
 
 /// An action on a measure's state. Field edits (text, deadline, owners) are not transitions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Transition {
     /// Hand the measure to its unit and owner (交办). Needs unit, owner and deadline.

@@ -18,7 +18,7 @@ use crate::audit::{Actor, AuditEvent, now_text};
 use crate::row::{Param, Where, bind_all};
 use crate::{Store, StoreError, WriteTx};
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Round {
     pub id: i64,
     pub organisation_id: i64,
@@ -27,7 +27,7 @@ pub struct Round {
     pub version: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Inspection {
     pub id: i64,
     pub round_id: Option<i64>,
@@ -50,7 +50,7 @@ pub struct NewInspection {
     pub dates: InspectionDates,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Aspect {
     pub id: i64,
     pub inspection_id: i64,
@@ -59,7 +59,7 @@ pub struct Aspect {
     pub title: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Problem {
     pub id: i64,
     pub inspection_id: i64,
@@ -121,7 +121,7 @@ impl MeasurePatch {
 }
 
 /// A measure with the names a list shows.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct MeasureView {
     #[serde(flatten)]
     pub measure: Measure,
@@ -131,7 +131,7 @@ pub struct MeasureView {
 }
 
 /// Sort keys for measure lists.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum MeasureSort {
     Id,
@@ -166,7 +166,7 @@ pub struct MeasureFilter {
     pub per_page: i64,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub total: i64,
@@ -796,7 +796,7 @@ pub struct NewReport {
     pub submit: bool,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ReportView {
     pub id: i64,
     pub reported_on: String,
@@ -807,7 +807,7 @@ pub struct ReportView {
     pub evidence: Vec<EvidenceView>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct EvidenceView {
     pub id: i64,
     pub sha256: String,
@@ -816,7 +816,7 @@ pub struct EvidenceView {
     pub size: i64,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct InspectionStats {
     pub inspection_id: i64,
     pub problems: Stats,

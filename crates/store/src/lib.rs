@@ -19,7 +19,7 @@ pub use ledger::*;
 pub use orgs::{NewOrganisation, NewPerson, Organisation, Person};
 pub use schema::SCHEMA_VERSION;
 pub use sessions::{SessionRow, TokenRow};
-pub use users::{NewUser, User};
+pub use users::{NewUser, SecurityPolicy, User};
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;

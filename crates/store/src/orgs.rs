@@ -9,7 +9,7 @@ use sqlx::Row;
 use crate::audit::{Actor, AuditEvent, now_text};
 use crate::{Store, StoreError, WriteTx};
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Organisation {
     pub id: i64,
     pub parent_id: Option<i64>,
@@ -27,7 +27,7 @@ pub struct NewOrganisation {
     pub kind: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Person {
     pub id: i64,
     pub organisation_id: i64,

@@ -16,8 +16,9 @@ use crate::{Store, StoreError, WriteTx};
 
 /// The security admin's policy (SECURITY-BAR rows 1–3, 6). Stored in the database so every
 /// server applies the same.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct SecurityPolicy {
+    #[schema(value_type = Object)]
     pub password: PasswordPolicy,
     pub lock_after_failures: i64,
     pub lock_minutes: i64,
@@ -43,7 +44,7 @@ impl Default for SecurityPolicy {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct User {
     pub id: i64,
     pub login: String,

@@ -1,0 +1,29 @@
+//! The OpenAPI 3.1 document, generated from the handlers' annotations.
+
+use axum::Json;
+use utoipa::OpenApi;
+
+use crate::api::{admin, ledger, session};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Rectify 整改通 API", version = "1", description = "Inspection rectification ledger: JSON over HTTP. Errors: {\"error\":{\"code\",\"message\",\"field\"}}."),
+    paths(
+        session::login, session::me, session::logout, session::change_password, session::create_token,
+        admin::list_organisations, admin::create_organisation, admin::list_people, admin::create_person,
+        admin::list_users, admin::create_user, admin::unlock_user, admin::set_role, admin::set_disabled,
+        admin::get_policy, admin::put_policy, admin::list_audit,
+        ledger::list_rounds, ledger::create_round, ledger::list_inspections, ledger::create_inspection, ledger::get_inspection,
+        ledger::list_aspects, ledger::create_aspect, ledger::list_problems, ledger::inspection_stats,
+        ledger::create_problem, ledger::get_problem, ledger::sign_off_problem,
+        ledger::list_measures, ledger::get_measure, ledger::create_measure, ledger::update_measure, ledger::transition_measure,
+        ledger::list_reports, ledger::measure_history, ledger::create_report,
+        ledger::upload_evidence, ledger::get_evidence, ledger::download_evidence,
+    ),
+    tags((name = "session"), (name = "admin"), (name = "ledger"))
+)]
+pub struct ApiDoc;
+
+pub async fn document() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
