@@ -189,8 +189,10 @@ fn resolve_year(r: &Raw, ctx: &DateCtx) -> Option<(i32, bool)> {
         ));
     }
     let mut y = ctx.context_year.or(pub_year)?;
-    // Never later than the publication date.
-    if let Some(p) = ctx.published
+    // Never later than the publication date. Parts of a year (年底, 上半年) name the
+    // current year even when still ahead, so only dates with a month are moved back.
+    if !r.year_part
+        && let Some(p) = ctx.published
         && let Some((from, _, _)) = span(r, y)
         && from > p
     {

@@ -31,7 +31,7 @@ static DOCNUM_RE: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(\p{Han}{0,10})[〔\[［【(（]\s*(\d{4})\s*[〕\]］】)）]\s*(\d{1,6})\s*号")
 });
 static QTY_RE: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(\d+(?:\.\d+)?)\s*(余|多)?\s*(万元|亿元|元|人次|个|项|件|期|篇|次|人|名|家|条|份|%|％)")
+    re(r"(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*(余|多)?\s*(万元|亿元|元|人次|个|项|件|期|篇|次|人|名|家|条|份|%|％)")
 });
 static PHONE_RE: LazyLock<Regex> =
     LazyLock::new(|| re(r"\d{3,4}[-－—]\d{7,8}|1[3-9]\d{9}|12388"));
@@ -81,11 +81,18 @@ static RULES_RES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
 static RATE_RE: LazyLock<Regex> =
     LazyLock::new(|| re(r"完成率(?:为|达|达到|是)?\s*(\d+(?:\.\d+)?)\s*[%％]"));
 static MONEY_RE: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(清退|退缴|追回|收缴|挽回(?:经济)?损失|返还|退还|补缴|整改金额|涉及金额|收回)[^，,。；;\d]{0,12}?(?:共|合计|共计)?\s*(\d+(?:\.\d+)?)\s*(?:余|多)?\s*(万元|亿元|元)")
+    re(r"(清退|退缴|退回|追回|收缴|挽回(?:经济)?损失|返还|退还|补缴|整改金额|涉及金额|收回)[^，,。；;\d]{0,12}?(?:共|合计|共计)?\s*(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*(?:余|多)?\s*(万元|亿元|元)")
 });
 static PEOPLE_RE: LazyLock<Regex> = LazyLock::new(|| {
     re(&format!(
         r"(诫勉谈话|诫勉|谈话提醒|提醒谈话|批评教育|通报批评|党纪政务处分|党纪处分|政务处分|组织处理|立案审查调查|立案审查|移送司法机关|追责问责|问责|约谈)(?:了)?[^，,。；;\d]{{0,6}}?{NUM}\s*(?:人次|人|名)"
+    ))
+});
+
+/// "对3名相关人员进行了批评教育": the count before the form.
+static PEOPLE_AFTER_RE: LazyLock<Regex> = LazyLock::new(|| {
+    re(&format!(
+        r"{NUM}\s*(?:名|人)[^，,。；;\d]{{0,10}}?(?:进行了?|予以|给予了?)(诫勉谈话|诫勉|谈话提醒|提醒谈话|批评教育|通报批评|党纪政务处分|党纪处分|政务处分|组织处理|追责问责|问责|约谈)"
     ))
 });
 
@@ -270,7 +277,9 @@ pub(crate) fn quantities(lines: &[Line]) -> Vec<Quantity> {
             {
                 continue;
             }
-            let Ok(value) = n.as_str().parse::<f64>() else { continue };
+            let Ok(value) = n.as_str().replace(',', "").parse::<f64>() else {
+                continue;
+            };
             let unit = if u.as_str() == "％" { "%" } else { u.as_str() };
             out.push(Quantity {
                 text: whole.as_str().to_string(),
@@ -380,22 +389,32 @@ pub(crate) fn stats(lines: &[Line], warnings: &mut Vec<Warning>) -> Stats {
                 "亿元" => 8,
                 _ => 0,
             };
-            if let Some(yuan) = shift_decimal(n.as_str(), shift) {
-                s.money.push(Money {
+            if let Some(yuan) = shift_decimal(&n.as_str().replace(',', ""), shift) {
+                let m = Money {
                     label: label.as_str().to_string(),
                     yuan,
-                });
+                };
+                // A figure repeated in a measure is the same money, not more of it.
+                if !s.money.contains(&m) {
+                    s.money.push(m);
+                }
             }
         }
-        for c in PEOPLE_RE.captures_iter(t) {
-            let (Some(form), Some(n)) = (c.get(1), c.get(2)) else {
-                continue;
-            };
+        let forward = PEOPLE_RE
+            .captures_iter(t)
+            .filter_map(|c| Some((c.get(1)?, c.get(2)?)));
+        let backward = PEOPLE_AFTER_RE
+            .captures_iter(t)
+            .filter_map(|c| Some((c.get(2)?, c.get(1)?)));
+        for (form, n) in forward.chain(backward) {
             if let Some(count) = parse_num(n.as_str()) {
-                s.people.push(People {
+                let p = People {
                     form: form.as_str().to_string(),
                     count,
-                });
+                };
+                if !s.people.contains(&p) {
+                    s.people.push(p);
+                }
             }
         }
     }

@@ -60,7 +60,7 @@ const CHROME_CLASSES: &[&str] = &[
     "fontsize",
     "sidebar",
     "menu",
-    "navbar",
+    "nav",
     "topbar",
     "related",
 ];

@@ -118,9 +118,13 @@ fn parse_marker(s: &str) -> Option<Head> {
             let whole = c.get(0)?;
             let marker = c.get(1)?.as_str().trim().to_string();
             let rest = &s[whole.end()..];
-            // 1.5万元 is a number, not a marker; a marker alone on a line is no heading.
+            // 1.5万元 is a number, not a marker (but 2.12月5日召开… is item 2 starting
+            // with a date); a marker alone on a line is no heading.
             if kind == Kind::ArDot && rest.starts_with(|c: char| c.is_ascii_digit()) {
-                return None;
+                let after_digits = rest.trim_start_matches(|c: char| c.is_ascii_digit());
+                if !after_digits.starts_with(['月', '年']) || whole.as_str().contains('、') {
+                    return None;
+                }
             }
             if rest.trim().is_empty() && kind != Kind::AspectKw {
                 return None;
@@ -645,6 +649,7 @@ mod tests {
                 Some((Kind::AspectKw, "第一方面问题", "党的领导方面仍需加强。")),
             ),
             ("1.5万元已退回", None),
+            ("2.12月5日召开", Some((Kind::ArDot, "2.", "12月5日召开"))),
             ("2021年3月", None),
             ("一是强化", None),
             ("1.", None),
