@@ -120,6 +120,13 @@ pub(crate) fn decode(bytes: &[u8], hint: Option<&str>) -> Result<Decoded, ParseE
             file: None,
         });
     }
+    let utf16 = bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF");
+    if !utf16 && let Some(what) = binary_bytes(bytes) {
+        return Err(ParseError::Binary {
+            what: what.into(),
+            file: None,
+        });
+    }
     let (text, encoding) = decode_text(bytes)?;
     if let Some(what) = looks_binary(&text) {
         return Err(ParseError::Binary {
@@ -266,6 +273,18 @@ fn plausibly_chinese(s: &str) -> bool {
         }
     }
     non_ascii == 0 || cjk * 10 >= non_ascii * 8
+}
+
+/// Bytes of an 8-bit text encoding with NULs or many control bytes are a binary file.
+fn binary_bytes(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.contains(&0) {
+        return Some("contains NUL bytes");
+    }
+    let control = bytes
+        .iter()
+        .filter(|b| **b < 0x20 && !matches!(b, b'\n' | b'\r' | b'\t' | b'\x0c' | b'\x1b'))
+        .count();
+    (control * 100 > bytes.len()).then_some("too many control characters")
 }
 
 /// Text with NUL bytes or many control characters is a binary file.
