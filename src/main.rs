@@ -1,1 +1,7 @@
-fn main() {}
+//! The `rectify` binary: subcommands (noun first, then verb) wiring store, web and core.
+
+mod cli;
+
+fn main() -> std::process::ExitCode {
+    cli::main()
+}

@@ -1,1 +1,5 @@
-//! End-to-end tests: the real binary and server against SQLite and PostgreSQL.
+//! End-to-end tests: the real server (in-process on a loopback port) and the real binary,
+//! against SQLite always and PostgreSQL whenever `RECTIFY_TEST_PG_URL` is set.
+
+mod api;
+mod support;

@@ -67,7 +67,7 @@ CREATE TABLE session (
     last_seen TEXT NOT NULL,
     ip TEXT
 );
-CREATE INDEX session_user ON session(user_id);
+CREATE INDEX session_by_user ON session(user_id);
 
 CREATE TABLE api_token (
     id {pk},

