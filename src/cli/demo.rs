@@ -13,7 +13,9 @@ pub const DEMO_PASSWORD: &str = "Zgt#2026demo";
 pub async fn generate(store: &Store, scale: &str, seed: u64) -> Result<Summary> {
     bail!("bulk loader not ready {store:?} {scale} {seed}");
 }
-pub struct Summary { root_org_id: i64 }
+pub struct Summary {
+    root_org_id: i64,
+}
 #[allow(unreachable_code, dead_code)]
 async fn _unused() {}
 
@@ -25,14 +27,28 @@ pub async fn ensure_demo(store: &Store) -> Result<()> {
         return Ok(());
     }
     if !store.is_empty().await? {
-        bail!("--demo: this database already holds data that is not a demo; refusing to touch it (use an empty --data-dir)");
+        bail!(
+            "--demo: this database already holds data that is not a demo; refusing to touch it (use an empty --data-dir)"
+        );
     }
     let summary = generate(store, "small", 1).await?;
     let root = store.organisation(summary.root_org_id).await?;
-    let office_view = Viewer { user_id: 0, role: Role::Office, scope: root.path.clone(), person_id: None };
+    let office_view = Viewer {
+        user_id: 0,
+        role: Role::Office,
+        scope: root.path.clone(),
+        person_id: None,
+    };
     // A measure with a unit and an owner: its unit gets the liaison, its owner the owner account.
     let page = store
-        .measures(&office_view, &MeasureFilter { per_page: 200, page: 1, ..MeasureFilter::default() })
+        .measures(
+            &office_view,
+            &MeasureFilter {
+                per_page: 200,
+                page: 1,
+                ..MeasureFilter::default()
+            },
+        )
         .await?;
     let m = page
         .items
@@ -50,7 +66,13 @@ pub async fn ensure_demo(store: &Store) -> Result<()> {
         ("secadmin", "安全管理员", Role::SecurityAdmin, root.id, None),
         ("auditadmin", "审计管理员", Role::AuditAdmin, root.id, None),
         ("office", "整改办", Role::Office, root.id, None),
-        ("supervisor", "纪委监委监督", Role::Supervisor, root.id, None),
+        (
+            "supervisor",
+            "纪委监委监督",
+            Role::Supervisor,
+            root.id,
+            None,
+        ),
         ("leader", "领导", Role::Leader, root.id, None),
         ("liaison", "联络员", Role::Liaison, unit, None),
         ("owner", "责任人", Role::Owner, owner_org, owner_person),
@@ -59,8 +81,20 @@ pub async fn ensure_demo(store: &Store) -> Result<()> {
     let policy = store.policy().await?;
     let mut w = store.begin_write().await?;
     for (login, name, role, org, person) in accounts {
-        let u = w.create_user(&actor, &NewUser { login: login.into(), display_name: name.into(), role, organisation_id: org, person_id: person }).await?;
-        w.set_password(&actor, u.id, DEMO_PASSWORD, &policy, false).await?;
+        let u = w
+            .create_user(
+                &actor,
+                &NewUser {
+                    login: login.into(),
+                    display_name: name.into(),
+                    role,
+                    organisation_id: org,
+                    person_id: person,
+                },
+            )
+            .await?;
+        w.set_password(&actor, u.id, DEMO_PASSWORD, &policy, false)
+            .await?;
     }
     w.meta_set("demo", "seeded").await?;
     w.commit().await?;
@@ -69,7 +103,16 @@ pub async fn ensure_demo(store: &Store) -> Result<()> {
 
 async fn print_accounts(store: &Store) -> Result<()> {
     eprintln!("DEMO MODE: demo accounts (password for all: {DEMO_PASSWORD}; demo databases only):");
-    for login in ["sysadmin", "secadmin", "auditadmin", "office", "supervisor", "leader", "liaison", "owner"] {
+    for login in [
+        "sysadmin",
+        "secadmin",
+        "auditadmin",
+        "office",
+        "supervisor",
+        "leader",
+        "liaison",
+        "owner",
+    ] {
         if let Some(u) = store.user_by_login(login).await? {
             let org = store.organisation(u.organisation_id).await?;
             eprintln!("  {login:<11} {:<8} {}", u.role.label_zh(), org.name);

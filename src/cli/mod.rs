@@ -17,7 +17,11 @@ use rectify_store::ChainStatus;
 use rectify_store::{Actor, AuditEvent, Location, NewInspection, NewOrganisation, NewUser, Store};
 
 #[derive(Parser)]
-#[command(name = "rectify", version, about = "整改通 Rectify: inspection rectification and supervision")]
+#[command(
+    name = "rectify",
+    version,
+    about = "整改通 Rectify: inspection rectification and supervision"
+)]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
@@ -27,7 +31,12 @@ struct Cli {
 #[derive(Args, Clone)]
 pub struct DataOpts {
     /// Data directory for the embedded SQLite database and evidence files.
-    #[arg(long, env = "RECTIFY_DATA_DIR", default_value = "rectify-data", global = true)]
+    #[arg(
+        long,
+        env = "RECTIFY_DATA_DIR",
+        default_value = "rectify-data",
+        global = true
+    )]
     data_dir: PathBuf,
     /// PostgreSQL URL (postgres://…); wins over --data-dir.
     #[arg(long, env = "RECTIFY_DATABASE_URL", global = true)]
@@ -36,7 +45,10 @@ pub struct DataOpts {
 
 impl DataOpts {
     async fn open(&self) -> Result<Store> {
-        let loc = Location { database_url: self.database.clone(), data_dir: self.data_dir.clone() };
+        let loc = Location {
+            database_url: self.database.clone(),
+            data_dir: self.data_dir.clone(),
+        };
         Store::open(&loc).await.context("opening the database")
     }
 }
@@ -187,10 +199,16 @@ enum DemoCmd {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("RECTIFY_LOG").unwrap_or_else(|_| "info".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("RECTIFY_LOG")
+                .unwrap_or_else(|_| "info".into()),
+        )
         .with_writer(std::io::stderr)
         .init();
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");
@@ -208,43 +226,116 @@ pub fn main() -> ExitCode {
 
 async fn run(cmd: Cmd) -> Result<ExitCode> {
     match cmd {
-        Cmd::Serve { addr, demo, tls, data } => serve(addr, demo, tls, &data).await,
-        Cmd::Admin { cmd: AdminCmd::Bootstrap { org_name, audit_hash, data } } => {
+        Cmd::Serve {
+            addr,
+            demo,
+            tls,
+            data,
+        } => serve(addr, demo, tls, &data).await,
+        Cmd::Admin {
+            cmd:
+                AdminCmd::Bootstrap {
+                    org_name,
+                    audit_hash,
+                    data,
+                },
+        } => {
             let store = data.open().await?;
-            let alg: HashAlg = audit_hash.parse().map_err(|_| anyhow::anyhow!("--audit-hash: expected sha256 or sm3"))?;
+            let alg: HashAlg = audit_hash
+                .parse()
+                .map_err(|_| anyhow::anyhow!("--audit-hash: expected sha256 or sm3"))?;
             bootstrap(&store, &org_name, alg).await?;
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::Admin { cmd: AdminCmd::User { cmd: UserCmd::Add { login, name, role, org, person, data } } } => {
+        Cmd::Admin {
+            cmd:
+                AdminCmd::User {
+                    cmd:
+                        UserCmd::Add {
+                            login,
+                            name,
+                            role,
+                            org,
+                            person,
+                            data,
+                        },
+                },
+        } => {
             let store = data.open().await?;
-            let role = Role::parse(&role).with_context(|| format!("--role: unknown role '{role}'"))?;
+            let role =
+                Role::parse(&role).with_context(|| format!("--role: unknown role '{role}'"))?;
             let policy = store.policy().await?;
             let otp = password::generate_one_time(16);
             let actor = Actor::cli("admin user add");
             let mut w = store.begin_write().await?;
-            let u = w.create_user(&actor, &NewUser { login, display_name: name, role, organisation_id: org, person_id: person }).await?;
+            let u = w
+                .create_user(
+                    &actor,
+                    &NewUser {
+                        login,
+                        display_name: name,
+                        role,
+                        organisation_id: org,
+                        person_id: person,
+                    },
+                )
+                .await?;
             w.set_password(&actor, u.id, &otp, &policy, true).await?;
             w.commit().await?;
-            println!("created user {} (id {}, role {})", u.login, u.id, role.as_str());
+            println!(
+                "created user {} (id {}, role {})",
+                u.login,
+                u.id,
+                role.as_str()
+            );
             println!("one-time password (shown once, must be changed at first sign-in): {otp}");
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::Admin { cmd: AdminCmd::Token { cmd: TokenCmd::Create { login, name, data } } } => {
+        Cmd::Admin {
+            cmd:
+                AdminCmd::Token {
+                    cmd: TokenCmd::Create { login, name, data },
+                },
+        } => {
             let store = data.open().await?;
-            let u = store.user_by_login(&login).await?.with_context(|| format!("--login: no user '{login}'"))?;
+            let u = store
+                .user_by_login(&login)
+                .await?
+                .with_context(|| format!("--login: no user '{login}'"))?;
             let (token, hash) = new_api_token();
             let mut w = store.begin_write().await?;
             let id = w.create_token(u.id, &name, &hash).await?;
-            w.audit(&Actor::cli("admin token create"), AuditEvent::ok("token.create", "api_token", id)).await?;
+            w.audit(
+                &Actor::cli("admin token create"),
+                AuditEvent::ok("token.create", "api_token", id),
+            )
+            .await?;
             w.commit().await?;
             println!("{token}");
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::Inspection { cmd: InspectionCmd::Create { org, title, team, kind, round, stationed_from, stationed_to, feedback, data } } => {
+        Cmd::Inspection {
+            cmd:
+                InspectionCmd::Create {
+                    org,
+                    title,
+                    team,
+                    kind,
+                    round,
+                    stationed_from,
+                    stationed_to,
+                    feedback,
+                    data,
+                },
+        } => {
             let store = data.open().await?;
-            let kind = InspectionKind::parse(&kind).with_context(|| format!("--kind: unknown kind '{kind}'"))?;
+            let kind = InspectionKind::parse(&kind)
+                .with_context(|| format!("--kind: unknown kind '{kind}'"))?;
             let d = |field: &str, v: &Option<String>| -> Result<_> {
-                v.as_deref().map(|s| rectify_core::text::date(field, s)).transpose().map_err(|e| anyhow::anyhow!("--{}: {}", e.field.replace('_', "-"), e.message))
+                v.as_deref()
+                    .map(|s| rectify_core::text::date(field, s))
+                    .transpose()
+                    .map_err(|e| anyhow::anyhow!("--{}: {}", e.field.replace('_', "-"), e.message))
             };
             let dates = InspectionDates {
                 stationed_from: d("stationed_from", &stationed_from)?,
@@ -255,17 +346,33 @@ async fn run(cmd: Cmd) -> Result<ExitCode> {
             };
             let mut w = store.begin_write().await?;
             let i = w
-                .create_inspection(&Actor::cli("inspection create"), &NewInspection { round_id: round, kind, team, inspected_org_id: org, title, dates })
+                .create_inspection(
+                    &Actor::cli("inspection create"),
+                    &NewInspection {
+                        round_id: round,
+                        kind,
+                        team,
+                        inspected_org_id: org,
+                        title,
+                        dates,
+                    },
+                )
                 .await?;
             w.commit().await?;
             println!("{}", i.id);
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::Audit { cmd: AuditCmd::Verify { data } } => {
+        Cmd::Audit {
+            cmd: AuditCmd::Verify { data },
+        } => {
             let store = data.open().await?;
             match store.audit_verify().await? {
                 ChainStatus::Intact(r) => {
-                    println!("audit chain intact: {} rows, last seq {}", r.rows, r.last_seq.unwrap_or(0));
+                    println!(
+                        "audit chain intact: {} rows, last seq {}",
+                        r.rows,
+                        r.last_seq.unwrap_or(0)
+                    );
                     Ok(ExitCode::SUCCESS)
                 }
                 ChainStatus::Broken(b) => {
@@ -274,7 +381,9 @@ async fn run(cmd: Cmd) -> Result<ExitCode> {
                 }
             }
         }
-        Cmd::Demo { cmd: DemoCmd::Generate { scale, seed, data } } => {
+        Cmd::Demo {
+            cmd: DemoCmd::Generate { scale, seed, data },
+        } => {
             let store = data.open().await?;
             demo::generate(&store, &scale, seed).await?;
             Ok(ExitCode::SUCCESS)
@@ -291,11 +400,21 @@ async fn serve(addr: SocketAddr, demo_mode: bool, tls: bool, data: &DataOpts) ->
     }
     if !tls {
         if !addr.ip().is_loopback() {
-            bail!("--addr {addr}: plain HTTP is only allowed on loopback; put TLS in front and pass --tls");
+            bail!(
+                "--addr {addr}: plain HTTP is only allowed on loopback; put TLS in front and pass --tls"
+            );
         }
-        eprintln!("note: plain-HTTP loopback mode: the session cookie is not Secure. Use --tls behind a TLS proxy in production.");
+        eprintln!(
+            "note: plain-HTTP loopback mode: the session cookie is not Secure. Use --tls behind a TLS proxy in production."
+        );
     }
-    let state = rectify_web::AppState::new(store, rectify_web::WebConfig { tls, ..Default::default() });
+    let state = rectify_web::AppState::new(
+        store,
+        rectify_web::WebConfig {
+            tls,
+            ..Default::default()
+        },
+    );
     eprintln!("rectify serving on http://{addr}  (API: /api/v1, OpenAPI: /api/v1/openapi.json)");
     rectify_web::serve(state, addr).await?;
     Ok(ExitCode::SUCCESS)
@@ -311,20 +430,43 @@ async fn bootstrap(store: &Store, org_name: &str, alg: HashAlg) -> Result<()> {
     store.set_audit_alg(alg, &actor).await?;
     let policy = store.policy().await?;
     let mut w = store.begin_write().await?;
-    let root = w.create_organisation(&actor, &NewOrganisation { parent_id: None, name: org_name.into(), kind: "committee".into() }).await?;
+    let root = w
+        .create_organisation(
+            &actor,
+            &NewOrganisation {
+                parent_id: None,
+                name: org_name.into(),
+                kind: "committee".into(),
+            },
+        )
+        .await?;
     let mut lines = Vec::new();
     for (login, name, role) in [
         ("sysadmin", "系统管理员", Role::SystemAdmin),
         ("secadmin", "安全管理员", Role::SecurityAdmin),
         ("auditadmin", "审计管理员", Role::AuditAdmin),
     ] {
-        let u = w.create_user(&actor, &NewUser { login: login.into(), display_name: name.into(), role, organisation_id: root.id, person_id: None }).await?;
+        let u = w
+            .create_user(
+                &actor,
+                &NewUser {
+                    login: login.into(),
+                    display_name: name.into(),
+                    role,
+                    organisation_id: root.id,
+                    person_id: None,
+                },
+            )
+            .await?;
         let otp = password::generate_one_time(16);
         w.set_password(&actor, u.id, &otp, &policy, true).await?;
         lines.push(format!("  {login:<11} {name}  one-time password: {otp}"));
     }
     w.commit().await?;
-    println!("bootstrap: created organisation '{org_name}' (id {}) and the three administrators.", root.id);
+    println!(
+        "bootstrap: created organisation '{org_name}' (id {}) and the three administrators.",
+        root.id
+    );
     println!("These one-time passwords are shown once and must be changed at first sign-in:");
     for l in lines {
         println!("{l}");

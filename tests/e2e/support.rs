@@ -4,7 +4,9 @@
 use std::net::SocketAddr;
 
 use rectify_core::access::Role;
-use rectify_store::{Actor, BlobLocation, Dialect, NewOrganisation, NewPerson, NewUser, SecurityPolicy, Store};
+use rectify_store::{
+    Actor, BlobLocation, Dialect, NewOrganisation, NewPerson, NewUser, SecurityPolicy, Store,
+};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -15,7 +17,8 @@ pub struct Engine {
     pub name: &'static str,
     pub store: Store,
     pub url: String,
-    pub data_dir: Option<tempfile::TempDir>,
+    /// Keeps the SQLite data directory alive for the test's duration.
+    pub _data_dir: Option<tempfile::TempDir>,
     pg_admin: Option<(String, String)>,
 }
 
@@ -25,7 +28,11 @@ impl Engine {
         if let Some((admin_url, db)) = self.pg_admin {
             sqlx::any::install_default_drivers();
             if let Ok(pool) = sqlx::AnyPool::connect(&admin_url).await {
-                let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))).execute(&pool).await;
+                let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS {db} WITH (FORCE)"
+                )))
+                .execute(&pool)
+                .await;
             }
         }
     }
@@ -41,7 +48,9 @@ pub async fn engines() -> Vec<Engine> {
                 std::env::var("RECTIFY_TEST_REQUIRE_ALL").as_deref() != Ok("1"),
                 "RECTIFY_TEST_PG_URL is not set but RECTIFY_TEST_REQUIRE_ALL=1: the PostgreSQL suite must run"
             );
-            eprintln!("SKIPPED: PostgreSQL suite (RECTIFY_TEST_PG_URL not set; run scripts/test to start a throw-away server)");
+            eprintln!(
+                "SKIPPED: PostgreSQL suite (RECTIFY_TEST_PG_URL not set; run scripts/test to start a throw-away server)"
+            );
         }
     }
     v
@@ -49,22 +58,49 @@ pub async fn engines() -> Vec<Engine> {
 
 pub async fn sqlite() -> Engine {
     let dir = tempfile::tempdir().expect("temp dir");
-    let loc = rectify_store::Location { database_url: None, data_dir: dir.path().to_path_buf() };
+    let loc = rectify_store::Location {
+        database_url: None,
+        data_dir: dir.path().to_path_buf(),
+    };
     let store = Store::open(&loc).await.expect("open sqlite");
-    Engine { name: "sqlite", url: loc.url(), store, data_dir: Some(dir), pg_admin: None }
+    Engine {
+        name: "sqlite",
+        url: loc.url(),
+        store,
+        _data_dir: Some(dir),
+        pg_admin: None,
+    }
 }
 
 pub async fn postgres(admin_url: &str) -> Engine {
     sqlx::any::install_default_drivers();
-    let pool = sqlx::AnyPool::connect(admin_url).await.expect("connect to RECTIFY_TEST_PG_URL");
-    let db = format!("rectify_t_{}", rectify_security::crypto::random_token(9).to_ascii_lowercase().replace(['-', '_'], "x"));
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {db}"))).execute(&pool).await.expect("create test database");
+    let pool = sqlx::AnyPool::connect(admin_url)
+        .await
+        .expect("connect to RECTIFY_TEST_PG_URL");
+    let db = format!(
+        "rectify_t_{}",
+        rectify_security::crypto::random_token(9)
+            .to_ascii_lowercase()
+            .replace(['-', '_'], "x")
+    );
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {db}")))
+        .execute(&pool)
+        .await
+        .expect("create test database");
     pool.close().await;
     let mut u = url::Url::parse(admin_url).expect("RECTIFY_TEST_PG_URL is a URL");
     u.set_path(&format!("/{db}"));
     let url = u.to_string();
-    let store = Store::connect(&url, Dialect::Postgres, BlobLocation::Database).await.expect("open postgres");
-    Engine { name: "postgres", store, url, data_dir: None, pg_admin: Some((admin_url.to_string(), db)) }
+    let store = Store::connect(&url, Dialect::Postgres, BlobLocation::Database)
+        .await
+        .expect("open postgres");
+    Engine {
+        name: "postgres",
+        store,
+        url,
+        _data_dir: None,
+        pg_admin: Some((admin_url.to_string(), db)),
+    }
 }
 
 /// Organisation tree and people used by the scenarios.
@@ -84,15 +120,52 @@ pub struct World {
 pub async fn seed(store: &Store) -> World {
     let a = Actor::cli("test seed");
     let mut w = store.begin_write().await.unwrap();
-    let org = |parent: Option<i64>, name: &str, kind: &str| NewOrganisation { parent_id: parent, name: name.into(), kind: kind.into() };
-    let root = w.create_organisation(&a, &org(None, "中共测试市委", "committee")).await.unwrap().id;
-    let org_a = w.create_organisation(&a, &org(Some(root), "市教育局", "organisation")).await.unwrap().id;
-    let unit_a1 = w.create_organisation(&a, &org(Some(org_a), "办公室", "unit")).await.unwrap().id;
-    let unit_a2 = w.create_organisation(&a, &org(Some(org_a), "人事科", "unit")).await.unwrap().id;
-    let org_b = w.create_organisation(&a, &org(Some(root), "市卫生健康局", "organisation")).await.unwrap().id;
-    let person = |org: i64, name: &str| NewPerson { organisation_id: org, name: name.into(), title: None, phone: Some("13812345678".into()) };
-    let owner_person = w.create_person(&a, &person(unit_a1, "张伟")).await.unwrap().id;
-    let leader_person = w.create_person(&a, &person(org_a, "李强")).await.unwrap().id;
+    let org = |parent: Option<i64>, name: &str, kind: &str| NewOrganisation {
+        parent_id: parent,
+        name: name.into(),
+        kind: kind.into(),
+    };
+    let root = w
+        .create_organisation(&a, &org(None, "中共测试市委", "committee"))
+        .await
+        .unwrap()
+        .id;
+    let org_a = w
+        .create_organisation(&a, &org(Some(root), "市教育局", "organisation"))
+        .await
+        .unwrap()
+        .id;
+    let unit_a1 = w
+        .create_organisation(&a, &org(Some(org_a), "办公室", "unit"))
+        .await
+        .unwrap()
+        .id;
+    let unit_a2 = w
+        .create_organisation(&a, &org(Some(org_a), "人事科", "unit"))
+        .await
+        .unwrap()
+        .id;
+    let org_b = w
+        .create_organisation(&a, &org(Some(root), "市卫生健康局", "organisation"))
+        .await
+        .unwrap()
+        .id;
+    let person = |org: i64, name: &str| NewPerson {
+        organisation_id: org,
+        name: name.into(),
+        title: None,
+        phone: Some("13812345678".into()),
+    };
+    let owner_person = w
+        .create_person(&a, &person(unit_a1, "张伟"))
+        .await
+        .unwrap()
+        .id;
+    let leader_person = w
+        .create_person(&a, &person(org_a, "李强"))
+        .await
+        .unwrap()
+        .id;
     let policy = SecurityPolicy::default();
     for (login, role, org, person) in [
         ("sysadmin", Role::SystemAdmin, root, None),
@@ -107,11 +180,33 @@ pub async fn seed(store: &Store) -> World {
         ("owner", Role::Owner, unit_a1, Some(owner_person)),
         ("office_b", Role::Office, org_b, None),
     ] {
-        let u = w.create_user(&a, &NewUser { login: login.into(), display_name: login.into(), role, organisation_id: org, person_id: person }).await.unwrap();
-        w.set_password(&a, u.id, PASSWORD, &policy, false).await.unwrap();
+        let u = w
+            .create_user(
+                &a,
+                &NewUser {
+                    login: login.into(),
+                    display_name: login.into(),
+                    role,
+                    organisation_id: org,
+                    person_id: person,
+                },
+            )
+            .await
+            .unwrap();
+        w.set_password(&a, u.id, PASSWORD, &policy, false)
+            .await
+            .unwrap();
     }
     w.commit().await.unwrap();
-    World { root, org_a, unit_a1, unit_a2, org_b, owner_person, leader_person }
+    World {
+        root,
+        org_a,
+        unit_a1,
+        unit_a2,
+        org_b,
+        owner_person,
+        leader_person,
+    }
 }
 
 /// A running server on a loopback port.
@@ -129,7 +224,13 @@ impl Drop for Server {
 pub async fn start(store: &Store, tls: bool) -> Server {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let state = rectify_web::AppState::new(store.clone(), rectify_web::WebConfig { tls, ..Default::default() });
+    let state = rectify_web::AppState::new(
+        store.clone(),
+        rectify_web::WebConfig {
+            tls,
+            ..Default::default()
+        },
+    );
     let task = tokio::spawn(async move {
         let _ = rectify_web::serve_on(state, listener).await;
     });
@@ -146,8 +247,16 @@ pub struct Client {
 
 impl Client {
     pub fn new(server: &Server) -> Client {
-        let http = reqwest::Client::builder().cookie_store(true).build().unwrap();
-        Client { http, base: format!("http://{}", server.addr), csrf: None, bearer: None }
+        let http = reqwest::Client::builder()
+            .cookie_store(true)
+            .build()
+            .unwrap();
+        Client {
+            http,
+            base: format!("http://{}", server.addr),
+            csrf: None,
+            bearer: None,
+        }
     }
 
     pub async fn login_as(server: &Server, login: &str) -> Client {
@@ -158,15 +267,28 @@ impl Client {
     }
 
     pub async fn login(&mut self, login: &str, password: &str) -> (StatusCode, Value) {
-        let (st, body) = self.call(Method::POST, "/api/v1/session", Some(json!({"login": login, "password": password}))).await;
+        let (st, body) = self
+            .call(
+                Method::POST,
+                "/api/v1/session",
+                Some(json!({"login": login, "password": password})),
+            )
+            .await;
         if st == StatusCode::OK {
             self.csrf = body["csrf_token"].as_str().map(str::to_string);
         }
         (st, body)
     }
 
-    pub async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
-        let mut rb = self.http.request(method.clone(), format!("{}{path}", self.base));
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut rb = self
+            .http
+            .request(method.clone(), format!("{}{path}", self.base));
         if let Some(t) = &self.bearer {
             rb = rb.bearer_auth(t);
         }
@@ -181,7 +303,10 @@ impl Client {
         let resp = rb.send().await.expect("request");
         let st = resp.status();
         let text = resp.text().await.unwrap_or_default();
-        (st, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+        (
+            st,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
     }
 
     pub async fn get(&self, path: &str) -> (StatusCode, Value) {
@@ -200,5 +325,8 @@ impl Client {
 
 /// The error envelope's code and field.
 pub fn err(v: &Value) -> (&str, Option<&str>) {
-    (v["error"]["code"].as_str().unwrap_or("<no code>"), v["error"]["field"].as_str())
+    (
+        v["error"]["code"].as_str().unwrap_or("<no code>"),
+        v["error"]["field"].as_str(),
+    )
 }

@@ -14,7 +14,19 @@ use std::fmt;
 use crate::ledger::MeasureKind;
 
 /// Where a measure stands. `overdue` is not a state: it is derived from state and deadline.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord, utoipa::ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    PartialOrd,
+    Ord,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum MeasureState {
     Draft,
@@ -81,7 +93,10 @@ impl MeasureState {
     pub fn accepts_reports(self) -> bool {
         matches!(
             self,
-            MeasureState::Assigned | MeasureState::InProgress | MeasureState::Returned | MeasureState::Reopened
+            MeasureState::Assigned
+                | MeasureState::InProgress
+                | MeasureState::Returned
+                | MeasureState::Reopened
         )
     }
 }
@@ -159,7 +174,10 @@ pub struct Readiness {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TransitionError {
     #[error("cannot {action} a measure that is {from} (不允许的状态变更)")]
-    NotAllowed { from: MeasureState, action: &'static str },
+    NotAllowed {
+        from: MeasureState,
+        action: &'static str,
+    },
     #[error("assigning needs a responsible unit, an owner and a deadline; missing: {missing}")]
     NotReady { missing: &'static str },
     #[error("only an ongoing (长期坚持) measure can be closed as ongoing")]
@@ -214,7 +232,12 @@ impl MeasureState {
                 S::ClosedOngoing
             }
             (S::Closed | S::ClosedOngoing, T::Reopen) => S::Reopened,
-            (from, t) => return Err(TransitionError::NotAllowed { from, action: t.as_str() }),
+            (from, t) => {
+                return Err(TransitionError::NotAllowed {
+                    from,
+                    action: t.as_str(),
+                });
+            }
         };
         Ok(next)
     }
@@ -226,7 +249,13 @@ mod tests {
     use proptest::prelude::*;
 
     fn ready(kind: MeasureKind) -> Readiness {
-        Readiness { kind, has_unit: true, has_owner: true, has_deadline: true, has_reason: true }
+        Readiness {
+            kind,
+            has_unit: true,
+            has_owner: true,
+            has_deadline: true,
+            has_reason: true,
+        }
     }
 
     #[test]
@@ -252,26 +281,38 @@ mod tests {
     fn refusals_name_their_reason() {
         let mut r = ready(MeasureKind::TimeBound);
         assert_eq!(
-            MeasureState::Draft.apply(Transition::Close, r).unwrap_err().code(),
+            MeasureState::Draft
+                .apply(Transition::Close, r)
+                .unwrap_err()
+                .code(),
             "illegal_transition"
         );
         assert_eq!(
-            MeasureState::Submitted.apply(Transition::CloseOngoing, r).unwrap_err(),
+            MeasureState::Submitted
+                .apply(Transition::CloseOngoing, r)
+                .unwrap_err(),
             TransitionError::NotOngoing
         );
         r.has_owner = false;
         assert_eq!(
-            MeasureState::Draft.apply(Transition::Assign, r).unwrap_err(),
+            MeasureState::Draft
+                .apply(Transition::Assign, r)
+                .unwrap_err(),
             TransitionError::NotReady { missing: "owner" }
         );
         r.has_reason = false;
         assert_eq!(
-            MeasureState::Submitted.apply(Transition::Return, r).unwrap_err().code(),
+            MeasureState::Submitted
+                .apply(Transition::Return, r)
+                .unwrap_err()
+                .code(),
             "reason_required"
         );
-        assert!(MeasureState::Submitted
-            .apply(Transition::CloseOngoing, ready(MeasureKind::Ongoing))
-            .is_ok());
+        assert!(
+            MeasureState::Submitted
+                .apply(Transition::CloseOngoing, ready(MeasureKind::Ongoing))
+                .is_ok()
+        );
     }
 
     #[test]
@@ -302,8 +343,7 @@ mod tests {
             let mut ever_assigned = false;
             for (t, complete, reason) in ops {
                 let r = Readiness { kind, has_unit: complete, has_owner: complete, has_deadline: complete, has_reason: reason };
-                match s.apply(t, r) {
-                    Ok(next) => {
+                if let Ok(next) = s.apply(t, r) {
                         if next.is_closed() && !s.is_closed() {
                             prop_assert_eq!(s, MeasureState::Submitted);
                         }
@@ -317,8 +357,6 @@ mod tests {
                         }
                         if t.needs_reason() { prop_assert!(reason); }
                         s = next;
-                    }
-                    Err(_) => {}
                 }
                 if s != MeasureState::Draft { prop_assert!(ever_assigned); }
             }

@@ -60,12 +60,20 @@ impl Auth {
     }
 
     pub fn require(&self, action: Action) -> Result<(), ApiError> {
-        if self.user.role.may(action) { Ok(()) } else { Err(ApiError::forbidden()) }
+        if self.user.role.may(action) {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden())
+        }
     }
 }
 
 pub fn cookie_name(tls: bool) -> &'static str {
-    if tls { "__Host-rectify_session" } else { "rectify_session" }
+    if tls {
+        "__Host-rectify_session"
+    } else {
+        "rectify_session"
+    }
 }
 
 fn cookie_value<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
@@ -85,58 +93,106 @@ fn unauthorized(code: &'static str) -> ApiError {
         "session_expired" => "会话已超时,请重新登录 (session expired; sign in again)",
         _ => "请先登录 (sign in first)",
     };
-    ApiError::Unauthorized { code, message: message.into() }
+    ApiError::Unauthorized {
+        code,
+        message: message.into(),
+    }
 }
 
 fn parse_time(s: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(s).ok().map(|t| t.with_timezone(&Utc))
+    DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
 }
 
 async fn resolve(parts: &mut Parts, state: &AppState) -> Result<Auth, ApiError> {
-    let ctx = parts.extensions.get::<Ctx>().cloned().unwrap_or(Ctx { request_id: "-".into(), ip: None });
+    let ctx = parts.extensions.get::<Ctx>().cloned().unwrap_or(Ctx {
+        request_id: "-".into(),
+        ip: None,
+    });
     if let Some(h) = parts.headers.get(header::AUTHORIZATION) {
         let token = h
             .to_str()
             .ok()
             .and_then(|v| v.strip_prefix("Bearer "))
             .ok_or_else(|| unauthorized("invalid_token"))?;
-        let row = state.store.token(&api_token_hash(token.trim())).await?.ok_or_else(|| unauthorized("invalid_token"))?;
+        let row = state
+            .store
+            .token(&api_token_hash(token.trim()))
+            .await?
+            .ok_or_else(|| unauthorized("invalid_token"))?;
         if row.user.disabled {
             return Err(unauthorized("invalid_token"));
         }
-        return Ok(Auth { user: row.user, via: Via::Token { id: row.id }, ctx });
+        return Ok(Auth {
+            user: row.user,
+            via: Via::Token { id: row.id },
+            ctx,
+        });
     }
-    let id = cookie_value(parts, cookie_name(state.config.tls)).ok_or_else(|| unauthorized("unauthenticated"))?;
+    let id = cookie_value(parts, cookie_name(state.config.tls))
+        .ok_or_else(|| unauthorized("unauthenticated"))?;
     let key = session_key(id);
-    let s = state.store.session(&key).await?.ok_or_else(|| unauthorized("unauthenticated"))?;
+    let s = state
+        .store
+        .session(&key)
+        .await?
+        .ok_or_else(|| unauthorized("unauthenticated"))?;
     let policy = state.policy().await?;
     let now = Utc::now();
-    let idle = if s.user.role.is_privileged() { policy.idle_minutes_privileged } else { policy.idle_minutes_other };
+    let idle = if s.user.role.is_privileged() {
+        policy.idle_minutes_privileged
+    } else {
+        policy.idle_minutes_other
+    };
     let created = parse_time(&s.created_at).unwrap_or(now);
     let seen = parse_time(&s.last_seen).unwrap_or(now);
-    let expired = now - created > Duration::hours(policy.absolute_hours) || now - seen > Duration::minutes(idle);
+    let expired = now - created > Duration::hours(policy.absolute_hours)
+        || now - seen > Duration::minutes(idle);
     if expired || s.user.disabled || s.user.is_locked(now) {
         state.store.delete_session(&key).await?;
         return Err(unauthorized("session_expired"));
     }
     // Cookie sessions must prove same-origin intent on every state change.
     if !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
-        let sent = parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or("");
+        let sent = parts
+            .headers
+            .get("x-csrf-token")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
         if !csrf_matches(&s.csrf, sent) {
-            return Err(ApiError::Forbidden { code: "csrf", message: "缺少或错误的 CSRF 令牌 (missing or wrong CSRF token)".into() });
+            return Err(ApiError::Forbidden {
+                code: "csrf",
+                message: "缺少或错误的 CSRF 令牌 (missing or wrong CSRF token)".into(),
+            });
         }
-        if let Some(origin) = parts.headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
-            let host = parts.headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+        if let Some(origin) = parts
+            .headers
+            .get(header::ORIGIN)
+            .and_then(|v| v.to_str().ok())
+        {
+            let host = parts
+                .headers
+                .get(header::HOST)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
             let origin_host = origin.split_once("://").map(|(_, h)| h).unwrap_or(origin);
             if origin_host != host {
-                return Err(ApiError::Forbidden { code: "cross_origin", message: "跨站请求被拒绝 (cross-site request refused)".into() });
+                return Err(ApiError::Forbidden {
+                    code: "cross_origin",
+                    message: "跨站请求被拒绝 (cross-site request refused)".into(),
+                });
             }
         }
     }
     if now - seen > Duration::seconds(30) {
         state.store.touch_session(&key).await?;
     }
-    Ok(Auth { user: s.user, via: Via::Session { key, csrf: s.csrf }, ctx })
+    Ok(Auth {
+        user: s.user,
+        via: Via::Session { key, csrf: s.csrf },
+        ctx,
+    })
 }
 
 impl<S> FromRequestParts<S> for AuthAllowExpired

@@ -21,9 +21,16 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("application/json"));
         if !is_json {
-            return Err(ApiError::Unsupported { message: "请求体须为 application/json (expected application/json)".into() });
+            return Err(ApiError::Unsupported {
+                message: "请求体须为 application/json (expected application/json)".into(),
+            });
         }
-        let bytes = Bytes::from_request(req, state).await.map_err(|e| ApiError::PayloadTooLarge { message: e.body_text() })?;
+        let bytes =
+            Bytes::from_request(req, state)
+                .await
+                .map_err(|e| ApiError::PayloadTooLarge {
+                    message: e.body_text(),
+                })?;
         parse(&bytes).map(JsonBody)
     }
 }
@@ -59,8 +66,16 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         } else {
             "invalid_value"
         };
-        let field = if field == "." || field.is_empty() { None } else { Some(field) };
-        ApiError::BadRequest { code, message: msg, field }
+        let field = if field == "." || field.is_empty() {
+            None
+        } else {
+            Some(field)
+        };
+        ApiError::BadRequest {
+            code,
+            message: msg,
+            field,
+        }
     })
 }
 
@@ -92,9 +107,18 @@ mod tests {
 
     #[test]
     fn errors_name_the_field() {
-        assert_eq!(err(r#"{"title":"x","n":"seven"}"#), ("invalid_value".into(), Some("n".into())));
-        assert_eq!(err(r#"{"title":"x","n":1,"extra":2}"#), ("unknown_field".into(), Some("extra".into())));
-        assert_eq!(err(r#"{"title":"x","n":1,"inner":{"when":"a","x":1}}"#), ("unknown_field".into(), Some("inner.x".into())));
+        assert_eq!(
+            err(r#"{"title":"x","n":"seven"}"#),
+            ("invalid_value".into(), Some("n".into()))
+        );
+        assert_eq!(
+            err(r#"{"title":"x","n":1,"extra":2}"#),
+            ("unknown_field".into(), Some("extra".into()))
+        );
+        assert_eq!(
+            err(r#"{"title":"x","n":1,"inner":{"when":"a","x":1}}"#),
+            ("unknown_field".into(), Some("inner.x".into()))
+        );
         assert_eq!(err(r#"{"n":1}"#), ("required".into(), Some("title".into())));
         assert_eq!(err(r#"{"title":"x","#).0, "malformed_json");
     }

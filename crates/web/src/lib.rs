@@ -36,7 +36,11 @@ pub struct WebConfig {
 
 impl Default for WebConfig {
     fn default() -> Self {
-        WebConfig { tls: false, upload_limit: 50 * 1024 * 1024, json_limit: 1024 * 1024 }
+        WebConfig {
+            tls: false,
+            upload_limit: 50 * 1024 * 1024,
+            json_limit: 1024 * 1024,
+        }
     }
 }
 
@@ -54,7 +58,10 @@ impl AppState {
         AppState {
             store,
             config: Arc::new(config),
-            policy: Arc::new(RwLock::new((Instant::now() - Duration::from_secs(3600), SecurityPolicy::default()))),
+            policy: Arc::new(RwLock::new((
+                Instant::now() - Duration::from_secs(3600),
+                SecurityPolicy::default(),
+            ))),
             metrics: Arc::new(metrics::Metrics::default()),
         }
     }
@@ -95,7 +102,11 @@ async fn healthz(State(s): State<AppState>) -> Response {
         Ok(()) => (axum::http::StatusCode::OK, "ok").into_response(),
         Err(e) => {
             tracing::error!(error = %e, "health check failed");
-            (axum::http::StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+            (
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "database unavailable",
+            )
+                .into_response()
         }
     }
 }
@@ -107,9 +118,15 @@ async fn sqlx_ping(store: &Store) -> Result<(), StoreError> {
 /// Request id, client address, security headers and metrics for every request.
 async fn outer(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let started = Instant::now();
-    let ip = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
+    let ip = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string());
     let request_id = rectify_security::crypto::random_token(12);
-    req.extensions_mut().insert(Ctx { request_id: request_id.clone(), ip });
+    req.extensions_mut().insert(Ctx {
+        request_id: request_id.clone(),
+        ip,
+    });
     let route = req
         .extensions()
         .get::<axum::extract::MatchedPath>()
@@ -117,17 +134,34 @@ async fn outer(State(state): State<AppState>, mut req: Request, next: Next) -> R
         .unwrap_or_else(|| "other".into());
     let mut resp = next.run(req).await;
     let h = resp.headers_mut();
-    h.insert("x-request-id", HeaderValue::from_str(&request_id).unwrap_or(HeaderValue::from_static("-")));
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(
+        "x-request-id",
+        HeaderValue::from_str(&request_id).unwrap_or(HeaderValue::from_static("-")),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
+    );
     // API answers carry personal data: never cache them.
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     if state.config.tls {
-        h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000; includeSubDomains"));
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
     }
-    state.metrics.observe(&route, resp.status().as_u16(), started.elapsed());
+    state
+        .metrics
+        .observe(&route, resp.status().as_u16(), started.elapsed());
     resp
 }
 
@@ -140,7 +174,9 @@ pub async fn serve(state: AppState, addr: SocketAddr) -> std::io::Result<()> {
 /// Serve on an already bound listener (tests bind port 0).
 pub async fn serve_on(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(shutdown()).await
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown())
+        .await
 }
 
 async fn shutdown() {
@@ -149,7 +185,8 @@ async fn shutdown() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

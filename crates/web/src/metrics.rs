@@ -30,7 +30,9 @@ impl Metrics {
     pub(crate) fn observe(&self, route: &str, status: u16, took: Duration) {
         let ms = took.as_secs_f64() * 1000.0;
         if let Ok(mut m) = self.inner.lock() {
-            let s = m.entry((route.to_string(), status / 100 * 100)).or_default();
+            let s = m
+                .entry((route.to_string(), status / 100 * 100))
+                .or_default();
             s.count += 1;
             s.sum_ms += ms;
             for (i, b) in BUCKETS_MS.iter().enumerate() {
@@ -47,13 +49,33 @@ pub(crate) async fn render(State(state): State<AppState>) -> impl IntoResponse {
     out.push_str("# HELP rectify_http_requests_total HTTP requests by route and status class.\n# TYPE rectify_http_request_duration_ms histogram\n");
     if let Ok(m) = state.metrics.inner.lock() {
         for ((route, class), s) in m.iter() {
-            let labels = format!("route=\"{}\",status=\"{}xx\"", route.replace('"', "'"), class / 100);
+            let labels = format!(
+                "route=\"{}\",status=\"{}xx\"",
+                route.replace('"', "'"),
+                class / 100
+            );
             for (i, b) in BUCKETS_MS.iter().enumerate() {
-                let _ = writeln!(out, "rectify_http_request_duration_ms_bucket{{{labels},le=\"{b}\"}} {}", s.buckets[i]);
+                let _ = writeln!(
+                    out,
+                    "rectify_http_request_duration_ms_bucket{{{labels},le=\"{b}\"}} {}",
+                    s.buckets[i]
+                );
             }
-            let _ = writeln!(out, "rectify_http_request_duration_ms_bucket{{{labels},le=\"+Inf\"}} {}", s.count);
-            let _ = writeln!(out, "rectify_http_request_duration_ms_sum{{{labels}}} {:.3}", s.sum_ms);
-            let _ = writeln!(out, "rectify_http_request_duration_ms_count{{{labels}}} {}", s.count);
+            let _ = writeln!(
+                out,
+                "rectify_http_request_duration_ms_bucket{{{labels},le=\"+Inf\"}} {}",
+                s.count
+            );
+            let _ = writeln!(
+                out,
+                "rectify_http_request_duration_ms_sum{{{labels}}} {:.3}",
+                s.sum_ms
+            );
+            let _ = writeln!(
+                out,
+                "rectify_http_request_duration_ms_count{{{labels}}} {}",
+                s.count
+            );
             let _ = writeln!(out, "rectify_http_requests_total{{{labels}}} {}", s.count);
         }
     }

@@ -7,7 +7,10 @@ use axum::http::StatusCode;
 use rectify_core::access::{Action, Role};
 use rectify_security::audit::AuditRecord;
 use rectify_security::password;
-use rectify_store::{AuditEvent, AuditFilter, NewOrganisation, NewPerson, NewUser, Organisation, Person, SecurityPolicy, User};
+use rectify_store::{
+    AuditEvent, AuditFilter, NewOrganisation, NewPerson, NewUser, Organisation, Person,
+    SecurityPolicy, User,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -18,7 +21,10 @@ use crate::json::JsonBody;
 
 /// Organisations in the caller's subtree. Any signed-in role may read the tree it lives in.
 #[utoipa::path(get, path = "/api/v1/organisations", tag = "admin", responses((status = 200, body = Vec<Organisation>)))]
-pub async fn list_organisations(State(s): State<AppState>, a: Auth) -> ApiResult<Json<Vec<Organisation>>> {
+pub async fn list_organisations(
+    State(s): State<AppState>,
+    a: Auth,
+) -> ApiResult<Json<Vec<Organisation>>> {
     Ok(Json(s.store.organisations_in(&a.user.org_path).await?))
 }
 
@@ -32,23 +38,44 @@ pub struct OrganisationRequest {
 }
 
 fn in_scope(a: &Auth, org: &Organisation) -> ApiResult<()> {
-    if a.user.org_path.contains(&org.path) { Ok(()) } else { Err(ApiError::not_found()) }
+    if a.user.org_path.contains(&org.path) {
+        Ok(())
+    } else {
+        Err(ApiError::not_found())
+    }
 }
 
 async fn org_in_scope(s: &AppState, a: &Auth, field: &str, id: i64) -> ApiResult<Organisation> {
-    let o = s.store.organisation(id).await.map_err(|_| ApiError::field(field, "not_found", "单位不存在 (no such organisation)"))?;
-    in_scope(a, &o).map_err(|_| ApiError::field(field, "not_found", "单位不存在 (no such organisation)"))?;
+    let o =
+        s.store.organisation(id).await.map_err(|_| {
+            ApiError::field(field, "not_found", "单位不存在 (no such organisation)")
+        })?;
+    in_scope(a, &o)
+        .map_err(|_| ApiError::field(field, "not_found", "单位不存在 (no such organisation)"))?;
     Ok(o)
 }
 
 /// Create an organisation under one in the system admin's subtree.
 #[utoipa::path(post, path = "/api/v1/organisations", tag = "admin", request_body = OrganisationRequest,
     responses((status = 201, body = Organisation), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn create_organisation(State(s): State<AppState>, a: Auth, JsonBody(r): JsonBody<OrganisationRequest>) -> ApiResult<(StatusCode, Json<Organisation>)> {
+pub async fn create_organisation(
+    State(s): State<AppState>,
+    a: Auth,
+    JsonBody(r): JsonBody<OrganisationRequest>,
+) -> ApiResult<(StatusCode, Json<Organisation>)> {
     a.require(Action::ManageOrganisations)?;
     org_in_scope(&s, &a, "parent_id", r.parent_id).await?;
     let mut w = s.store.begin_write().await?;
-    let o = w.create_organisation(&a.actor(), &NewOrganisation { parent_id: Some(r.parent_id), name: r.name, kind: r.kind }).await?;
+    let o = w
+        .create_organisation(
+            &a.actor(),
+            &NewOrganisation {
+                parent_id: Some(r.parent_id),
+                name: r.name,
+                kind: r.kind,
+            },
+        )
+        .await?;
     w.commit().await?;
     Ok((StatusCode::CREATED, Json(o)))
 }
@@ -87,13 +114,27 @@ pub struct PersonRequest {
 /// Register a person (system admin, or the office for its own organisation's people).
 #[utoipa::path(post, path = "/api/v1/people", tag = "admin", request_body = PersonRequest,
     responses((status = 201, body = Person), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn create_person(State(s): State<AppState>, a: Auth, JsonBody(r): JsonBody<PersonRequest>) -> ApiResult<(StatusCode, Json<Person>)> {
+pub async fn create_person(
+    State(s): State<AppState>,
+    a: Auth,
+    JsonBody(r): JsonBody<PersonRequest>,
+) -> ApiResult<(StatusCode, Json<Person>)> {
     if !(a.user.role.may(Action::ManageUsers) || a.user.role.may(Action::EditPlan)) {
         return Err(ApiError::forbidden());
     }
     org_in_scope(&s, &a, "organisation_id", r.organisation_id).await?;
     let mut w = s.store.begin_write().await?;
-    let p = w.create_person(&a.actor(), &NewPerson { organisation_id: r.organisation_id, name: r.name, title: r.title, phone: r.phone }).await?;
+    let p = w
+        .create_person(
+            &a.actor(),
+            &NewPerson {
+                organisation_id: r.organisation_id,
+                name: r.name,
+                title: r.title,
+                phone: r.phone,
+            },
+        )
+        .await?;
     w.commit().await?;
     Ok((StatusCode::CREATED, Json(p)))
 }
@@ -128,19 +169,39 @@ pub struct UserCreated {
 /// account alone.
 #[utoipa::path(post, path = "/api/v1/users", tag = "admin", request_body = UserRequest,
     responses((status = 201, body = UserCreated), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn create_user(State(s): State<AppState>, a: Auth, JsonBody(r): JsonBody<UserRequest>) -> ApiResult<(StatusCode, Json<UserCreated>)> {
+pub async fn create_user(
+    State(s): State<AppState>,
+    a: Auth,
+    JsonBody(r): JsonBody<UserRequest>,
+) -> ApiResult<(StatusCode, Json<UserCreated>)> {
     a.require(Action::ManageUsers)?;
     org_in_scope(&s, &a, "organisation_id", r.organisation_id).await?;
     let policy = s.policy().await?;
     let otp = password::generate_one_time(16);
     let mut w = s.store.begin_write().await?;
     let u = w
-        .create_user(&a.actor(), &NewUser { login: r.login, display_name: r.display_name, role: Role::Leader, organisation_id: r.organisation_id, person_id: r.person_id })
+        .create_user(
+            &a.actor(),
+            &NewUser {
+                login: r.login,
+                display_name: r.display_name,
+                role: Role::Leader,
+                organisation_id: r.organisation_id,
+                person_id: r.person_id,
+            },
+        )
         .await?;
-    w.set_password(&a.actor(), u.id, &otp, &policy, true).await?;
+    w.set_password(&a.actor(), u.id, &otp, &policy, true)
+        .await?;
     w.commit().await?;
     let u = s.store.user(u.id).await?;
-    Ok((StatusCode::CREATED, Json(UserCreated { user: u, one_time_password: otp })))
+    Ok((
+        StatusCode::CREATED,
+        Json(UserCreated {
+            user: u,
+            one_time_password: otp,
+        }),
+    ))
 }
 
 async fn user_in_scope(s: &AppState, a: &Auth, id: i64) -> ApiResult<User> {
@@ -154,7 +215,11 @@ async fn user_in_scope(s: &AppState, a: &Auth, id: i64) -> ApiResult<User> {
 /// Unlock an account locked by failed sign-ins (security admin).
 #[utoipa::path(post, path = "/api/v1/users/{id}/unlock", tag = "admin", params(("id" = i64, Path)),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn unlock_user(State(s): State<AppState>, a: Auth, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+pub async fn unlock_user(
+    State(s): State<AppState>,
+    a: Auth,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
     a.require(Action::UnlockUsers)?;
     user_in_scope(&s, &a, id).await?;
     let mut w = s.store.begin_write().await?;
@@ -172,10 +237,19 @@ pub struct RoleRequest {
 /// Assign a role (security admin). An account has exactly one role; no one changes their own.
 #[utoipa::path(put, path = "/api/v1/users/{id}/role", tag = "admin", params(("id" = i64, Path)), request_body = RoleRequest,
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn set_role(State(s): State<AppState>, a: Auth, Path(id): Path<i64>, JsonBody(r): JsonBody<RoleRequest>) -> ApiResult<StatusCode> {
+pub async fn set_role(
+    State(s): State<AppState>,
+    a: Auth,
+    Path(id): Path<i64>,
+    JsonBody(r): JsonBody<RoleRequest>,
+) -> ApiResult<StatusCode> {
     a.require(Action::AssignRoles)?;
     if id == a.user.id {
-        return Err(ApiError::field("role", "own_role", "不能修改自己的角色 (cannot change your own role)"));
+        return Err(ApiError::field(
+            "role",
+            "own_role",
+            "不能修改自己的角色 (cannot change your own role)",
+        ));
     }
     user_in_scope(&s, &a, id).await?;
     let mut w = s.store.begin_write().await?;
@@ -193,10 +267,19 @@ pub struct DisabledRequest {
 /// Disable or enable an account (system admin); disabling ends its sessions and tokens.
 #[utoipa::path(put, path = "/api/v1/users/{id}/disabled", tag = "admin", params(("id" = i64, Path)), request_body = DisabledRequest,
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn set_disabled(State(s): State<AppState>, a: Auth, Path(id): Path<i64>, JsonBody(r): JsonBody<DisabledRequest>) -> ApiResult<StatusCode> {
+pub async fn set_disabled(
+    State(s): State<AppState>,
+    a: Auth,
+    Path(id): Path<i64>,
+    JsonBody(r): JsonBody<DisabledRequest>,
+) -> ApiResult<StatusCode> {
     a.require(Action::ManageUsers)?;
     if id == a.user.id {
-        return Err(ApiError::field("disabled", "own_account", "不能停用自己的账号 (cannot disable your own account)"));
+        return Err(ApiError::field(
+            "disabled",
+            "own_account",
+            "不能停用自己的账号 (cannot disable your own account)",
+        ));
     }
     user_in_scope(&s, &a, id).await?;
     let mut w = s.store.begin_write().await?;
@@ -215,18 +298,40 @@ pub async fn get_policy(State(s): State<AppState>, a: Auth) -> ApiResult<Json<Se
 /// Replace the security policy (security admin). Values below the 等保 floor are refused.
 #[utoipa::path(put, path = "/api/v1/policy", tag = "admin", request_body = SecurityPolicy,
     responses((status = 204), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn put_policy(State(s): State<AppState>, a: Auth, JsonBody(p): JsonBody<SecurityPolicy>) -> ApiResult<StatusCode> {
+pub async fn put_policy(
+    State(s): State<AppState>,
+    a: Auth,
+    JsonBody(p): JsonBody<SecurityPolicy>,
+) -> ApiResult<StatusCode> {
     a.require(Action::EditPolicy)?;
     let checks: [(&str, bool); 6] = [
-        ("password.min_length", p.password.min_length >= 8 && p.password.max_length >= 64 && p.password.min_length <= p.password.max_length),
-        ("lock_after_failures", (1..=10).contains(&p.lock_after_failures)),
+        (
+            "password.min_length",
+            p.password.min_length >= 8
+                && p.password.max_length >= 64
+                && p.password.min_length <= p.password.max_length,
+        ),
+        (
+            "lock_after_failures",
+            (1..=10).contains(&p.lock_after_failures),
+        ),
         ("lock_minutes", (1..=1440).contains(&p.lock_minutes)),
-        ("idle_minutes_privileged", (1..=30).contains(&p.idle_minutes_privileged)),
-        ("idle_minutes_other", (1..=120).contains(&p.idle_minutes_other)),
+        (
+            "idle_minutes_privileged",
+            (1..=30).contains(&p.idle_minutes_privileged),
+        ),
+        (
+            "idle_minutes_other",
+            (1..=120).contains(&p.idle_minutes_other),
+        ),
         ("absolute_hours", (1..=24).contains(&p.absolute_hours)),
     ];
     if let Some((field, _)) = checks.iter().find(|(_, ok)| !ok) {
-        return Err(ApiError::field(field, "out_of_range", "超出允许范围 (outside the allowed range)"));
+        return Err(ApiError::field(
+            field,
+            "out_of_range",
+            "超出允许范围 (outside the allowed range)",
+        ));
     }
     let mut w = s.store.begin_write().await?;
     w.set_policy(&a.actor(), &p).await?;
@@ -289,7 +394,11 @@ impl From<AuditRecord> for AuditRow {
 /// Search the audit trail (audit admin). Reading it is itself audited.
 #[utoipa::path(get, path = "/api/v1/audit", tag = "admin", params(AuditQuery),
     responses((status = 200, body = Vec<AuditRow>), (status = 403, body = ErrorBody)))]
-pub async fn list_audit(State(s): State<AppState>, a: Auth, Query(q): Query<AuditQuery>) -> ApiResult<Json<Vec<AuditRow>>> {
+pub async fn list_audit(
+    State(s): State<AppState>,
+    a: Auth,
+    Query(q): Query<AuditQuery>,
+) -> ApiResult<Json<Vec<AuditRow>>> {
     a.require(Action::ReadAudit)?;
     let f = AuditFilter {
         object_type: q.object_type.clone(),

@@ -14,33 +14,65 @@ pub fn routes(state: &AppState) -> Router<AppState> {
     let upload_limit = state.config.upload_limit;
     Router::new()
         .route("/openapi.json", get(crate::openapi::document))
-        .route("/session", post(session::login).get(session::me).delete(session::logout))
+        .route(
+            "/session",
+            post(session::login)
+                .get(session::me)
+                .delete(session::logout),
+        )
         .route("/session/password", post(session::change_password))
         .route("/tokens", post(session::create_token))
-        .route("/organisations", get(admin::list_organisations).post(admin::create_organisation))
-        .route("/people", get(admin::list_people).post(admin::create_person))
+        .route(
+            "/organisations",
+            get(admin::list_organisations).post(admin::create_organisation),
+        )
+        .route(
+            "/people",
+            get(admin::list_people).post(admin::create_person),
+        )
         .route("/users", get(admin::list_users).post(admin::create_user))
         .route("/users/{id}/unlock", post(admin::unlock_user))
         .route("/users/{id}/role", put(admin::set_role))
         .route("/users/{id}/disabled", put(admin::set_disabled))
         .route("/policy", get(admin::get_policy).put(admin::put_policy))
         .route("/audit", get(admin::list_audit))
-        .route("/rounds", get(ledger::list_rounds).post(ledger::create_round))
-        .route("/inspections", get(ledger::list_inspections).post(ledger::create_inspection))
+        .route(
+            "/rounds",
+            get(ledger::list_rounds).post(ledger::create_round),
+        )
+        .route(
+            "/inspections",
+            get(ledger::list_inspections).post(ledger::create_inspection),
+        )
         .route("/inspections/{id}", get(ledger::get_inspection))
-        .route("/inspections/{id}/aspects", get(ledger::list_aspects).post(ledger::create_aspect))
+        .route(
+            "/inspections/{id}/aspects",
+            get(ledger::list_aspects).post(ledger::create_aspect),
+        )
         .route("/inspections/{id}/problems", get(ledger::list_problems))
         .route("/inspections/{id}/stats", get(ledger::inspection_stats))
         .route("/problems", post(ledger::create_problem))
         .route("/problems/{id}", get(ledger::get_problem))
         .route("/problems/{id}/sign-off", post(ledger::sign_off_problem))
-        .route("/measures", get(ledger::list_measures).post(ledger::create_measure))
-        .route("/measures/{id}", get(ledger::get_measure).patch(ledger::update_measure))
-        .route("/measures/{id}/transitions", post(ledger::transition_measure))
+        .route(
+            "/measures",
+            get(ledger::list_measures).post(ledger::create_measure),
+        )
+        .route(
+            "/measures/{id}",
+            get(ledger::get_measure).patch(ledger::update_measure),
+        )
+        .route(
+            "/measures/{id}/transitions",
+            post(ledger::transition_measure),
+        )
         .route("/measures/{id}/reports", get(ledger::list_reports))
         .route("/measures/{id}/history", get(ledger::measure_history))
         .route("/reports", post(ledger::create_report))
-        .route("/evidence", post(ledger::upload_evidence).layer(DefaultBodyLimit::max(upload_limit)))
+        .route(
+            "/evidence",
+            post(ledger::upload_evidence).layer(DefaultBodyLimit::max(upload_limit)),
+        )
         .route("/evidence/{id}", get(ledger::get_evidence))
         .route("/evidence/{id}/content", get(ledger::download_evidence))
         .layer(DefaultBodyLimit::max(state.config.json_limit))

@@ -37,30 +37,47 @@ pub struct SessionInfo {
 }
 
 fn generic_failure() -> ApiError {
-    ApiError::Unauthorized { code: "login_failed", message: "登录名或密码错误,或账号已锁定 (wrong login or password, or account locked)".into() }
+    ApiError::Unauthorized {
+        code: "login_failed",
+        message: "登录名或密码错误,或账号已锁定 (wrong login or password, or account locked)"
+            .into(),
+    }
 }
 
 fn anonymous(ctx: &Ctx) -> Actor {
-    Actor { source_ip: ctx.ip.clone(), request_id: Some(ctx.request_id.clone()), ..Actor::default() }
+    Actor {
+        source_ip: ctx.ip.clone(),
+        request_id: Some(ctx.request_id.clone()),
+        ..Actor::default()
+    }
 }
 
 /// Sign in with login and password. The same message answers unknown users, wrong passwords
 /// and locked accounts.
 #[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = LoginRequest,
     responses((status = 200, body = SessionInfo), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
-pub async fn login(State(s): State<AppState>, Extension(ctx): Extension<Ctx>, JsonBody(req): JsonBody<LoginRequest>) -> ApiResult<Response> {
+pub async fn login(
+    State(s): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    JsonBody(req): JsonBody<LoginRequest>,
+) -> ApiResult<Response> {
     let policy = s.policy().await?;
     let actor = anonymous(&ctx);
     if let Some(ip) = &ctx.ip
         && s.store.recent_ip_failures(ip).await? >= policy.ip_failures_per_15min
     {
-        return Err(ApiError::TooMany { message: "尝试次数过多,请稍后再试 (too many attempts; try later)".into() });
+        return Err(ApiError::TooMany {
+            message: "尝试次数过多,请稍后再试 (too many attempts; try later)".into(),
+        });
     }
     let user = s.store.user_by_login(&req.login).await?;
     let now = Utc::now();
     let ok = match &user {
         Some(u) => {
-            let good = u.password_hash.as_deref().is_some_and(|h| password::verify(&req.password, h));
+            let good = u
+                .password_hash
+                .as_deref()
+                .is_some_and(|h| password::verify(&req.password, h));
             good && !u.disabled && !u.is_locked(now)
         }
         None => {
@@ -80,13 +97,23 @@ pub async fn login(State(s): State<AppState>, Extension(ctx): Extension<Ctx>, Js
     let csrf = new_csrf_token();
     let mut w = s.store.begin_write().await?;
     w.login_succeeded(user.id).await?;
-    w.create_session(&key, user.id, &csrf, ctx.ip.as_deref()).await?;
-    let actor = Actor { user_id: Some(user.id), login: Some(user.login.clone()), role: Some(user.role.as_str().into()), ..actor };
-    w.audit(&actor, AuditEvent::ok("session.login", "user", user.id)).await?;
+    w.create_session(&key, user.id, &csrf, ctx.ip.as_deref())
+        .await?;
+    let actor = Actor {
+        user_id: Some(user.id),
+        login: Some(user.login.clone()),
+        role: Some(user.role.as_str().into()),
+        ..actor
+    };
+    w.audit(&actor, AuditEvent::ok("session.login", "user", user.id))
+        .await?;
     w.commit().await?;
     let expired = user.password_expired(&policy, now);
     let secure = if s.config.tls { "; Secure" } else { "" };
-    let cookie = format!("{}={id}; Path=/; HttpOnly; SameSite=Strict{secure}", cookie_name(s.config.tls));
+    let cookie = format!(
+        "{}={id}; Path=/; HttpOnly; SameSite=Strict{secure}",
+        cookie_name(s.config.tls)
+    );
     let info = SessionInfo {
         user_id: user.id,
         login: user.login,
@@ -97,13 +124,21 @@ pub async fn login(State(s): State<AppState>, Extension(ctx): Extension<Ctx>, Js
         password_change_required: expired,
     };
     let mut resp = Json(info).into_response();
-    resp.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_str(&cookie).map_err(|_| ApiError::Internal { message: "cookie".into() })?);
+    resp.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_str(&cookie).map_err(|_| ApiError::Internal {
+            message: "cookie".into(),
+        })?,
+    );
     Ok(resp)
 }
 
 /// The signed-in user.
 #[utoipa::path(get, path = "/api/v1/session", tag = "session", responses((status = 200, body = SessionInfo), (status = 401, body = ErrorBody)))]
-pub async fn me(State(s): State<AppState>, AuthAllowExpired(a): AuthAllowExpired) -> ApiResult<Json<SessionInfo>> {
+pub async fn me(
+    State(s): State<AppState>,
+    AuthAllowExpired(a): AuthAllowExpired,
+) -> ApiResult<Json<SessionInfo>> {
     let policy = s.policy().await?;
     let csrf = match &a.via {
         Via::Session { csrf, .. } => Some(csrf.clone()),
@@ -116,22 +151,33 @@ pub async fn me(State(s): State<AppState>, AuthAllowExpired(a): AuthAllowExpired
         role: a.user.role,
         organisation_id: a.user.organisation_id,
         csrf_token: csrf,
-        password_change_required: matches!(a.via, Via::Session { .. }) && a.user.password_expired(&policy, Utc::now()),
+        password_change_required: matches!(a.via, Via::Session { .. })
+            && a.user.password_expired(&policy, Utc::now()),
     }))
 }
 
 /// Sign out: the session row is deleted.
 #[utoipa::path(delete, path = "/api/v1/session", tag = "session", responses((status = 204), (status = 401, body = ErrorBody)))]
-pub async fn logout(State(s): State<AppState>, AuthAllowExpired(a): AuthAllowExpired) -> ApiResult<Response> {
+pub async fn logout(
+    State(s): State<AppState>,
+    AuthAllowExpired(a): AuthAllowExpired,
+) -> ApiResult<Response> {
     if let Via::Session { key, .. } = &a.via {
         let mut w = s.store.begin_write().await?;
-        w.audit(&a.actor(), AuditEvent::ok("session.logout", "user", a.user.id)).await?;
+        w.audit(
+            &a.actor(),
+            AuditEvent::ok("session.logout", "user", a.user.id),
+        )
+        .await?;
         w.commit().await?;
         s.store.delete_session(key).await?;
     }
     let mut resp = StatusCode::NO_CONTENT.into_response();
     let secure = if s.config.tls { "; Secure" } else { "" };
-    let clear = format!("{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}", cookie_name(s.config.tls));
+    let clear = format!(
+        "{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}",
+        cookie_name(s.config.tls)
+    );
     if let Ok(v) = HeaderValue::from_str(&clear) {
         resp.headers_mut().insert(header::SET_COOKIE, v);
     }
@@ -149,14 +195,27 @@ pub struct PasswordChange {
 /// Other sessions of the user end.
 #[utoipa::path(post, path = "/api/v1/session/password", tag = "session", request_body = PasswordChange,
     responses((status = 204), (status = 422, body = ErrorBody), (status = 401, body = ErrorBody)))]
-pub async fn change_password(State(s): State<AppState>, AuthAllowExpired(a): AuthAllowExpired, JsonBody(req): JsonBody<PasswordChange>) -> ApiResult<StatusCode> {
-    let ok = a.user.password_hash.as_deref().is_some_and(|h| password::verify(&req.current_password, h));
+pub async fn change_password(
+    State(s): State<AppState>,
+    AuthAllowExpired(a): AuthAllowExpired,
+    JsonBody(req): JsonBody<PasswordChange>,
+) -> ApiResult<StatusCode> {
+    let ok = a
+        .user
+        .password_hash
+        .as_deref()
+        .is_some_and(|h| password::verify(&req.current_password, h));
     if !ok {
-        return Err(ApiError::field("current_password", "wrong_password", "当前密码错误 (current password is wrong)"));
+        return Err(ApiError::field(
+            "current_password",
+            "wrong_password",
+            "当前密码错误 (current password is wrong)",
+        ));
     }
     let policy = s.policy().await?;
     let mut w = s.store.begin_write().await?;
-    w.set_password(&a.actor(), a.user.id, &req.new_password, &policy, false).await?;
+    w.set_password(&a.actor(), a.user.id, &req.new_password, &policy, false)
+        .await?;
     let keep = match &a.via {
         Via::Session { key, .. } => Some(key.as_str()),
         Via::Token { .. } => None,
@@ -182,11 +241,17 @@ pub struct TokenCreated {
 /// Create an API token for the signed-in user (machine clients send `Authorization: Bearer`).
 #[utoipa::path(post, path = "/api/v1/tokens", tag = "session", request_body = TokenRequest,
     responses((status = 201, body = TokenCreated), (status = 422, body = ErrorBody)))]
-pub async fn create_token(State(s): State<AppState>, a: Auth, _h: HeaderMap, JsonBody(req): JsonBody<TokenRequest>) -> ApiResult<(StatusCode, Json<TokenCreated>)> {
+pub async fn create_token(
+    State(s): State<AppState>,
+    a: Auth,
+    _h: HeaderMap,
+    JsonBody(req): JsonBody<TokenRequest>,
+) -> ApiResult<(StatusCode, Json<TokenCreated>)> {
     let (token, hash) = new_api_token();
     let mut w = s.store.begin_write().await?;
     let id = w.create_token(a.user.id, &req.name, &hash).await?;
-    w.audit(&a.actor(), AuditEvent::ok("token.create", "api_token", id)).await?;
+    w.audit(&a.actor(), AuditEvent::ok("token.create", "api_token", id))
+        .await?;
     w.commit().await?;
     Ok((StatusCode::CREATED, Json(TokenCreated { id, token })))
 }
