@@ -41,14 +41,14 @@ impl Ymd {
     }
 }
 
-const YEAR: &str = r"\d{4}|[〇零○一二三四五六七八九]{4}";
+const YEAR: &str = r"[0-9]{4}|[〇零○一二三四五六七八九]{4}";
 const MONTH: &str = r"1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九]";
 const DAY: &str = r"3[01]|[12][0-9]|0?[1-9]|三十一?|二十[一二三四五六七八九]?|十[一二三四五六七八九]?|[一二三四五六七八九]";
 const PART: &str = r"中下旬|上中旬|上旬|中旬|下旬|底|末|初";
 
 fn date_pattern() -> String {
     format!(
-        r"(?P<rel>今年|去年|明年|本年|当年)?(?:(?P<y>{YEAR})\s*年\s*(?:(?P<m>{MONTH})\s*月份?\s*(?:(?P<d>{DAY})\s*[日号]|(?P<mp>{PART}))?|(?P<yp>上半年|下半年|底|末|初))?|(?P<m2>{MONTH})\s*月份?\s*(?:(?P<d2>{DAY})\s*[日号]|(?P<mp2>{PART}))?|(?P<yp2>上半年|下半年|年底|年末|年初|底|末|初)|(?P<iso>\d{{4}})[-/.](?P<im>\d{{1,2}})[-/.](?P<id>\d{{1,2}}))"
+        r"(?P<rel>今年|去年|明年|本年|当年)?(?:(?P<y>{YEAR})\s*年\s*(?:(?P<m>{MONTH})\s*月份?\s*(?:(?P<d>{DAY})\s*[日号]|(?P<mp>{PART}))?|(?P<yp>上半年|下半年|底|末|初))?|(?P<m2>{MONTH})\s*月份?\s*(?:(?P<d2>{DAY})\s*[日号]|(?P<mp2>{PART}))?|(?P<yp2>上半年|下半年|年底|年末|年初|底|末|初)|(?P<iso>[0-9]{{4}})[-/.](?P<im>[0-9]{{1,2}})[-/.](?P<id>[0-9]{{1,2}}))"
     )
 }
 
@@ -61,7 +61,7 @@ static RANGE_SEP_RE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^\s*(?:至|到|—+|－|~|～|–)\s*").expect("sep regex"));
 static LIST_SEP_RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\s*[、,，和及]\s*").expect("list regex"));
 static GARBLED_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\d{5,}\s*[日号]|\d{4}年\d{3,}月|\d{4}年\d{1,2}月\d{3,}日").expect("garbled regex")
+    Regex::new(r"[0-9]{5,}\s*[日号]|[0-9]{4}年[0-9]{3,}月|[0-9]{4}年[0-9]{1,2}月[0-9]{3,}日").expect("garbled regex")
 });
 
 /// Year context while scanning a notice.
@@ -238,6 +238,33 @@ fn next_char(line: &str, at: usize) -> Option<char> {
     line[at..].chars().next()
 }
 
+/// Cheap test before the regexes: every date form has 月, 年, 底/初/末 or an ISO separator.
+fn may_hold_date(line: &str) -> bool {
+    // Single-char searches are memchr-fast; a char-set pattern would decode every char.
+    line.contains('月')
+        || line.contains('年')
+        || line.contains('底')
+        || line.contains('初')
+        || line.contains('末')
+        || (has_digit_run(line, 4)
+            && (line.contains('-') || line.contains('/') || line.contains('.')))
+}
+
+fn has_digit_run(line: &str, n: usize) -> bool {
+    let mut run = 0;
+    for b in line.bytes() {
+        if b.is_ascii_digit() {
+            run += 1;
+            if run >= n {
+                return true;
+            }
+        } else {
+            run = 0;
+        }
+    }
+    false
+}
+
 /// Scans one line for dates, appending mentions and warnings.
 pub(crate) fn scan_line(
     line: &str,
@@ -246,14 +273,22 @@ pub(crate) fn scan_line(
     out: &mut Vec<DateMention>,
     warnings: &mut Vec<Warning>,
 ) {
-    for m in GARBLED_RE.find_iter(line) {
-        if !line[..m.start()].ends_with(['〕', ']', '】']) {
-            warnings.push(Warning::new(
-                "unreadable_date",
-                Some(line_no),
-                format!("line {line_no}: “{}” looks like a date but cannot be read", m.as_str()),
-            ));
+    if has_digit_run(line, 5) || (has_digit_run(line, 3) && line.contains('年')) {
+        for m in GARBLED_RE.find_iter(line) {
+            if !line[..m.start()].ends_with(['〕', ']', '】']) {
+                warnings.push(Warning::new(
+                    "unreadable_date",
+                    Some(line_no),
+                    format!(
+                        "line {line_no}: “{}” looks like a date but cannot be read",
+                        m.as_str()
+                    ),
+                ));
+            }
         }
+    }
+    if !may_hold_date(line) {
+        return;
     }
     let mut pos = 0;
     while pos < line.len() {

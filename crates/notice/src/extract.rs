@@ -12,7 +12,7 @@ use crate::model::{
 };
 use crate::num::{parse_num, shift_decimal};
 
-const NUM: &str = r"(\d+|[一二两三四五六七八九十百千零〇]+)";
+const NUM: &str = r"([0-9]+|[一二两三四五六七八九十百千零〇]+)";
 
 fn re(p: &str) -> Regex {
     Regex::new(p).expect("static regex")
@@ -28,17 +28,17 @@ static ROUND_RE: LazyLock<Regex> = LazyLock::new(|| {
     re(r"((?:[一二三四五六七八九十]+届)?(?:省委|市委|县委|区委|州委|旗委|党委|党组)?第[一二三四五六七八九十百\d]+轮)(?:巡察|巡视)")
 });
 static DOCNUM_RE: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(\p{Han}{0,10})[〔\[［【(（]\s*(\d{4})\s*[〕\]］】)）]\s*(\d{1,6})\s*号")
+    re(r"(\p{Han}{0,10})[〔\[［【(（]\s*([0-9]{4})\s*[〕\]］】)）]\s*([0-9]{1,6})\s*号")
 });
 static QTY_RE: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*(余|多)?\s*(万元|亿元|元|人次|个|项|件|期|篇|次|人|名|家|条|份|%|％)")
+    re(r"([0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?)\s*(余|多)?\s*(万元|亿元|元|人次|个|项|件|期|篇|次|人|名|家|条|份|%|％)")
 });
 static PHONE_RE: LazyLock<Regex> =
-    LazyLock::new(|| re(r"\d{3,4}[-－—]\d{7,8}|1[3-9]\d{9}|12388"));
+    LazyLock::new(|| re(r"[0-9]{3,4}[-－—][0-9]{7,8}|1[3-9][0-9]{9}|12388"));
 static EMAIL_RE: LazyLock<Regex> =
     LazyLock::new(|| re(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"));
 static POSTCODE_RE: LazyLock<Regex> =
-    LazyLock::new(|| re(r"(?:邮政编码|邮编)\s*[:：]?\s*(\d{6})"));
+    LazyLock::new(|| re(r"(?:邮政编码|邮编)\s*[:：]?\s*([0-9]{6})"));
 static ADDRESS_RE: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(?:邮政信箱|通信地址|通讯地址|联系地址|来信地址|邮寄地址|地址)\s*[:：]\s*([^;；。，,\n]{4,80})")
 });
@@ -79,20 +79,35 @@ static RULES_RES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
     ]
 });
 static RATE_RE: LazyLock<Regex> =
-    LazyLock::new(|| re(r"完成率(?:为|达|达到|是)?\s*(\d+(?:\.\d+)?)\s*[%％]"));
+    LazyLock::new(|| re(r"完成率(?:为|达|达到|是)?\s*([0-9]+(?:\.[0-9]+)?)\s*[%％]"));
 static MONEY_RE: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(清退|退缴|退回|追回|收缴|挽回(?:经济)?损失|返还|退还|补缴|整改金额|涉及金额|收回)[^，,。；;\d]{0,12}?(?:共|合计|共计)?\s*(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*(?:余|多)?\s*(万元|亿元|元)")
+    re(r"(清退|退缴|退回|追回|收缴|挽回(?:经济)?损失|返还|退还|补缴|整改金额|涉及金额|收回)[^，,。；;0-9]{0,12}?(?:共|合计|共计)?\s*([0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?)\s*(?:余|多)?\s*(万元|亿元|元)")
 });
 static PEOPLE_RE: LazyLock<Regex> = LazyLock::new(|| {
     re(&format!(
-        r"(诫勉谈话|诫勉|谈话提醒|提醒谈话|批评教育|通报批评|党纪政务处分|党纪处分|政务处分|组织处理|立案审查调查|立案审查|移送司法机关|追责问责|问责|约谈)(?:了)?[^，,。；;\d]{{0,6}}?{NUM}\s*(?:人次|人|名)"
+        r"(诫勉谈话|诫勉|谈话提醒|提醒谈话|批评教育|通报批评|党纪政务处分|党纪处分|政务处分|组织处理|立案审查调查|立案审查|移送司法机关|追责问责|问责|约谈)(?:了)?[^，,。；;0-9]{{0,6}}?{NUM}\s*(?:人次|人|名)"
     ))
+});
+
+static CN_DIGIT_RE: LazyLock<Regex> = LazyLock::new(|| re("[一二两三四五六七八九十]"));
+
+fn digit_run(t: &str, n: usize) -> bool {
+    let mut run = 0;
+    t.bytes().any(|b| {
+        run = if b.is_ascii_digit() { run + 1 } else { 0 };
+        run >= n
+    })
+}
+
+/// Any form of accountability action (literal prefilter for the two people regexes).
+static PEOPLE_FORM_RE: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"诫勉|谈话|批评|处分|组织处理|立案|移送|问责|约谈")
 });
 
 /// "对3名相关人员进行了批评教育": the count before the form.
 static PEOPLE_AFTER_RE: LazyLock<Regex> = LazyLock::new(|| {
     re(&format!(
-        r"{NUM}\s*(?:名|人)[^，,。；;\d]{{0,10}}?(?:进行了?|予以|给予了?)(诫勉谈话|诫勉|谈话提醒|提醒谈话|批评教育|通报批评|党纪政务处分|党纪处分|政务处分|组织处理|追责问责|问责|约谈)"
+        r"{NUM}\s*(?:名|人)[^，,。；;0-9]{{0,10}}?(?:进行了?|予以|给予了?)(诫勉谈话|诫勉|谈话提醒|提醒谈话|批评教育|通报批评|党纪政务处分|党纪处分|政务处分|组织处理|追责问责|问责|约谈)"
     ))
 });
 
@@ -196,6 +211,9 @@ fn clause_around(line: &str, start: usize, end: usize) -> String {
 pub(crate) fn doc_numbers(lines: &[Line]) -> Vec<DocNumber> {
     let mut out: Vec<DocNumber> = Vec::new();
     for l in lines {
+        if !l.text.contains('号') {
+            continue;
+        }
         for c in DOCNUM_RE.captures_iter(&l.text) {
             let (Some(pre), Some(y), Some(n)) = (c.get(1), c.get(2), c.get(3)) else {
                 continue;
@@ -230,7 +248,8 @@ pub(crate) fn doc_numbers(lines: &[Line]) -> Vec<DocNumber> {
 /// Outermost 《…》 titles, nested ones kept inside.
 pub(crate) fn titles(lines: &[Line]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    for l in lines {
+    let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
+    for l in lines.iter().filter(|l| l.text.contains('《')) {
         let mut depth = 0usize;
         let mut start = 0usize;
         for (p, c) in l.text.char_indices() {
@@ -245,7 +264,7 @@ pub(crate) fn titles(lines: &[Line]) -> Vec<String> {
                     depth -= 1;
                     if depth == 0 {
                         let t = l.text[start..p].trim();
-                        if !t.is_empty() && t.chars().count() <= 200 && !out.iter().any(|x| x == t) {
+                        if !t.is_empty() && t.chars().count() <= 200 && seen.insert(t.to_string()) {
                             out.push(t.to_string());
                         }
                     }
@@ -261,6 +280,9 @@ pub(crate) fn quantities(lines: &[Line]) -> Vec<Quantity> {
     let mut out = Vec::new();
     for l in lines {
         let t = l.text.as_str();
+        if !t.bytes().any(|b| b.is_ascii_digit()) {
+            continue;
+        }
         for c in QTY_RE.captures_iter(t) {
             let (Some(whole), Some(n), Some(u)) = (c.get(0), c.get(1), c.get(3)) else {
                 continue;
@@ -303,22 +325,30 @@ pub(crate) fn contacts(lines: &[Line]) -> Contacts {
     let mut c = Contacts::default();
     for l in lines {
         let t = l.text.as_str();
-        for m in PHONE_RE.find_iter(t) {
+        let phones = if digit_run(t, 5) { PHONE_RE.find_iter(t).collect() } else { Vec::new() };
+        for m in phones {
             let digit_around = t[..m.start()].ends_with(|c: char| c.is_ascii_digit())
                 || t[m.end()..].starts_with(|c: char| c.is_ascii_digit());
             if !digit_around {
                 push_unique(&mut c.phones, m.as_str());
             }
         }
-        for m in EMAIL_RE.find_iter(t) {
+        let emails = if t.contains('@') { EMAIL_RE.find_iter(t).collect() } else { Vec::new() };
+        for m in emails {
             push_unique(&mut c.emails, m.as_str());
         }
-        for cap in POSTCODE_RE.captures_iter(t) {
+        let postcodes: Vec<_> = if t.contains('邮') { POSTCODE_RE.captures_iter(t).collect() } else { Vec::new() };
+        for cap in postcodes {
             if let Some(m) = cap.get(1) {
                 push_unique(&mut c.postcodes, m.as_str());
             }
         }
-        for cap in ADDRESS_RE.captures_iter(t) {
+        let addresses: Vec<_> = if t.contains("地址") || t.contains("信箱") {
+            ADDRESS_RE.captures_iter(t).collect()
+        } else {
+            Vec::new()
+        };
+        for cap in addresses {
             if let Some(m) = cap.get(1) {
                 let mut a = m.as_str();
                 for stop in ["邮政编码", "邮编", "电话", "联系电话"] {
@@ -356,31 +386,39 @@ pub(crate) fn stats(lines: &[Line], warnings: &mut Vec<Warning>) -> Stats {
     let mut rate_text: Option<(String, usize)> = None;
     for l in lines {
         let t = l.text.as_str();
-        if s.problems_total.is_none() && (t.contains("反馈") || t.contains("巡察") || t.contains("巡视") || t.contains("问题")) {
+        // Every statistic is a figure: skip lines without one (Arabic or Chinese).
+        if !t.bytes().any(|b| b.is_ascii_digit()) && !CN_DIGIT_RE.is_match(t) {
+            continue;
+        }
+        let has_count = t.contains('个') || t.contains('项') || t.contains('条');
+        let has_done = t.contains("完成") || t.contains("整改");
+        if has_count && s.problems_total.is_none() && (t.contains("反馈") || t.contains("巡察") || t.contains("巡视") || t.contains("问题")) {
             s.problems_total = first_count(&TOTAL_RES, t, &[]);
         }
-        if s.completed.is_none() {
+        if has_count && has_done && s.completed.is_none() {
             s.completed = first_count(&COMPLETED_RES, t, &["基本", "未", "尚未"]);
         }
-        if s.largely_completed.is_none() {
+        if has_count && s.largely_completed.is_none() && t.contains("基本完成") {
             s.largely_completed = first_count(&LARGELY_RES, t, &[]);
         }
-        if s.in_progress.is_none() {
+        if has_count && has_done && s.in_progress.is_none() {
             s.in_progress = first_count(&IN_PROGRESS_RES, t, &[]);
         }
-        if s.not_completed.is_none() {
+        if has_count && s.not_completed.is_none() && t.contains("未完成") {
             s.not_completed = first_count(&NOT_COMPLETED_RES, t, &[]);
         }
-        if s.rules.is_none() {
+        if has_count && s.rules.is_none() && (t.contains('制') || t.contains('机')) {
             s.rules = first_count(&RULES_RES, t, &[]);
         }
         if rate_text.is_none()
+            && t.contains("完成率")
             && let Some(c) = RATE_RE.captures(t)
             && let Some(m) = c.get(1)
         {
             rate_text = Some((m.as_str().to_string(), l.no));
         }
-        for c in MONEY_RE.captures_iter(t) {
+        let money: Vec<_> = if t.contains('元') { MONEY_RE.captures_iter(t).collect() } else { Vec::new() };
+        for c in money {
             let (Some(label), Some(n), Some(u)) = (c.get(1), c.get(2), c.get(3)) else {
                 continue;
             };
@@ -400,13 +438,21 @@ pub(crate) fn stats(lines: &[Line], warnings: &mut Vec<Warning>) -> Stats {
                 }
             }
         }
-        let forward = PEOPLE_RE
-            .captures_iter(t)
-            .filter_map(|c| Some((c.get(1)?, c.get(2)?)));
-        let backward = PEOPLE_AFTER_RE
-            .captures_iter(t)
-            .filter_map(|c| Some((c.get(2)?, c.get(1)?)));
-        for (form, n) in forward.chain(backward) {
+        let people = (t.contains('人') || t.contains('名')) && PEOPLE_FORM_RE.is_match(t);
+        let mut found = Vec::new();
+        if people {
+            found.extend(
+                PEOPLE_RE
+                    .captures_iter(t)
+                    .filter_map(|c| Some((c.get(1)?, c.get(2)?))),
+            );
+            found.extend(
+                PEOPLE_AFTER_RE
+                    .captures_iter(t)
+                    .filter_map(|c| Some((c.get(2)?, c.get(1)?))),
+            );
+        }
+        for (form, n) in found {
             if let Some(count) = parse_num(n.as_str()) {
                 let p = People {
                     form: form.as_str().to_string(),

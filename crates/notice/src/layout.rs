@@ -22,8 +22,8 @@ pub(crate) struct Layout {
     pub meta_published: Option<Ymd>,
     pub signature_issuer: Option<String>,
     pub signature_date: Option<Ymd>,
-    /// Paragraphs between the title and the closing paragraph.
-    pub body: Vec<Line>,
+    /// Paragraphs between the title and the closing paragraph, as a range of `all`.
+    pub body: std::ops::Range<usize>,
     /// Every kept line from the title to the signature date, for the extractors.
     pub all: Vec<Line>,
 }
@@ -81,6 +81,11 @@ const CHROME_WORDS: &[&str] = &[
     "©",
 ];
 
+/// All of `CHROME_WORDS` in one literal search.
+static CHROME_RE: LazyLock<Regex> = LazyLock::new(|| {
+    let alts: Vec<String> = CHROME_WORDS.iter().map(|w| regex::escape(w)).collect();
+    Regex::new(&alts.join("|")).expect("chrome regex")
+});
 static META_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"^(?:信息来源|文章来源|来源|发布日期|发布时间|发布机构|成文日期|主题分类|作者|编辑|责任编辑|发文机关|主办单位|承办单位|主办|承办|联系我们)\s*[:：]",
@@ -137,7 +142,7 @@ pub(crate) fn lines(text: &str) -> Vec<Line> {
 /// Page chrome: navigation, share/print/font bars, counters, copyright and licence lines.
 fn is_chrome(s: &str) -> bool {
     let n = s.chars().count();
-    if n <= 120 && CHROME_WORDS.iter().any(|w| s.contains(w)) {
+    if n <= 120 && CHROME_RE.is_match(s) {
         return true;
     }
     if n <= 20 && (s.contains("朗读") || s.contains("分享") || s == "打印" || s == "关闭") {
@@ -148,6 +153,13 @@ fn is_chrome(s: &str) -> bool {
 
 fn is_meta(s: &str) -> bool {
     s.chars().count() <= 120 && (META_RE.is_match(s) || META_ANY_RE.is_match(s) && !s.contains('。'))
+}
+
+impl Layout {
+    /// The body paragraphs (between the title and the closing paragraph).
+    pub(crate) fn body(&self) -> &[Line] {
+        self.all.get(self.body.clone()).unwrap_or_default()
+    }
 }
 
 pub(crate) fn layout(text: &str, page_title: Option<&str>, warnings: &mut Vec<Warning>) -> Layout {
@@ -197,14 +209,14 @@ pub(crate) fn layout(text: &str, page_title: Option<&str>, warnings: &mut Vec<Wa
             }
         }
     }
-    let kept_all = kept[..sig_idx.map_or(kept.len(), |i| i + 1)].to_vec();
-    let kept = &kept[..end];
+    kept.truncate(sig_idx.map_or(kept.len(), |i| i + 1));
+    let view = &kept[..end];
 
     // The title: the first title-like line near the top; lines above it are site chrome.
     let mut title = None;
     let mut body_start = 0;
     let mut first_kept = 0;
-    for (i, l) in kept.iter().enumerate().take(12) {
+    for (i, l) in view.iter().enumerate().take(12) {
         let n = l.text.chars().count();
         if n <= 120
             && !l.text.contains('。')
@@ -216,7 +228,7 @@ pub(crate) fn layout(text: &str, page_title: Option<&str>, warnings: &mut Vec<Wa
             let mut t = l.text.clone();
             body_start = i + 1;
             if !TITLE_END_RE.is_match(&t)
-                && let Some(next) = kept.get(i + 1)
+                && let Some(next) = view.get(i + 1)
                 && next.text.chars().count() <= 60
                 && !next.text.contains('。')
                 && TITLE_END_RE.is_match(&next.text)
@@ -227,7 +239,7 @@ pub(crate) fn layout(text: &str, page_title: Option<&str>, warnings: &mut Vec<Wa
             first_kept = i;
             // A long title wrapped before its end: 《…关于…巡察》 / 《整改进展情况的通报》.
             if i > 0 {
-                let prev = &kept[i - 1].text;
+                let prev = &view[i - 1].text;
                 if prev.contains("关于") && prev.chars().count() <= 60 && !prev.contains('。') {
                     t = format!("{prev}{t}");
                     first_kept = i - 1;
@@ -251,7 +263,7 @@ pub(crate) fn layout(text: &str, page_title: Option<&str>, warnings: &mut Vec<Wa
             ));
         }
         // Short lines above the first real paragraph are site names and menus.
-        body_start = kept
+        body_start = view
             .iter()
             .position(|l| {
                 l.text.chars().count() > 30 || l.text.contains('。') || is_heading_start(&l.text)
@@ -260,19 +272,21 @@ pub(crate) fn layout(text: &str, page_title: Option<&str>, warnings: &mut Vec<Wa
         first_kept = body_start;
     }
 
-    let mut body_end = kept.len();
+    let mut body_end = view.len();
     if signature_issuer.is_some() && body_end > body_start {
         body_end -= 1;
     }
-    let rest = &kept[body_start.min(body_end)..body_end];
+    let rest = &view[body_start.min(body_end)..body_end];
     let closing_at = rest
         .iter()
         .position(|l| !is_heading_start(&l.text) && CLOSING_RE.is_match(&l.text))
         .unwrap_or(rest.len());
     // The closing paragraphs (欢迎…监督, contacts) stay out of the problem tree; the
     // extractors still read them through `all`.
-    let body = rest[..closing_at].to_vec();
-    let all = kept_all[first_kept.min(kept_all.len())..].to_vec();
+    let body_lo = body_start.min(body_end).saturating_sub(first_kept);
+    let body = body_lo..body_lo + closing_at;
+    // Lines are moved, not copied: the whole input may be megabytes.
+    let all: Vec<Line> = kept.drain(first_kept.min(kept.len())..).collect();
     Layout {
         title,
         meta_published,
@@ -323,7 +337,7 @@ mod tests {
         assert_eq!(l.meta_published, Ymd::new(2022, 3, 2));
         assert_eq!(l.signature_date, Ymd::new(2022, 3, 1));
         assert_eq!(l.signature_issuer.as_deref(), Some("中共某某委员会"));
-        let body: Vec<&str> = l.body.iter().map(|l| l.text.as_str()).collect();
+        let body: Vec<&str> = l.body().iter().map(|l| l.text.as_str()).collect();
         assert_eq!(body, ["根据市委统一部署，……进行了巡察。", "一、整改工作", "正文。"]);
         assert!(l.all.iter().any(|x| x.text.starts_with("欢迎")));
         assert!(l.all.iter().all(|x| !x.text.contains("联系地址")));
@@ -342,6 +356,6 @@ mod tests {
             l.title.as_deref(),
             Some("中共某某委员会关于十四届市委第五轮巡察整改进展情况的通报")
         );
-        assert_eq!(l.body.len(), 1);
+        assert_eq!(l.body().len(), 1);
     }
 }

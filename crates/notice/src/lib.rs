@@ -60,7 +60,7 @@ fn read(text: &str, source: Source, page_title: Option<&str>, mut warnings: Vec<
         .map(str::to_string)
         .or_else(|| lay.signature_issuer.clone());
 
-    let tree = outline::build(&lay.body, &mut warnings);
+    let tree = outline::build(lay.body(), &mut warnings);
 
     let mut dates = Vec::new();
     let mut ctx = DateCtx {
@@ -71,13 +71,13 @@ fn read(text: &str, source: Source, page_title: Option<&str>, mut warnings: Vec<
         dates::scan_line(&l.text, l.no, &mut ctx, &mut dates, &mut warnings);
     }
     let opening: &[layout::Line] = if tree.preamble.is_empty() {
-        &lay.body[..lay.body.len().min(3)]
+        &lay.body()[..lay.body().len().min(3)]
     } else {
         &tree.preamble
     };
     let inspection = extract::inspection(opening, lay.title.as_deref(), &dates);
 
-    if lay.body.is_empty() {
+    if lay.body().is_empty() {
         warnings.push(Warning::new("no_body", None, "no body text found"));
     } else if tree.aspects.is_empty() && tree.sections.is_empty() {
         warnings.push(Warning::new(

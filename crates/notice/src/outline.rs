@@ -382,9 +382,9 @@ fn assemble_group(group: Vec<Node>, top: bool, out: &mut Out, warnings: &mut Vec
     }
 }
 
-fn section(n: Node, role: Option<SectionRole>) -> Section {
+fn section(mut n: Node, role: Option<SectionRole>) -> Section {
     let role = role.unwrap_or_else(|| section_role(&n.title));
-    let paras = head_paragraphs(&n);
+    let paras = take_paragraphs(&mut n);
     let mut items = Vec::new();
     if n.children.is_empty() {
         let (intro, measures) = measures_from_paragraphs(&paras);
@@ -415,18 +415,18 @@ fn section(n: Node, role: Option<SectionRole>) -> Section {
     }
 }
 
-/// The run-in text of a heading and its following paragraphs.
-fn head_paragraphs(n: &Node) -> Vec<(usize, String)> {
+/// Moves out the run-in text of a heading and its following paragraphs.
+fn take_paragraphs(n: &mut Node) -> Vec<(usize, String)> {
     let mut v = Vec::with_capacity(n.body.len() + 1);
-    if let Some(r) = &n.runin {
-        v.push((n.line, r.clone()));
+    if let Some(r) = n.runin.take() {
+        v.push((n.line, r));
     }
-    v.extend(n.body.iter().map(|l| (l.no, l.text.clone())));
+    v.extend(std::mem::take(&mut n.body).into_iter().map(|l| (l.no, l.text)));
     v
 }
 
-fn problem(n: Node) -> Problem {
-    let paras = head_paragraphs(&n);
+fn problem(mut n: Node) -> Problem {
+    let paras = take_paragraphs(&mut n);
     let (intro, measures) = if n.children.is_empty() {
         measures_from_paragraphs(&paras)
     } else {
@@ -498,9 +498,9 @@ fn leaf(marker: Option<String>, text: String, line: usize) -> Item {
 
 /// A numbered item: its lead text, then 一是/二是 lists (under topic labels where given),
 /// later paragraphs, then numbered sub-items.
-fn item(n: Node) -> Item {
-    let mut paras = vec![(n.line, n.full.clone())];
-    paras.extend(n.body.iter().map(|l| (l.no, l.text.clone())));
+fn item(mut n: Node) -> Item {
+    let mut paras = vec![(n.line, std::mem::take(&mut n.full))];
+    paras.extend(std::mem::take(&mut n.body).into_iter().map(|l| (l.no, l.text)));
     let mut text = String::new();
     let mut children = Vec::new();
     for (k, (line, p)) in paras.into_iter().enumerate() {
