@@ -52,16 +52,19 @@ fn date_pattern() -> String {
     )
 }
 
-static DATE_RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(&date_pattern()).expect("date regex"));
+static DATE_RE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(&date_pattern()).expect("date regex"));
 static DATE_AT_RE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(&format!("^(?:{})", date_pattern())).expect("date regex"));
 static DAY_AT_RE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(&format!(r"^(?P<d>{DAY})\s*[日号]")).expect("day regex"));
 static RANGE_SEP_RE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^\s*(?:至|到|—+|－|~|～|–)\s*").expect("sep regex"));
-static LIST_SEP_RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\s*[、,，和及]\s*").expect("list regex"));
+static LIST_SEP_RE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\s*[、,，和及]\s*").expect("list regex"));
 static GARBLED_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"[0-9]{5,}\s*[日号]|[0-9]{4}年[0-9]{3,}月|[0-9]{4}年[0-9]{1,2}月[0-9]{3,}日").expect("garbled regex")
+    Regex::new(r"[0-9]{5,}\s*[日号]|[0-9]{4}年[0-9]{3,}月|[0-9]{4}年[0-9]{1,2}月[0-9]{3,}日")
+        .expect("garbled regex")
 });
 
 /// Year context while scanning a notice.
@@ -104,7 +107,13 @@ fn raw_from(c: &Captures<'_>) -> Option<Raw> {
             c.name("yp"),
         )
     } else {
-        (None, c.name("m2"), c.name("d2"), c.name("mp2"), c.name("yp2"))
+        (
+            None,
+            c.name("m2"),
+            c.name("d2"),
+            c.name("mp2"),
+            c.name("yp2"),
+        )
     };
     let month_v = month.and_then(|m| parse_num(m.as_str()));
     // A Chinese month without a day (一月 in 统一月度) is too risky to read as a date.
@@ -149,7 +158,11 @@ fn span(r: &Raw, y: i32) -> Option<(Ymd, Ymd, Precision)> {
             "底" | "末" => ((12, 1), (12, 31)),
             _ => ((1, 1), (1, 31)), // 初
         };
-        return Some((Ymd::new(y, a.0, a.1)?, Ymd::new(y, b.0, b.1)?, Precision::Year));
+        return Some((
+            Ymd::new(y, a.0, a.1)?,
+            Ymd::new(y, b.0, b.1)?,
+            Precision::Year,
+        ));
     }
     let m = r.month?;
     let last = days_in_month(y, m);
@@ -304,7 +317,9 @@ pub(crate) fn scan_line(
         if prev_is_digit(line, start) || next_char(line, end).is_some_and(|c| c.is_ascii_digit()) {
             continue;
         }
-        let Some(mut raw) = raw_from(&c) else { continue };
+        let Some(mut raw) = raw_from(&c) else {
+            continue;
+        };
         // 3月初步… is not 3月初.
         if raw.part.as_deref() == Some("初")
             && !raw.year_part
@@ -317,10 +332,7 @@ pub(crate) fn scan_line(
             warnings.push(Warning::new(
                 "date_year_unknown",
                 Some(line_no),
-                format!(
-                    "line {line_no}: no year known for “{}”",
-                    &line[start..end]
-                ),
+                format!("line {line_no}: no year known for “{}”", &line[start..end]),
             ));
             continue;
         };
@@ -328,7 +340,10 @@ pub(crate) fn scan_line(
             warnings.push(Warning::new(
                 "unreadable_date",
                 Some(line_no),
-                format!("line {line_no}: “{}” is not a valid date", &line[start..end]),
+                format!(
+                    "line {line_no}: “{}” is not a valid date",
+                    &line[start..end]
+                ),
             ));
             continue;
         };
@@ -336,28 +351,32 @@ pub(crate) fn scan_line(
             ctx.context_year = Some(y);
         }
         // Range A至B.
-        if let Some(sep) = RANGE_SEP_RE.find(&line[end..]) {
-            let at = end + sep.end();
-            if let Some((to_end, b_to, b_prec)) = range_end(line, at, &raw, y, ctx) {
-                if b_to >= from {
-                    let prec = if b_prec == precision {
-                        precision
-                    } else {
-                        Precision::Day
-                    };
-                    let mut dm = mention(&line[start..to_end], line_no, from, b_to, prec, inferred);
-                    if prec == Precision::Day || prec == Precision::Month {
-                        dm.date = None;
-                        dm.from = Some(from.to_string());
-                        dm.to = Some(b_to.to_string());
-                    }
-                    out.push(dm);
-                    pos = to_end;
-                    continue;
-                }
-            }
+        if let Some(sep) = RANGE_SEP_RE.find(&line[end..])
+            && let Some((to_end, b_to, b_prec)) = range_end(line, end + sep.end(), &raw, y, ctx)
+            && b_to >= from
+        {
+            let prec = if b_prec == precision {
+                precision
+            } else {
+                Precision::Day
+            };
+            let mut dm = mention(&line[start..to_end], line_no, from, b_to, prec, inferred);
+            // A range is always from/to, even within one day or month.
+            dm.date = None;
+            dm.from = Some(from.to_string());
+            dm.to = Some(b_to.to_string());
+            out.push(dm);
+            pos = to_end;
+            continue;
         }
-        out.push(mention(&line[start..end], line_no, from, to, precision, inferred));
+        out.push(mention(
+            &line[start..end],
+            line_no,
+            from,
+            to,
+            precision,
+            inferred,
+        ));
         // Lists 9月28日、29日.
         if precision == Precision::Day {
             let mut at = end;
@@ -487,19 +506,34 @@ mod tests {
                 "2021年3月12日至4月9日,市委第一巡察组",
                 &[("2021年3月12日至4月9日", "2021-03-12..2021-04-09")],
             ),
-            ("并于9月28日、29日完成", &[("9月28日", "2021-09-28"), ("29日", "2021-09-29")]),
+            (
+                "并于9月28日、29日完成",
+                &[("9月28日", "2021-09-28"), ("29日", "2021-09-29")],
+            ),
             ("截至10月底,48项", &[("10月底", "2021-10-21..2021-10-31")]),
             ("截至11月中旬", &[("11月中旬", "2021-11-11..2021-11-20")]),
-            ("在10月中下旬已联系", &[("10月中下旬", "2021-10-11..2021-10-31")]),
+            (
+                "在10月中下旬已联系",
+                &[("10月中下旬", "2021-10-11..2021-10-31")],
+            ),
             ("今年7月组织", &[("今年7月", "2021-07")]),
             ("上半年共获", &[("上半年", "2021-01-01..2021-06-30")]),
             ("争取年底取得", &[("年底", "2021-12-01..2021-12-31")]),
             ("2022年预算 〔2012〕322号 2017年以来", &[]),
             ("事后30日内报告,3个工作日内办结", &[]),
-            ("二〇二一年十二月二十八日", &[("二〇二一年十二月二十八日", "2021-12-28")]),
-            ("发布日期: 2021-12-28 11:02", &[("2021-12-28", "2021-12-28")]),
+            (
+                "二〇二一年十二月二十八日",
+                &[("二〇二一年十二月二十八日", "2021-12-28")],
+            ),
+            (
+                "发布日期: 2021-12-28 11:02",
+                &[("2021-12-28", "2021-12-28")],
+            ),
             ("3月初步完成", &[("3月", "2021-03")]),
-            ("2022年6月底前", &[("2022年6月底", "2022-06-21..2022-06-30")]),
+            (
+                "2022年6月底前",
+                &[("2022年6月底", "2022-06-21..2022-06-30")],
+            ),
             ("去年12月", &[("去年12月", "2020-12")]),
             ("统一月度安排", &[]),
         ];
@@ -518,7 +552,10 @@ mod tests {
     fn yearless_dates_never_pass_publication() {
         // Published 2022-01-10: "12月5日" with no context belongs to 2021.
         let (got, _) = scan(&["12月5日召开会议"], Ymd::new(2022, 1, 10));
-        assert_eq!(compact(&got), [("12月5日".to_string(), "2021-12-05".to_string())]);
+        assert_eq!(
+            compact(&got),
+            [("12月5日".to_string(), "2021-12-05".to_string())]
+        );
         // The context year comes from the nearest full date, not from 〔2019〕.
         let (got, _) = scan(
             &["2020年5月1日启动", "〔2019〕12号", "6月3日完成"],
@@ -531,12 +568,21 @@ mod tests {
     #[test]
     fn garbled_dates_warn_and_do_not_crash() {
         let (got, w) = scan(
-            &["20211228日完成", "2021年2月30日", "2021年13月5日", "9月99日", "月日年"],
+            &[
+                "20211228日完成",
+                "2021年2月30日",
+                "2021年13月5日",
+                "9月99日",
+                "月日年",
+            ],
             pubdate(),
         );
         assert!(got.is_empty(), "{got:?}");
         assert!(w.iter().any(|w| w.message.contains("20211228日")), "{w:?}");
-        assert!(w.iter().any(|w| w.message.contains("2021年2月30日")), "{w:?}");
+        assert!(
+            w.iter().any(|w| w.message.contains("2021年2月30日")),
+            "{w:?}"
+        );
     }
 
     #[test]

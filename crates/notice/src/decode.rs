@@ -227,8 +227,7 @@ fn decode_text(bytes: &[u8]) -> Result<(String, String), ParseError> {
     if !plausibly_chinese(&s) {
         return Err(ParseError::Undecodable {
             offset,
-            detail: "not UTF-8, and decoding as GBK/GB18030 gives no plausible Chinese text"
-                .into(),
+            detail: "not UTF-8, and decoding as GBK/GB18030 gives no plausible Chinese text".into(),
             file: None,
         });
     }
@@ -345,7 +344,10 @@ mod tests {
     #[test]
     fn invalid_bytes_are_an_error_not_replacement() {
         let err = decode_text(b"\xE9\x80\x9A\xFF\xFF\xFF").unwrap_err();
-        assert!(matches!(err, ParseError::Undecodable { offset: 3, .. }), "{err:?}");
+        assert!(
+            matches!(err, ParseError::Undecodable { offset: 3, .. }),
+            "{err:?}"
+        );
         // Valid GB18030 but clearly not Chinese text (Cyrillic/Greek letters only).
         let (b, _, _) = encoding_rs::GB18030.encode("ЖЖЖЖЖЖЖЖ αβγδ");
         assert!(matches!(

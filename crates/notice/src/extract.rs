@@ -21,17 +21,23 @@ fn re(p: &str) -> Regex {
 static TEAM_RE: LazyLock<Regex> =
     LazyLock::new(|| re(r"([^，,。；;、\s]{2,30}?(?:巡察|巡视)(?:工作)?组)\s*(?:对|进驻|于|向)"));
 static INSPECTED_RE: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"对(.{2,80}?)(?:开展了?|进行了?|实施了?)(?:为期[^，,。]{0,10})?(?:常规|专项|机动|提级|交叉|联动|延伸)?(?:巡察|巡视)")
+    re(
+        r"对(.{2,80}?)(?:开展了?|进行了?|实施了?)(?:为期[^，,。]{0,10})?(?:常规|专项|机动|提级|交叉|联动|延伸)?(?:巡察|巡视)",
+    )
 });
 static ALIAS_RE: LazyLock<Regex> = LazyLock::new(|| re(r"[(（]\s*以下简称[^)）]*[)）]"));
 static ROUND_RE: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"((?:[一二三四五六七八九十]+届)?(?:省委|市委|县委|区委|州委|旗委|党委|党组)?第[一二三四五六七八九十百\d]+轮)(?:巡察|巡视)")
+    re(
+        r"((?:[一二三四五六七八九十]+届)?(?:省委|市委|县委|区委|州委|旗委|党委|党组)?第[一二三四五六七八九十百\d]+轮)(?:巡察|巡视)",
+    )
 });
 static DOCNUM_RE: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(\p{Han}{0,10})[〔\[［【(（]\s*([0-9]{4})\s*[〕\]］】)）]\s*([0-9]{1,6})\s*号")
 });
 static QTY_RE: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"([0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?)\s*(余|多)?\s*(万元|亿元|元|人次|个|项|件|期|篇|次|人|名|家|条|份|%|％)")
+    re(
+        r"([0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?)\s*(余|多)?\s*(万元|亿元|元|人次|个|项|件|期|篇|次|人|名|家|条|份|%|％)",
+    )
 });
 static PHONE_RE: LazyLock<Regex> =
     LazyLock::new(|| re(r"[0-9]{3,4}[-－—][0-9]{7,8}|1[3-9][0-9]{9}|12388"));
@@ -40,19 +46,29 @@ static EMAIL_RE: LazyLock<Regex> =
 static POSTCODE_RE: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?:邮政编码|邮编)\s*[:：]?\s*([0-9]{6})"));
 static ADDRESS_RE: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?:邮政信箱|通信地址|通讯地址|联系地址|来信地址|邮寄地址|地址)\s*[:：]\s*([^;；。，,\n]{4,80})")
+    re(
+        r"(?:邮政信箱|通信地址|通讯地址|联系地址|来信地址|邮寄地址|地址)\s*[:：]\s*([^;；。，,\n]{4,80})",
+    )
 });
 
 static TOTAL_RES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
     vec![
-        re(&format!(r"(?:反馈|指出|交办|移交)(?:的)?(?:各类|具体)?问题(?:共)?\s*{NUM}\s*(?:个|项|条)")),
-        re(&format!(r"(?:反馈|指出|交办|移交|梳理出?|共有|共|涉及)(?:的)?(?:各类|具体)?\s*{NUM}\s*(?:个|项|条)(?:具体)?(?:问题|整改任务|整改事项)")),
+        re(&format!(
+            r"(?:反馈|指出|交办|移交)(?:的)?(?:各类|具体)?问题(?:共)?\s*{NUM}\s*(?:个|项|条)"
+        )),
+        re(&format!(
+            r"(?:反馈|指出|交办|移交|梳理出?|共有|共|涉及)(?:的)?(?:各类|具体)?\s*{NUM}\s*(?:个|项|条)(?:具体)?(?:问题|整改任务|整改事项)"
+        )),
     ]
 });
 static COMPLETED_RES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
     vec![
-        re(&format!(r"(?:已|已经)(?:全部)?(?:整改)?完成(?:整改)?(?:的)?(?:问题|任务)?\s*{NUM}\s*(?:个|项|条)")),
-        re(&format!(r"(?:已整改|整改完成|完成整改)(?:到位)?(?:的)?(?:问题|任务)?\s*{NUM}\s*(?:个|项|条)")),
+        re(&format!(
+            r"(?:已|已经)(?:全部)?(?:整改)?完成(?:整改)?(?:的)?(?:问题|任务)?\s*{NUM}\s*(?:个|项|条)"
+        )),
+        re(&format!(
+            r"(?:已整改|整改完成|完成整改)(?:到位)?(?:的)?(?:问题|任务)?\s*{NUM}\s*(?:个|项|条)"
+        )),
     ]
 });
 static LARGELY_RES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
@@ -81,7 +97,9 @@ static RULES_RES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
 static RATE_RE: LazyLock<Regex> =
     LazyLock::new(|| re(r"完成率(?:为|达|达到|是)?\s*([0-9]+(?:\.[0-9]+)?)\s*[%％]"));
 static MONEY_RE: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(清退|退缴|退回|追回|收缴|挽回(?:经济)?损失|返还|退还|补缴|整改金额|涉及金额|收回)[^，,。；;0-9]{0,12}?(?:共|合计|共计)?\s*([0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?)\s*(?:余|多)?\s*(万元|亿元|元)")
+    re(
+        r"(清退|退缴|退回|追回|收缴|挽回(?:经济)?损失|返还|退还|补缴|整改金额|涉及金额|收回)[^，,。；;0-9]{0,12}?(?:共|合计|共计)?\s*([0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?)\s*(?:余|多)?\s*(万元|亿元|元)",
+    )
 });
 static PEOPLE_RE: LazyLock<Regex> = LazyLock::new(|| {
     re(&format!(
@@ -100,9 +118,8 @@ fn digit_run(t: &str, n: usize) -> bool {
 }
 
 /// Any form of accountability action (literal prefilter for the two people regexes).
-static PEOPLE_FORM_RE: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"诫勉|谈话|批评|处分|组织处理|立案|移送|问责|约谈")
-});
+static PEOPLE_FORM_RE: LazyLock<Regex> =
+    LazyLock::new(|| re(r"诫勉|谈话|批评|处分|组织处理|立案|移送|问责|约谈"));
 
 /// "对3名相关人员进行了批评教育": the count before the form.
 static PEOPLE_AFTER_RE: LazyLock<Regex> = LazyLock::new(|| {
@@ -120,9 +137,14 @@ pub(crate) fn inspection(
     let mut ins = Inspection::default();
     let is_opening = |t: &str| {
         (t.contains("巡察") || t.contains("巡视"))
-            && (t.contains("进行") || t.contains("进驻") || t.contains("开展") || t.contains("反馈"))
+            && (t.contains("进行")
+                || t.contains("进驻")
+                || t.contains("开展")
+                || t.contains("反馈"))
     };
-    let round_src = title.into_iter().chain(opening.iter().map(|l| l.text.as_str()));
+    let round_src = title
+        .into_iter()
+        .chain(opening.iter().map(|l| l.text.as_str()));
     for t in round_src {
         if let Some(c) = ROUND_RE.captures(t) {
             ins.round = c.get(1).map(|m| m.as_str().to_string());
@@ -139,7 +161,9 @@ pub(crate) fn inspection(
         let team = m.as_str();
         // Drop a date run into the team name (…4月9日市委第一巡察组).
         let team = match team.rfind('日') {
-            Some(p) if team[..p].chars().any(|c| c.is_ascii_digit()) => &team[p + '日'.len_utf8()..],
+            Some(p) if team[..p].chars().any(|c| c.is_ascii_digit()) => {
+                &team[p + '日'.len_utf8()..]
+            }
             _ => team,
         };
         ins.team = Some(team.to_string());
@@ -159,7 +183,10 @@ pub(crate) fn inspection(
             from += p + d.text.len();
         }
     }
-    if let Some((_, d)) = located.iter().find(|(_, d)| d.from.is_some() && d.precision != Precision::Year) {
+    if let Some((_, d)) = located
+        .iter()
+        .find(|(_, d)| d.from.is_some() && d.precision != Precision::Year)
+    {
         ins.from.clone_from(&d.from);
         ins.to.clone_from(&d.to);
     }
@@ -170,8 +197,13 @@ pub(crate) fn inspection(
         let mut best: Option<&DateMention> = None;
         let mut after: Option<&DateMention> = None;
         let mut from = 0;
-        for d in dates.iter().filter(|d| d.line == l.no && d.precision == Precision::Day) {
-            let Some(p) = l.text[from..].find(&d.text) else { continue };
+        for d in dates
+            .iter()
+            .filter(|d| d.line == l.no && d.precision == Precision::Day)
+        {
+            let Some(p) = l.text[from..].find(&d.text) else {
+                continue;
+            };
             let pos = from + p;
             from = pos + d.text.len();
             if d.date.is_none() {
@@ -225,8 +257,7 @@ pub(crate) fn doc_numbers(lines: &[Line]) -> Vec<DocNumber> {
             let mut code = pre.as_str();
             if let Some((p, ch)) = code
                 .char_indices()
-                .filter(|(_, ch)| "了的和及与据照按将经于以在是".contains(*ch))
-                .last()
+                .rfind(|(_, ch)| "了的和及与据照按将经于以在是".contains(*ch))
             {
                 code = &code[p + ch.len_utf8()..];
             }
@@ -325,7 +356,11 @@ pub(crate) fn contacts(lines: &[Line]) -> Contacts {
     let mut c = Contacts::default();
     for l in lines {
         let t = l.text.as_str();
-        let phones = if digit_run(t, 5) { PHONE_RE.find_iter(t).collect() } else { Vec::new() };
+        let phones = if digit_run(t, 5) {
+            PHONE_RE.find_iter(t).collect()
+        } else {
+            Vec::new()
+        };
         for m in phones {
             let digit_around = t[..m.start()].ends_with(|c: char| c.is_ascii_digit())
                 || t[m.end()..].starts_with(|c: char| c.is_ascii_digit());
@@ -333,11 +368,19 @@ pub(crate) fn contacts(lines: &[Line]) -> Contacts {
                 push_unique(&mut c.phones, m.as_str());
             }
         }
-        let emails = if t.contains('@') { EMAIL_RE.find_iter(t).collect() } else { Vec::new() };
+        let emails = if t.contains('@') {
+            EMAIL_RE.find_iter(t).collect()
+        } else {
+            Vec::new()
+        };
         for m in emails {
             push_unique(&mut c.emails, m.as_str());
         }
-        let postcodes: Vec<_> = if t.contains('邮') { POSTCODE_RE.captures_iter(t).collect() } else { Vec::new() };
+        let postcodes: Vec<_> = if t.contains('邮') {
+            POSTCODE_RE.captures_iter(t).collect()
+        } else {
+            Vec::new()
+        };
         for cap in postcodes {
             if let Some(m) = cap.get(1) {
                 push_unique(&mut c.postcodes, m.as_str());
@@ -392,7 +435,13 @@ pub(crate) fn stats(lines: &[Line], warnings: &mut Vec<Warning>) -> Stats {
         }
         let has_count = t.contains('个') || t.contains('项') || t.contains('条');
         let has_done = t.contains("完成") || t.contains("整改");
-        if has_count && s.problems_total.is_none() && (t.contains("反馈") || t.contains("巡察") || t.contains("巡视") || t.contains("问题")) {
+        if has_count
+            && s.problems_total.is_none()
+            && (t.contains("反馈")
+                || t.contains("巡察")
+                || t.contains("巡视")
+                || t.contains("问题"))
+        {
             s.problems_total = first_count(&TOTAL_RES, t, &[]);
         }
         if has_count && has_done && s.completed.is_none() {
@@ -417,7 +466,11 @@ pub(crate) fn stats(lines: &[Line], warnings: &mut Vec<Warning>) -> Stats {
         {
             rate_text = Some((m.as_str().to_string(), l.no));
         }
-        let money: Vec<_> = if t.contains('元') { MONEY_RE.captures_iter(t).collect() } else { Vec::new() };
+        let money: Vec<_> = if t.contains('元') {
+            MONEY_RE.captures_iter(t).collect()
+        } else {
+            Vec::new()
+        };
         for c in money {
             let (Some(label), Some(n), Some(u)) = (c.get(1), c.get(2), c.get(3)) else {
                 continue;
@@ -469,7 +522,11 @@ pub(crate) fn stats(lines: &[Line], warnings: &mut Vec<Warning>) -> Stats {
         if let (Some(total), Some(done)) = (s.problems_total, s.completed)
             && let Some(msg) = rate_mismatch(&rt, total, done, s.largely_completed)
         {
-            warnings.push(Warning::new("rate_mismatch", Some(line), format!("line {line}: {msg}")));
+            warnings.push(Warning::new(
+                "rate_mismatch",
+                Some(line),
+                format!("line {line}: {msg}"),
+            ));
         }
     }
     s
@@ -480,11 +537,15 @@ pub(crate) fn stats(lines: &[Line], warnings: &mut Vec<Warning>) -> Stats {
 /// the variant that counts largely completed problems as done.
 fn rate_mismatch(rate: &str, total: u32, done: u32, largely: Option<u32>) -> Option<String> {
     if total == 0 {
-        return Some(format!("completion rate {rate}% published but the total is 0"));
+        return Some(format!(
+            "completion rate {rate}% published but the total is 0"
+        ));
     }
     let (int, frac) = rate.split_once('.').unwrap_or((rate, ""));
     let decimals = u32::try_from(frac.len()).ok()?.min(6);
-    let scaled: u128 = format!("{int}{}", &frac[..decimals as usize]).parse().ok()?;
+    let scaled: u128 = format!("{int}{}", &frac[..decimals as usize])
+        .parse()
+        .ok()?;
     let scale = 10u128.pow(decimals + 2); // percent with `decimals` places
     let matches = |n: u32| {
         let num = u128::from(n) * scale;
@@ -528,14 +589,21 @@ mod tests {
         let texts: Vec<&str> = got.iter().map(|d| d.text.as_str()).collect();
         assert_eq!(
             texts,
-            ["东府办函〔2021〕461号", "东府办函〔2021〕565号", "粤府办〔2020〕12号", "东财〔2012〕322号"]
+            [
+                "东府办函〔2021〕461号",
+                "东府办函〔2021〕565号",
+                "粤府办〔2020〕12号",
+                "东财〔2012〕322号"
+            ]
         );
         assert_eq!((got[3].year, got[3].serial, got[3].line), (2012, 322, 2));
     }
 
     #[test]
     fn nested_titles() {
-        let got = titles(&lines(&["印发《关于转发〈x〉的通知》和《关于印发《实施方案》的通知》《》"]));
+        let got = titles(&lines(&[
+            "印发《关于转发〈x〉的通知》和《关于印发《实施方案》的通知》《》",
+        ]));
         assert_eq!(got, ["关于转发〈x〉的通知", "关于印发《实施方案》的通知"]);
     }
 
@@ -544,9 +612,18 @@ mod tests {
         let got = quantities(&lines(&[
             "第十三轮第57次会议,下达了22份督办单,3个工作日内办结,清退12.5万元,完成率98.71%",
         ]));
-        let v: Vec<(&str, f64, &str)> =
-            got.iter().map(|q| (q.text.as_str(), q.value, q.unit.as_str())).collect();
-        assert_eq!(v, [("22份", 22.0, "份"), ("12.5万元", 12.5, "万元"), ("98.71%", 98.71, "%")]);
+        let v: Vec<(&str, f64, &str)> = got
+            .iter()
+            .map(|q| (q.text.as_str(), q.value, q.unit.as_str()))
+            .collect();
+        assert_eq!(
+            v,
+            [
+                ("22份", 22.0, "份"),
+                ("12.5万元", 12.5, "万元"),
+                ("98.71%", 98.71, "%")
+            ]
+        );
         assert_eq!(got[0].context, "下达了22份督办单");
     }
 
@@ -568,8 +645,14 @@ mod tests {
         assert_eq!(
             s.money,
             [
-                Money { label: "清退".into(), yuan: "125000".into() },
-                Money { label: "追回".into(), yuan: "123400000".into() }
+                Money {
+                    label: "清退".into(),
+                    yuan: "125000".into()
+                },
+                Money {
+                    label: "追回".into(),
+                    yuan: "123400000".into()
+                }
             ]
         );
         assert_eq!(s.people.len(), 2);
@@ -602,6 +685,9 @@ mod tests {
         assert_eq!(c.phones, ["0769-22831389"]);
         assert_eq!(c.emails, ["dgsfbrsk@dg.gov.cn"]);
         assert_eq!(c.postcodes, ["523888"]);
-        assert_eq!(c.addresses, ["东莞市南城街道鸿福路99号市行政办事中心市府办"]);
+        assert_eq!(
+            c.addresses,
+            ["东莞市南城街道鸿福路99号市行政办事中心市府办"]
+        );
     }
 }

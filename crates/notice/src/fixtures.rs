@@ -109,12 +109,26 @@ fn check(n: &Notice, expect: &Value) -> Vec<String> {
         }
         for (i, (wa, ga)) in aspects.iter().zip(&n.aspects).enumerate() {
             if let Some(m) = wa.get("marker") {
-                eq(&mut errs, &format!("aspect {i} marker"), ga.marker.as_deref(), opt_str(m));
+                eq(
+                    &mut errs,
+                    &format!("aspect {i} marker"),
+                    ga.marker.as_deref(),
+                    opt_str(m),
+                );
             }
             if let Some(t) = wa.get("title") {
-                eq(&mut errs, &format!("aspect {i} title"), Some(&ga.title), opt_str(t));
+                eq(
+                    &mut errs,
+                    &format!("aspect {i} title"),
+                    Some(&ga.title),
+                    opt_str(t),
+                );
             }
-            let wps = wa.get("problems").and_then(Value::as_array).cloned().unwrap_or_default();
+            let wps = wa
+                .get("problems")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
             if wps.len() != ga.problems.len() {
                 errs.push(format!(
                     "aspect {i} problems: got {:?}, want {}",
@@ -125,15 +139,27 @@ fn check(n: &Notice, expect: &Value) -> Vec<String> {
             for (j, (wp, gp)) in wps.iter().zip(&ga.problems).enumerate() {
                 let at = format!("aspect {i} problem {j}");
                 if let Some(t) = wp.get("title") {
-                    eq(&mut errs, &format!("{at} title"), Some(&gp.title), opt_str(t));
+                    eq(
+                        &mut errs,
+                        &format!("{at} title"),
+                        Some(&gp.title),
+                        opt_str(t),
+                    );
                 }
                 if let Some(m) = wp.get("measures").and_then(Value::as_u64)
                     && gp.measures.len() as u64 != m
                 {
-                    errs.push(format!("{at} measures: got {}, want {m}", gp.measures.len()));
+                    errs.push(format!(
+                        "{at} measures: got {}, want {m}",
+                        gp.measures.len()
+                    ));
                 }
                 if let Some(ch) = wp.get("children").and_then(Value::as_array) {
-                    let got: Vec<u64> = gp.measures.iter().map(|m| m.children.len() as u64).collect();
+                    let got: Vec<u64> = gp
+                        .measures
+                        .iter()
+                        .map(|m| m.children.len() as u64)
+                        .collect();
                     let want: Vec<u64> = ch.iter().filter_map(Value::as_u64).collect();
                     if got != want {
                         errs.push(format!("{at} children: got {got:?}, want {want:?}"));
@@ -154,7 +180,9 @@ fn check(n: &Notice, expect: &Value) -> Vec<String> {
             .sections
             .iter()
             .map(|s| {
-                let role = serde_json::to_value(s.role).ok().and_then(|v| v.as_str().map(str::to_string));
+                let role = serde_json::to_value(s.role)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string));
                 (s.title.clone(), role.unwrap_or_default(), s.items.len())
             })
             .collect();
@@ -232,7 +260,11 @@ fn check(n: &Notice, expect: &Value) -> Vec<String> {
     }
     if let Some(nd) = expect.get("not_dates").and_then(Value::as_array) {
         for t in nd.iter().filter_map(Value::as_str) {
-            if let Some(d) = n.dates.iter().find(|d| t.contains(&d.text) || d.text.contains(t)) {
+            if let Some(d) = n
+                .dates
+                .iter()
+                .find(|d| t.contains(&d.text) || d.text.contains(t))
+            {
                 errs.push(format!("{t} read as a date: {d:?}"));
             }
         }
@@ -252,7 +284,12 @@ fn check(n: &Notice, expect: &Value) -> Vec<String> {
     }
     let json = serde_json::to_string(n).unwrap_or_default();
     for key in ["no_contacts", "absent_text"] {
-        for t in expect.get(key).and_then(Value::as_array).into_iter().flatten() {
+        for t in expect
+            .get(key)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             if let Some(t) = t.as_str()
                 && json.contains(t)
             {
@@ -318,7 +355,9 @@ fn seed_matches_its_expect_json() {
     ] {
         let want = expect["organisation"][key].as_f64().unwrap();
         assert!(
-            n.quantities.iter().any(|q| q.value == want && q.context.contains(word)),
+            n.quantities
+                .iter()
+                .any(|q| q.value == want && q.context.contains(word)),
             "{key}: no {want} near {word}"
         );
     }
@@ -439,15 +478,31 @@ fn json_round_trips_and_tree_reads_well() {
     // Stable field names.
     let v: Value = serde_json::from_str(&json).unwrap();
     for key in [
-        "title", "issuer", "published", "source", "inspection", "aspects", "sections", "counts",
-        "dates", "doc_numbers", "titles", "quantities", "contacts", "stats", "warnings",
+        "title",
+        "issuer",
+        "published",
+        "source",
+        "inspection",
+        "aspects",
+        "sections",
+        "counts",
+        "dates",
+        "doc_numbers",
+        "titles",
+        "quantities",
+        "contacts",
+        "stats",
+        "warnings",
     ] {
         assert!(v.get(key).is_some(), "{key}");
     }
     assert_eq!(v["stats"]["completion_rate"], Value::Null);
     assert_eq!(v["quantities"][0]["value"], serde_json::json!(7));
     let tree = render_tree(&n);
-    assert!(tree.contains("问题树  5 个方面 · 20 个问题 · 50 项措施"), "{tree}");
+    assert!(
+        tree.contains("问题树  5 个方面 · 20 个问题 · 50 项措施"),
+        "{tree}"
+    );
     assert!(tree.contains("├── 第一方面问题 党的领导方面仍需加强  (3 个问题, 10 项措施)"));
     assert!(tree.contains("│   ├── (一) 针对党组发挥领导作用不够充分的问题  (4 项措施)"));
     assert!(tree.contains("巡察组      市委第一巡察组"));

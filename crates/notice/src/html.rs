@@ -94,7 +94,9 @@ pub(crate) fn to_text(src: &str) -> Page {
         }
         // Comments and declarations.
         if src[i..].starts_with("<!--") {
-            i = src[i + 4..].find("-->").map_or(src.len(), |p| i + 4 + p + 3);
+            i = src[i + 4..]
+                .find("-->")
+                .map_or(src.len(), |p| i + 4 + p + 3);
             continue;
         }
         if src[i..].starts_with("<!") || src[i..].starts_with("<?") {
@@ -341,7 +343,14 @@ mod tests {
 
     #[test]
     fn unbalanced_markup_does_not_panic() {
-        for s in ["<", "<<>>", "<p", "<div class=\"share\"><div>", "&#xFFFFFF;&#0;&", "</a>"] {
+        for s in [
+            "<",
+            "<<>>",
+            "<p",
+            "<div class=\"share\"><div>",
+            "&#xFFFFFF;&#0;&",
+            "</a>",
+        ] {
             let _ = to_text(s);
         }
         assert_eq!(decode_entities("a&#0;b&#xD800;"), "a&#0;b&#xD800;");

@@ -94,8 +94,9 @@ static META_RE: LazyLock<Regex> = LazyLock::new(|| {
 });
 static META_ANY_RE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?:发布日期|发布时间|发布于)\s*[:：]?").expect("meta regex"));
-static BREADCRUMB_RE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^(?:首页|网站首页|主页)\s*(?:>|＞|»|›|→|/|\||-)").expect("crumb regex"));
+static BREADCRUMB_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:首页|网站首页|主页)\s*(?:>|＞|»|›|→|/|\||-)").expect("crumb regex")
+});
 static TITLE_WORD_RE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"通报|公告|公示|情况|报告|通知").expect("title regex"));
 static TITLE_END_RE: LazyLock<Regex> = LazyLock::new(|| {
@@ -117,7 +118,9 @@ pub(crate) fn is_heading_start(s: &str) -> bool {
 }
 
 fn trim(s: &str) -> &str {
-    s.trim_matches(|c: char| c.is_whitespace() || c == '\u{3000}' || c == '\u{feff}' || c == '\u{a0}')
+    s.trim_matches(|c: char| {
+        c.is_whitespace() || c == '\u{3000}' || c == '\u{feff}' || c == '\u{a0}'
+    })
 }
 
 /// Splits into non-empty trimmed lines, numbered from 1 as in the input.
@@ -152,7 +155,8 @@ fn is_chrome(s: &str) -> bool {
 }
 
 fn is_meta(s: &str) -> bool {
-    s.chars().count() <= 120 && (META_RE.is_match(s) || META_ANY_RE.is_match(s) && !s.contains('。'))
+    s.chars().count() <= 120
+        && (META_RE.is_match(s) || META_ANY_RE.is_match(s) && !s.contains('。'))
 }
 
 impl Layout {
@@ -180,14 +184,17 @@ pub(crate) fn layout(text: &str, page_title: Option<&str>, warnings: &mut Vec<Wa
 
     // The signature date: the last line that is exactly a full date. Anything after it is
     // the page around the notice (copyright, a site address, menus).
-    let sig_idx = kept.iter().rposition(|l| parse_full_date(&l.text).is_some());
+    let sig_idx = kept
+        .iter()
+        .rposition(|l| parse_full_date(&l.text).is_some());
     let mut signature_date = None;
     let mut signature_issuer = None;
     let mut end = kept.len();
     if let Some(i) = sig_idx {
         signature_date = parse_full_date(&kept[i].text);
         for l in &kept[i + 1..] {
-            if l.text.contains("附件") || (l.text.chars().count() > 60 && l.text.contains('。')) {
+            if l.text.contains("附件") || (l.text.chars().count() > 60 && l.text.contains('。'))
+            {
                 warnings.push(Warning::new(
                     "ignored_after_signature",
                     Some(l.no),
@@ -333,12 +340,18 @@ mod tests {
             None,
             &mut w,
         );
-        assert_eq!(l.title.as_deref(), Some("中共某某委员会关于巡察整改进展情况的通报"));
+        assert_eq!(
+            l.title.as_deref(),
+            Some("中共某某委员会关于巡察整改进展情况的通报")
+        );
         assert_eq!(l.meta_published, Ymd::new(2022, 3, 2));
         assert_eq!(l.signature_date, Ymd::new(2022, 3, 1));
         assert_eq!(l.signature_issuer.as_deref(), Some("中共某某委员会"));
         let body: Vec<&str> = l.body().iter().map(|l| l.text.as_str()).collect();
-        assert_eq!(body, ["根据市委统一部署，……进行了巡察。", "一、整改工作", "正文。"]);
+        assert_eq!(
+            body,
+            ["根据市委统一部署，……进行了巡察。", "一、整改工作", "正文。"]
+        );
         assert!(l.all.iter().any(|x| x.text.starts_with("欢迎")));
         assert!(l.all.iter().all(|x| !x.text.contains("联系地址")));
         assert!(w.is_empty(), "{w:?}");

@@ -32,7 +32,11 @@ use dates::DateCtx;
 /// unsafe or broken .docx); anything partly readable gives a [`Notice`] with `warnings`.
 pub fn parse_bytes(bytes: &[u8], file_name_hint: Option<&str>) -> Result<Notice, ParseError> {
     let d = decode::decode(bytes, file_name_hint).map_err(|e| e.with_file(file_name_hint))?;
-    let notes = d.notes.into_iter().map(|n| Warning::new("docx", None, n)).collect();
+    let notes = d
+        .notes
+        .into_iter()
+        .map(|n| Warning::new("docx", None, n))
+        .collect();
     Ok(read(&d.text, d.source, d.page_title.as_deref(), notes))
 }
 
@@ -49,7 +53,12 @@ pub fn parse_text(text: &str) -> Notice {
     )
 }
 
-fn read(text: &str, source: Source, page_title: Option<&str>, mut warnings: Vec<Warning>) -> Notice {
+fn read(
+    text: &str,
+    source: Source,
+    page_title: Option<&str>,
+    mut warnings: Vec<Warning>,
+) -> Notice {
     let lay = layout::layout(text, page_title, &mut warnings);
     let published = lay.signature_date.or(lay.meta_published);
     let issuer = lay

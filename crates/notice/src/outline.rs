@@ -57,8 +57,10 @@ struct Node {
 }
 
 static ASPECT_KW_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(第[一二三四五六七八九十\d]{1,3}方面(?:存在的问题|的问题|问题)?)\s*[,，、:：.．。]?\s*")
-        .expect("aspect regex")
+    Regex::new(
+        r"^(第[一二三四五六七八九十\d]{1,3}方面(?:存在的问题|的问题|问题)?)\s*[,，、:：.．。]?\s*",
+    )
+    .expect("aspect regex")
 });
 static CN_DUN_RE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^([一二三四五六七八九十]{1,3}\s*[、.．])\s*").expect("regex"));
@@ -94,8 +96,8 @@ static ORGANISATION_RE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 const ORDINALS: [&str; 20] = [
-    "一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二", "十三", "十四", "十五",
-    "十六", "十七", "十八", "十九", "二十",
+    "一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二", "十三", "十四",
+    "十五", "十六", "十七", "十八", "十九", "二十",
 ];
 
 struct Head {
@@ -149,7 +151,10 @@ fn split_head(rest: &str) -> (String, Option<String>) {
         Some((p, c)) => (&rest[..p], rest[p + c.len_utf8()..].trim()),
         None => (rest, ""),
     };
-    let title = title.trim_end_matches(['，', ',', '、', ' ']).trim().to_string();
+    let title = title
+        .trim_end_matches(['，', ',', '、', ' '])
+        .trim()
+        .to_string();
     (title, (!runin.is_empty()).then(|| runin.to_string()))
 }
 
@@ -247,7 +252,10 @@ pub(crate) fn build(body: &[Line], warnings: &mut Vec<Warning>) -> Tree {
                 warnings.push(Warning::new(
                     "problem_without_measures",
                     Some(p.line),
-                    format!("line {}: no measures found under problem “{}”", p.line, p.title),
+                    format!(
+                        "line {}: no measures found under problem “{}”",
+                        p.line, p.title
+                    ),
                 ));
             }
         }
@@ -322,8 +330,7 @@ fn assemble_group(group: Vec<Node>, top: bool, out: &mut Out, warnings: &mut Vec
     let parents = group.iter().filter(|n| n.children_pg).count();
     for n in group {
         if n.children_pg {
-            let aspect = n.kw == Kw::Aspect
-                || (n.kw != Kw::Section && (parents >= 2 || !top));
+            let aspect = n.kw == Kw::Aspect || (n.kw != Kw::Section && (parents >= 2 || !top));
             if aspect {
                 out.aspects.push(Aspect {
                     marker: Some(n.marker),
@@ -421,7 +428,11 @@ fn take_paragraphs(n: &mut Node) -> Vec<(usize, String)> {
     if let Some(r) = n.runin.take() {
         v.push((n.line, r));
     }
-    v.extend(std::mem::take(&mut n.body).into_iter().map(|l| (l.no, l.text)));
+    v.extend(
+        std::mem::take(&mut n.body)
+            .into_iter()
+            .map(|l| (l.no, l.text)),
+    );
     v
 }
 
@@ -500,7 +511,11 @@ fn leaf(marker: Option<String>, text: String, line: usize) -> Item {
 /// later paragraphs, then numbered sub-items.
 fn item(mut n: Node) -> Item {
     let mut paras = vec![(n.line, std::mem::take(&mut n.full))];
-    paras.extend(std::mem::take(&mut n.body).into_iter().map(|l| (l.no, l.text)));
+    paras.extend(
+        std::mem::take(&mut n.body)
+            .into_iter()
+            .map(|l| (l.no, l.text)),
+    );
     let mut text = String::new();
     let mut children = Vec::new();
     for (k, (line, p)) in paras.into_iter().enumerate() {
@@ -546,15 +561,47 @@ pub(crate) struct ListSplit<'a> {
 }
 
 const LIST_MARKERS: [&str; 20] = [
-    "一是", "二是", "三是", "四是", "五是", "六是", "七是", "八是", "九是", "十是", "十一是", "十二是",
-    "十三是", "十四是", "十五是", "十六是", "十七是", "十八是", "十九是", "二十是",
+    "一是",
+    "二是",
+    "三是",
+    "四是",
+    "五是",
+    "六是",
+    "七是",
+    "八是",
+    "九是",
+    "十是",
+    "十一是",
+    "十二是",
+    "十三是",
+    "十四是",
+    "十五是",
+    "十六是",
+    "十七是",
+    "十八是",
+    "十九是",
+    "二十是",
 ];
 
 fn at_boundary(text: &str, at: usize) -> bool {
     text[..at].chars().next_back().is_none_or(|c| {
         matches!(
             c,
-            '。' | '；' | ';' | '，' | ',' | '：' | ':' | '！' | '？' | '）' | ')' | '”' | '"' | ' ' | '\t' | '、'
+            '。' | '；'
+                | ';'
+                | '，'
+                | ','
+                | '：'
+                | ':'
+                | '！'
+                | '？'
+                | '）'
+                | ')'
+                | '”'
+                | '"'
+                | ' '
+                | '\t'
+                | '、'
         )
     })
 }
@@ -615,8 +662,7 @@ fn split_topic(lead: &str) -> (&str, Option<&str>) {
     let lead = lead.trim();
     let start = lead
         .char_indices()
-        .filter(|(_, c)| matches!(c, '。' | '；' | ';'))
-        .last()
+        .rfind(|(_, c)| matches!(c, '。' | '；' | ';'))
         .map_or(0, |(p, c)| p + c.len_utf8());
     let last = lead[start..].trim();
     let label = last.trim_end_matches(['：', ':', '，', ',', ' ']);
@@ -637,8 +683,14 @@ mod tests {
     #[test]
     fn markers() {
         let cases = [
-            ("一、切实提高站位", Some((Kind::CnDun, "一、", "切实提高站位"))),
-            ("(一)以上率下。", Some((Kind::CnParen, "(一)", "以上率下。"))),
+            (
+                "一、切实提高站位",
+                Some((Kind::CnDun, "一、", "切实提高站位")),
+            ),
+            (
+                "(一)以上率下。",
+                Some((Kind::CnParen, "(一)", "以上率下。")),
+            ),
             ("（十二）针对", Some((Kind::CnParen, "（十二）", "针对"))),
             ("1.严格按照", Some((Kind::ArDot, "1.", "严格按照"))),
             ("12、进一步", Some((Kind::ArDot, "12、", "进一步"))),
@@ -666,7 +718,11 @@ mod tests {
         let cases = [
             ("针对党组发挥领导作用不够充分的问题", false, Kw::Problem),
             ("关于“理论学习不深入”问题的整改", false, Kw::Problem),
-            ("关于“三重一大”制度执行不到位的整改进展情况", false, Kw::Problem),
+            (
+                "关于“三重一大”制度执行不到位的整改进展情况",
+                false,
+                Kw::Problem,
+            ),
             ("选人用人不规范问题", false, Kw::Problem),
             ("严格按照要求讨论和决定部分重大问题", true, Kw::None),
             ("在“两个维护”方面", false, Kw::Aspect),
@@ -683,7 +739,8 @@ mod tests {
 
     #[test]
     fn lists_and_topics() {
-        let s = split_list("进一步严抓督查工作。硬任务督查督办方面:一是指导;二是实施。三是已实现。");
+        let s =
+            split_list("进一步严抓督查工作。硬任务督查督办方面:一是指导;二是实施。三是已实现。");
         assert_eq!(s.lead, "进一步严抓督查工作。硬任务督查督办方面:");
         assert_eq!(
             s.items,
@@ -698,6 +755,9 @@ mod tests {
         assert!(split_list("做到三个统一是关键").items.is_empty());
         assert_eq!(split_list("一是甲。二是乙。四是丁。").items.len(), 2);
         assert_eq!(split_topic("学习教育:"), ("", Some("学习教育")));
-        assert_eq!(split_topic("根据相关规定,已印发"), ("根据相关规定,已印发", None));
+        assert_eq!(
+            split_topic("根据相关规定,已印发"),
+            ("根据相关规定,已印发", None)
+        );
     }
 }

@@ -178,7 +178,11 @@ pub fn render_tree(n: &Notice) -> String {
             Precision::PartOfMonth => "旬",
             Precision::Year => "年",
         };
-        let inferred = if d.year_inferred { " (推定年份)" } else { "" };
+        let inferred = if d.year_inferred {
+            " (推定年份)"
+        } else {
+            ""
+        };
         let _ = writeln!(out, "  日期  {}  → {value} [{p}]{inferred}", d.text);
     }
     let c = &n.contacts;

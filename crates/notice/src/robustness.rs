@@ -35,7 +35,10 @@ fn invariants(n: &Notice, input_has_replacement: bool) {
     for d in &n.dates {
         match (&d.date, &d.from, &d.to) {
             (Some(x), None, None) => {
-                assert!(is_iso_day(x) || (x.len() == 7 && d.precision == Precision::Month), "{d:?}")
+                assert!(
+                    is_iso_day(x) || (x.len() == 7 && d.precision == Precision::Month),
+                    "{d:?}"
+                )
             }
             (None, Some(a), Some(b)) => {
                 assert!(is_iso_day(a) && is_iso_day(b) && a <= b, "{d:?}")
@@ -46,7 +49,11 @@ fn invariants(n: &Notice, input_has_replacement: bool) {
     if let Some(p) = &n.published {
         assert!(is_iso_day(p));
         // Inferred years never land after publication (parts of a year excepted).
-        for d in n.dates.iter().filter(|d| d.year_inferred && d.precision != Precision::Year) {
+        for d in n
+            .dates
+            .iter()
+            .filter(|d| d.year_inferred && d.precision != Precision::Year)
+        {
             let first = d.date.as_deref().or(d.from.as_deref()).unwrap_or_default();
             assert!(first[..7] <= p[..7], "{d:?} after {p}");
         }
@@ -182,12 +189,32 @@ fn bad_inputs_give_clear_errors() {
         ("empty", Vec::new(), "empty input"),
         ("whitespace", b"  \r\n\n\t".to_vec(), "empty input"),
         ("binary", vec![0u8, 1, 2, 3, 255, 0, 17, 0], "binary file"),
-        ("png", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec(), "PNG image"),
+        (
+            "png",
+            b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec(),
+            "PNG image",
+        ),
         ("pdf", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3".to_vec(), "PDF"),
-        ("legacy doc", b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1\0\0".to_vec(), ".doc"),
-        ("latin-1 garbage", b"caf\xe9 \xff\xfe\xfd".to_vec(), "cannot decode"),
-        ("zip without document", crate::docx::tests::zip_with(&[("a.txt", b"x")]), "word/document.xml"),
-        ("html chrome only", b"<html><head><title>t</title></head><body><script>x</script></body></html>".to_vec(), "empty input"),
+        (
+            "legacy doc",
+            b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1\0\0".to_vec(),
+            ".doc",
+        ),
+        (
+            "latin-1 garbage",
+            b"caf\xe9 \xff\xfe\xfd".to_vec(),
+            "cannot decode",
+        ),
+        (
+            "zip without document",
+            crate::docx::tests::zip_with(&[("a.txt", b"x")]),
+            "word/document.xml",
+        ),
+        (
+            "html chrome only",
+            b"<html><head><title>t</title></head><body><script>x</script></body></html>".to_vec(),
+            "empty input",
+        ),
     ];
     for (name, bytes, want) in cases {
         match parse_bytes(&bytes, Some("upload.bin")) {
@@ -204,7 +231,8 @@ fn bad_inputs_give_clear_errors() {
 #[test]
 fn wrong_encoding_is_refused_not_mangled() {
     // Shift_JIS Japanese is neither UTF-8 nor plausible GB18030 text.
-    let (sjis, _, _) = encoding_rs::SHIFT_JIS.encode("巡察の結果について、ご報告いたします。ありがとうございました。");
+    let (sjis, _, _) = encoding_rs::SHIFT_JIS
+        .encode("巡察の結果について、ご報告いたします。ありがとうございました。");
     match parse_bytes(&sjis, None) {
         Err(ParseError::Undecodable { .. }) => {}
         Ok(n) => assert!(!serde_json::to_string(&n).unwrap().contains('\u{FFFD}')),
@@ -242,14 +270,22 @@ fn docx_with_too_many_entries_is_refused() {
 
 #[test]
 fn truncated_and_malformed_docx() {
-    let d = crate::docx::tests::build_docx(&["中共某某党组关于巡察整改进展情况的通报", "一、针对某某的问题", "1.已整改。"]);
+    let d = crate::docx::tests::build_docx(&[
+        "中共某某党组关于巡察整改进展情况的通报",
+        "一、针对某某的问题",
+        "1.已整改。",
+    ]);
     assert!(parse_bytes(&d[..d.len() - 30], None).is_err());
     // Malformed XML after some paragraphs: partial result with a warning.
     let xml = "<w:document xmlns:w=\"x\"><w:body><w:p><w:r><w:t>关于整改的通报</w:t></w:r></w:p><w:p><w:r><w:t>正文。</w:t></w:r></w:p><w:p></w:document>";
     let z = crate::docx::tests::zip_with(&[("word/document.xml", xml.as_bytes())]);
     let n = parse_bytes(&z, None).unwrap();
     assert_eq!(n.title.as_deref(), Some("关于整改的通报"));
-    assert!(n.warnings.iter().any(|w| w.code == "docx"), "{:?}", n.warnings);
+    assert!(
+        n.warnings.iter().any(|w| w.code == "docx"),
+        "{:?}",
+        n.warnings
+    );
 }
 
 #[test]
