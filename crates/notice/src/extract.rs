@@ -450,7 +450,7 @@ pub(crate) fn stats(lines: &[Line], warnings: &mut Vec<Warning>) -> Stats {
         if has_count && s.largely_completed.is_none() && t.contains("基本完成") {
             s.largely_completed = first_count(&LARGELY_RES, t, &[]);
         }
-        if has_count && has_done && s.in_progress.is_none() {
+        if has_count && s.in_progress.is_none() {
             s.in_progress = first_count(&IN_PROGRESS_RES, t, &[]);
         }
         if has_count && s.not_completed.is_none() && t.contains("未完成") {
