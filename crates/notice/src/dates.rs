@@ -457,6 +457,18 @@ pub(crate) fn parse_full_date(s: &str) -> Option<Ymd> {
     Ymd::new(raw.year?, raw.month?, raw.day?)
 }
 
+/// A full date that ends `s` (trailing spaces aside): its byte start and the day.
+pub(crate) fn trailing_full_date(s: &str) -> Option<(usize, Ymd)> {
+    let s = s.trim_end();
+    let c = DATE_RE.captures_iter(s).last()?;
+    let whole = c.get(0)?;
+    if whole.end() != s.len() || prev_is_digit(s, whole.start()) {
+        return None;
+    }
+    let raw = raw_from(&c)?;
+    Some((whole.start(), Ymd::new(raw.year?, raw.month?, raw.day?)?))
+}
+
 /// The first full date in `s` (e.g. after 发布日期:).
 pub(crate) fn first_full_date(s: &str) -> Option<Ymd> {
     DATE_RE.captures_iter(s).find_map(|c| {

@@ -507,3 +507,45 @@ fn json_round_trips_and_tree_reads_well() {
     assert!(tree.contains("│   ├── (一) 针对党组发挥领导作用不够充分的问题  (4 项措施)"));
     assert!(tree.contains("巡察组      市委第一巡察组"));
 }
+
+#[test]
+fn aspect_keyword_with_plain_problem_headings() {
+    let n = parse_text(
+        "中共某某局党组关于巡察整改进展情况的通报\n\
+         第一方面问题，党的领导弱化。\n（一）党组发挥领导作用不充分\n1.严格执行议事规则。\n2.加强学习。\n\
+         （二）制度建设滞后\n修订完善制度5项。\n\
+         第二方面问题，基层党建薄弱。\n（一）组织生活不规范\n一是规范三会一课；二是开展专项检查。\n\
+         截至2022年1月5日完成。\n中共某某局党组\n2022年1月10日",
+    );
+    let shape: Vec<(String, Vec<(String, usize)>)> = n
+        .aspects
+        .iter()
+        .map(|a| {
+            (
+                a.title.clone(),
+                a.problems
+                    .iter()
+                    .map(|p| (p.title.clone(), p.measures.len()))
+                    .collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        shape,
+        [
+            (
+                "党的领导弱化".to_string(),
+                vec![
+                    ("党组发挥领导作用不充分".to_string(), 2),
+                    ("制度建设滞后".to_string(), 1)
+                ]
+            ),
+            (
+                "基层党建薄弱".to_string(),
+                vec![("组织生活不规范".to_string(), 2)]
+            )
+        ]
+    );
+    assert!(n.warnings.is_empty(), "{:?}", n.warnings);
+    assert_eq!(n.published.as_deref(), Some("2022-01-10"));
+}

@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::dates::{Ymd, first_full_date, parse_full_date};
+use crate::dates::{Ymd, first_full_date, parse_full_date, trailing_full_date};
 use crate::model::Warning;
 
 /// A non-empty, trimmed line with its 1-based number in the input text.
@@ -85,6 +85,11 @@ const CHROME_WORDS: &[&str] = &[
 static CHROME_RE: LazyLock<Regex> = LazyLock::new(|| {
     let alts: Vec<String> = CHROME_WORDS.iter().map(|w| regex::escape(w)).collect();
     Regex::new(&alts.join("|")).expect("chrome regex")
+});
+/// How the name of an organisation ends (for `issuer date` signature lines).
+static ORG_END_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:党组|委员会|党委|党工委|委|局|办公室|办|政府|公司|集团|组|院|部|厅|会|所|中心|支部|总支)$")
+        .expect("org regex")
 });
 static META_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
@@ -166,6 +171,26 @@ impl Layout {
     }
 }
 
+fn is_signature_name(s: &str) -> bool {
+    s.chars().count() <= 40
+        && !s.contains(['。', '，', ',', ':', '：', '；', ';'])
+        && !is_heading_start(s)
+}
+
+/// A signature date line: the date alone, or `issuer date` on one line.
+fn signature_line(s: &str) -> Option<(Option<String>, Ymd)> {
+    if let Some(d) = parse_full_date(s) {
+        return Some((None, d));
+    }
+    if s.chars().count() > 60 {
+        return None;
+    }
+    let (at, d) = trailing_full_date(s)?;
+    let name = s[..at].trim();
+    let org = ORG_END_RE.is_match(name);
+    (org && is_signature_name(name)).then(|| (Some(name.to_string()), d))
+}
+
 pub(crate) fn layout(text: &str, page_title: Option<&str>, warnings: &mut Vec<Warning>) -> Layout {
     let mut meta_published = None;
     let mut kept: Vec<Line> = Vec::new();
@@ -184,14 +209,15 @@ pub(crate) fn layout(text: &str, page_title: Option<&str>, warnings: &mut Vec<Wa
 
     // The signature date: the last line that is exactly a full date. Anything after it is
     // the page around the notice (copyright, a site address, menus).
-    let sig_idx = kept
-        .iter()
-        .rposition(|l| parse_full_date(&l.text).is_some());
+    let sig_idx = kept.iter().rposition(|l| signature_line(&l.text).is_some());
     let mut signature_date = None;
     let mut signature_issuer = None;
+    let mut issuer_own_line = false;
     let mut end = kept.len();
     if let Some(i) = sig_idx {
-        signature_date = parse_full_date(&kept[i].text);
+        let (inline_issuer, date) = signature_line(&kept[i].text).unzip();
+        signature_date = date;
+        signature_issuer = inline_issuer.flatten();
         for l in &kept[i + 1..] {
             if l.text.contains("附件") || (l.text.chars().count() > 60 && l.text.contains('。'))
             {
@@ -206,13 +232,11 @@ pub(crate) fn layout(text: &str, page_title: Option<&str>, warnings: &mut Vec<Wa
             }
         }
         end = i;
-        if i > 0 {
+        if i > 0 && signature_issuer.is_none() {
             let prev = &kept[i - 1].text;
-            if prev.chars().count() <= 40
-                && !prev.contains(['。', '，', ',', ':', '：', '；'])
-                && !is_heading_start(prev)
-            {
+            if is_signature_name(prev) {
                 signature_issuer = Some(prev.clone());
+                issuer_own_line = true;
             }
         }
     }
@@ -280,7 +304,7 @@ pub(crate) fn layout(text: &str, page_title: Option<&str>, warnings: &mut Vec<Wa
     }
 
     let mut body_end = view.len();
-    if signature_issuer.is_some() && body_end > body_start {
+    if issuer_own_line && body_end > body_start {
         body_end -= 1;
     }
     let rest = &view[body_start.min(body_end)..body_end];
@@ -355,6 +379,19 @@ mod tests {
         assert!(l.all.iter().any(|x| x.text.starts_with("欢迎")));
         assert!(l.all.iter().all(|x| !x.text.contains("联系地址")));
         assert!(w.is_empty(), "{w:?}");
+    }
+
+    #[test]
+    fn signature_on_one_line() {
+        let mut w = Vec::new();
+        let l = layout(
+            "关于巡察整改进展情况的通报\n根据部署，进行了巡察。\n一、整改\n正文。\n中共某某党组 2022年3月1日\n版权所有",
+            None,
+            &mut w,
+        );
+        assert_eq!(l.signature_issuer.as_deref(), Some("中共某某党组"));
+        assert_eq!(l.signature_date, Ymd::new(2022, 3, 1));
+        assert_eq!(l.body().len(), 3);
     }
 
     #[test]

@@ -363,6 +363,15 @@ fn assemble_group(group: Vec<Node>, top: bool, out: &mut Out, warnings: &mut Vec
                 });
             }
             assemble_group(children, false, out, warnings);
+        } else if n.kw == Kw::Aspect && headings_only(&n.children) {
+            // 第一方面问题 → (一)党组发挥领导作用不够充分 → 1.…: the aspect's sub-headings
+            // are its problems even without problem keywords.
+            out.aspects.push(Aspect {
+                marker: Some(n.marker),
+                title: n.title,
+                line: n.line,
+                problems: n.children.into_iter().map(problem).collect(),
+            });
         } else if n.kw == Kw::Aspect {
             warnings.push(Warning::new(
                 "aspect_without_problems",
@@ -387,6 +396,16 @@ fn assemble_group(group: Vec<Node>, top: bool, out: &mut Out, warnings: &mut Vec
             out.sections.push(section(n, role));
         }
     }
+}
+
+/// Sub-headings that stand alone on their line and hold content below them read as
+/// headings of problems, not as measures (which carry their text on the same line).
+fn headings_only(children: &[Node]) -> bool {
+    let headings = children
+        .iter()
+        .filter(|c| c.runin.is_none() && (!c.children.is_empty() || !c.body.is_empty()))
+        .count();
+    headings >= 1 && 2 * headings > children.len()
 }
 
 fn section(mut n: Node, role: Option<SectionRole>) -> Section {

@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use crate::model::{Item, Notice, Precision, SectionRole};
+use crate::model::{InputKind, Item, Notice, Precision, SectionRole};
 
 /// Display columns of text shown per tree line before it is cut with `…`.
 const TEXT_COLUMNS: usize = 56;
@@ -70,11 +70,12 @@ pub fn render_tree(n: &Notice) -> String {
     let _ = writeln!(out, "{}", n.title.as_deref().unwrap_or("(无标题)"));
     let _ = writeln!(out, "  发布单位  {}", or_dash(n.issuer.as_deref()));
     let _ = writeln!(out, "  发布日期  {}", or_dash(n.published.as_deref()));
-    let _ = writeln!(
-        out,
-        "  来源格式  {:?} / {}",
-        n.source.kind, n.source.encoding
-    );
+    let kind = match n.source.kind {
+        InputKind::Text => "文本",
+        InputKind::Html => "网页 (HTML)",
+        InputKind::Docx => "Word (.docx)",
+    };
+    let _ = writeln!(out, "  来源格式  {kind} / {}", n.source.encoding);
     out.push('\n');
 
     let _ = writeln!(
