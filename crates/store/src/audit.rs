@@ -3,11 +3,13 @@
 
 // Dynamic SQL here is assembled only from constant fragments and numbered placeholders;
 // values always travel as bind parameters.
-use sqlx::AssertSqlSafe;
 use chrono::{FixedOffset, Utc};
 use futures_util::TryStreamExt;
-use rectify_security::audit::{AuditRecord, ChainBreak, ChainVerifier, GENESIS, HashAlg, VerifyReport, seal};
+use rectify_security::audit::{
+    AuditRecord, ChainBreak, ChainVerifier, GENESIS, HashAlg, VerifyReport, seal,
+};
 use rectify_security::logsafe::sanitize;
+use sqlx::AssertSqlSafe;
 use sqlx::{Any, Row, Transaction};
 use std::str::FromStr;
 
@@ -26,7 +28,11 @@ pub struct Actor {
 impl Actor {
     /// The command line, acting as the operating-system user running it.
     pub fn cli(verb: &str) -> Actor {
-        Actor { login: Some(format!("cli:{verb}")), role: Some("cli".into()), ..Actor::default() }
+        Actor {
+            login: Some(format!("cli:{verb}")),
+            role: Some("cli".into()),
+            ..Actor::default()
+        }
     }
 }
 
@@ -43,7 +49,14 @@ pub struct AuditEvent<'a> {
 
 impl<'a> AuditEvent<'a> {
     pub fn ok(action: &'a str, object_type: &'a str, object_id: impl ToString) -> Self {
-        AuditEvent { action, object_type, object_id: Some(object_id.to_string()), before: None, after: None, outcome: "success" }
+        AuditEvent {
+            action,
+            object_type,
+            object_id: Some(object_id.to_string()),
+            before: None,
+            after: None,
+            outcome: "success",
+        }
     }
     pub fn before(mut self, v: serde_json::Value) -> Self {
         self.before = Some(v);
@@ -66,8 +79,13 @@ pub(crate) struct Head {
 }
 
 pub(crate) async fn read_head(tx: &mut Transaction<'static, Any>) -> Result<Head, StoreError> {
-    let row = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(&mut **tx).await?;
-    Ok(Head { seq: row.try_get("seq")?, hash: row.try_get("hash")? })
+    let row = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+        .fetch_one(&mut **tx)
+        .await?;
+    Ok(Head {
+        seq: row.try_get("seq")?,
+        hash: row.try_get("hash")?,
+    })
 }
 
 pub(crate) async fn write_head(w: &mut WriteTx) -> Result<(), StoreError> {
@@ -81,11 +99,14 @@ pub(crate) async fn write_head(w: &mut WriteTx) -> Result<(), StoreError> {
 
 /// The time zone of audit timestamps (Asia/Shanghai has had no DST since 1991).
 pub fn local_offset() -> FixedOffset {
-    FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset"))
+    FixedOffset::east_opt(8 * 3600)
+        .unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset"))
 }
 
 pub(crate) fn now_text() -> String {
-    Utc::now().with_timezone(&local_offset()).to_rfc3339_opts(chrono::SecondsFormat::Millis, false)
+    Utc::now()
+        .with_timezone(&local_offset())
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, false)
 }
 
 impl WriteTx {
@@ -135,7 +156,10 @@ impl WriteTx {
         .bind(rec.hash.clone())
         .execute(&mut *self.tx)
         .await?;
-        self.head = Head { seq: rec.seq, hash: rec.hash };
+        self.head = Head {
+            seq: rec.seq,
+            hash: rec.hash,
+        };
         self.appended += 1;
         Ok(rec.seq)
     }
@@ -227,7 +251,10 @@ impl Store {
         if let Some(v) = f.before_seq {
             add(&mut sql, "seq <", v.into());
         }
-        sql.push_str(&format!(" ORDER BY seq DESC LIMIT {}", f.limit.clamp(1, 1000)));
+        sql.push_str(&format!(
+            " ORDER BY seq DESC LIMIT {}",
+            f.limit.clamp(1, 1000)
+        ));
         let q = crate::row::bind_all(sqlx::query(AssertSqlSafe(sql)), &binds);
         let rows = q.fetch_all(self.pool()).await?;
         rows.iter().map(record).collect()
@@ -251,10 +278,15 @@ impl Store {
         let report = v.finish();
         // The head must agree with the last row: truncating the tail is tampering too.
         let (seq, hash): (i64, String) =
-            sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(self.pool()).await?;
+            sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
+                .fetch_one(self.pool())
+                .await?;
         let last = report.last_seq.unwrap_or(0);
         if seq != last || (seq > 0 && report.head_hash.as_deref() != Some(hash.as_str())) {
-            return Ok(ChainStatus::Broken(ChainBreak::Gap { expected: seq, found: last }));
+            return Ok(ChainStatus::Broken(ChainBreak::Gap {
+                expected: seq,
+                found: last,
+            }));
         }
         Ok(ChainStatus::Intact(report))
     }
@@ -264,8 +296,96 @@ impl Store {
         let mut w = self.begin_write().await?;
         w.meta_set("audit_alg", alg.as_str()).await?;
         w.alg = alg;
-        w.audit(actor, AuditEvent::ok("audit.set_algorithm", "settings", "audit_alg").after(serde_json::json!({"alg": alg.as_str()})))
-            .await?;
+        w.audit(
+            actor,
+            AuditEvent::ok("audit.set_algorithm", "settings", "audit_alg")
+                .after(serde_json::json!({"alg": alg.as_str()})),
+        )
+        .await?;
         w.commit().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{NewOrganisation, testing};
+
+    fn org(name: &str) -> NewOrganisation {
+        NewOrganisation { parent_id: None, name: name.into(), kind: "committee".into() }
+    }
+
+    #[tokio::test]
+    async fn a_failing_audit_insert_rolls_the_change_back() {
+        for (store, _guard) in testing::stores().await {
+            let before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM organisation").fetch_one(store.pool()).await.unwrap();
+            // Make every audit insert fail, as a full disk or a broken constraint would.
+            sqlx::query("ALTER TABLE audit_log ADD COLUMN must_be_set TEXT NOT NULL DEFAULT 'x'").execute(store.pool()).await.unwrap();
+            let sabotage = match store.dialect() {
+                crate::Dialect::Sqlite => "CREATE TRIGGER audit_fail BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'disk full'); END",
+                crate::Dialect::Postgres => "CREATE FUNCTION audit_fail() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'disk full'; END $$; \
+                    CREATE TRIGGER audit_fail BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_fail()",
+            };
+            sqlx::raw_sql(sabotage).execute(store.pool()).await.unwrap();
+            let mut w = store.begin_write().await.unwrap();
+            let res = w.create_organisation(&Actor::cli("test"), &org("市委")).await;
+            assert!(res.is_err(), "the audit failure surfaces");
+            drop(w);
+            let after: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM organisation").fetch_one(store.pool()).await.unwrap();
+            assert_eq!(before, after, "business row rolled back with its audit row");
+        }
+    }
+
+    #[tokio::test]
+    async fn concurrent_writers_on_two_pools_chain_in_order() {
+        for (store, _guard) in testing::stores().await {
+            // A second pool on the same database stands for a second server.
+            let other = testing::second_pool(&store).await;
+            let mut tasks = Vec::new();
+            for t in 0..6 {
+                let s = if t % 2 == 0 { store.clone() } else { other.clone() };
+                tasks.push(tokio::spawn(async move {
+                    for i in 0..15 {
+                        let mut w = s.begin_write().await.unwrap();
+                        w.create_organisation(&Actor::cli("test"), &org(&format!("单位{t}-{i}"))).await.unwrap();
+                        w.commit().await.unwrap();
+                    }
+                }));
+            }
+            for t in tasks {
+                t.await.unwrap();
+            }
+            match store.audit_verify().await.unwrap() {
+                ChainStatus::Intact(r) => assert_eq!(r.rows, 90),
+                ChainStatus::Broken(b) => panic!("{:?}: chain broken under concurrency: {b:?}", store.dialect()),
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn sm3_rows_chain_after_sha256_rows() {
+        for (store, _guard) in testing::stores().await {
+            let a = Actor::cli("test");
+            let mut w = store.begin_write().await.unwrap();
+            w.create_organisation(&a, &org("甲")).await.unwrap();
+            w.commit().await.unwrap();
+            store.set_audit_alg(HashAlg::Sm3, &a).await.unwrap();
+            let mut w = store.begin_write().await.unwrap();
+            w.create_organisation(&a, &org("乙")).await.unwrap();
+            w.commit().await.unwrap();
+            let rows = store.audit_list(&AuditFilter { limit: 10, ..AuditFilter::default() }).await.unwrap();
+            assert_eq!(rows[0].alg, HashAlg::Sm3);
+            assert_eq!(rows.last().unwrap().alg, HashAlg::Sha256);
+            assert!(matches!(store.audit_verify().await.unwrap(), ChainStatus::Intact(_)));
+        }
+    }
+
+    #[tokio::test]
+    async fn a_database_from_a_newer_build_is_refused() {
+        for (store, _guard) in testing::stores().await {
+            sqlx::query("UPDATE meta SET value = '99' WHERE key = 'schema_version'").execute(store.pool()).await.unwrap();
+            let again = testing::reopen(&store).await;
+            assert!(matches!(again, Err(StoreError::SchemaVersion { found: 99, .. })), "{again:?}");
+        }
     }
 }

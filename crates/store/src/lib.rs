@@ -10,9 +10,11 @@ mod orgs;
 mod row;
 mod schema;
 mod sessions;
+#[cfg(test)]
+mod testing;
 mod users;
 
-pub use audit::{Actor, AuditEvent, AuditFilter};
+pub use audit::{Actor, AuditEvent, AuditFilter, ChainStatus};
 pub use blobs::BlobLocation;
 pub use error::StoreError;
 pub use ledger::*;
@@ -43,11 +45,16 @@ pub struct Store {
     dialect: Dialect,
     blobs: BlobLocation,
     url_redacted: String,
+    #[cfg(test)]
+    url: String,
 }
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("url", &self.url_redacted).field("dialect", &self.dialect).finish()
+        f.debug_struct("Store")
+            .field("url", &self.url_redacted)
+            .field("dialect", &self.dialect)
+            .finish()
     }
 }
 
@@ -62,7 +69,10 @@ impl Location {
     pub fn url(&self) -> String {
         match &self.database_url {
             Some(u) => u.clone(),
-            None => format!("sqlite://{}?mode=rwc", self.data_dir.join("rectify.db").display()),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("rectify.db").display()
+            ),
         }
     }
 }
@@ -86,7 +96,10 @@ impl Store {
         } else if url.starts_with("sqlite:") {
             Dialect::Sqlite
         } else {
-            return Err(StoreError::Config(format!("unsupported database URL scheme: {}", redact(&url))));
+            return Err(StoreError::Config(format!(
+                "unsupported database URL scheme: {}",
+                redact(&url)
+            )));
         };
         let blobs = match dialect {
             Dialect::Sqlite => {
@@ -100,26 +113,38 @@ impl Store {
     }
 
     /// Connect to an explicit URL with an explicit blob location (tests, tools).
-    pub async fn connect(url: &str, dialect: Dialect, blobs: BlobLocation) -> Result<Store, StoreError> {
+    pub async fn connect(
+        url: &str,
+        dialect: Dialect,
+        blobs: BlobLocation,
+    ) -> Result<Store, StoreError> {
         install_default_drivers();
         let mut opts = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(30));
         if dialect == Dialect::Sqlite {
-            opts = opts
-                .max_connections(8)
-                .after_connect(|conn, _| {
-                    Box::pin(async move {
-                        conn.execute("PRAGMA foreign_keys = ON").await?;
-                        conn.execute("PRAGMA busy_timeout = 10000").await?;
-                        conn.execute("PRAGMA journal_mode = WAL").await?;
-                        conn.execute("PRAGMA synchronous = NORMAL").await?;
-                        Ok(())
-                    })
-                });
+            opts = opts.max_connections(8).after_connect(|conn, _| {
+                Box::pin(async move {
+                    conn.execute("PRAGMA foreign_keys = ON").await?;
+                    conn.execute("PRAGMA busy_timeout = 10000").await?;
+                    conn.execute("PRAGMA journal_mode = WAL").await?;
+                    conn.execute("PRAGMA synchronous = NORMAL").await?;
+                    Ok(())
+                })
+            });
         } else {
             opts = opts.max_connections(16);
         }
-        let pool = opts.connect(url).await.map_err(|e| StoreError::Connect(format!("{}: {e}", redact(url))))?;
-        let store = Store { pool, dialect, blobs, url_redacted: redact(url) };
+        let pool = opts
+            .connect(url)
+            .await
+            .map_err(|e| StoreError::Connect(format!("{}: {e}", redact(url))))?;
+        let store = Store {
+            pool,
+            dialect,
+            blobs,
+            url_redacted: redact(url),
+            #[cfg(test)]
+            url: url.to_string(),
+        };
         schema::migrate(&store).await?;
         Ok(store)
     }
@@ -142,31 +167,53 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         // A write as the first statement: SQLite takes its write lock now (no later
         // read-to-write upgrade that could fail with BUSY), PostgreSQL locks the head row.
-        sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1").execute(&mut *tx).await?;
+        sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1")
+            .execute(&mut *tx)
+            .await?;
         let head = audit::read_head(&mut tx).await?;
-        let alg = HashAlg::from_str(&self.meta_get_in(&mut tx, "audit_alg").await?.unwrap_or_default())
-            .unwrap_or(HashAlg::Sha256);
-        Ok(WriteTx { tx, head, alg, appended: 0 })
+        let alg = HashAlg::from_str(
+            &self
+                .meta_get_in(&mut tx, "audit_alg")
+                .await?
+                .unwrap_or_default(),
+        )
+        .unwrap_or(HashAlg::Sha256);
+        Ok(WriteTx {
+            tx,
+            head,
+            alg,
+            appended: 0,
+        })
     }
 
-    async fn meta_get_in(&self, tx: &mut Transaction<'static, Any>, key: &str) -> Result<Option<String>, StoreError> {
-        let v: Option<(String,)> =
-            sqlx::query_as("SELECT value FROM meta WHERE key = $1").bind(key).fetch_optional(&mut **tx).await?;
+    async fn meta_get_in(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        key: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let v: Option<(String,)> = sqlx::query_as("SELECT value FROM meta WHERE key = $1")
+            .bind(key)
+            .fetch_optional(&mut **tx)
+            .await?;
         Ok(v.map(|v| v.0))
     }
 
     /// Read a setting.
     pub async fn meta_get(&self, key: &str) -> Result<Option<String>, StoreError> {
-        let v: Option<(String,)> =
-            sqlx::query_as("SELECT value FROM meta WHERE key = $1").bind(key).fetch_optional(&self.pool).await?;
+        let v: Option<(String,)> = sqlx::query_as("SELECT value FROM meta WHERE key = $1")
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await?;
         Ok(v.map(|v| v.0))
     }
 
     /// Is the database empty of users and ledger data?
     pub async fn is_empty(&self) -> Result<bool, StoreError> {
-        let (n,): (i64,) = sqlx::query_as("SELECT (SELECT COUNT(*) FROM app_user) + (SELECT COUNT(*) FROM organisation)")
-            .fetch_one(&self.pool)
-            .await?;
+        let (n,): (i64,) = sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM app_user) + (SELECT COUNT(*) FROM organisation)",
+        )
+        .fetch_one(&self.pool)
+        .await?;
         Ok(n == 0)
     }
 
