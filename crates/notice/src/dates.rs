@@ -59,7 +59,7 @@ static DATE_AT_RE: LazyLock<Regex> =
 static DAY_AT_RE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(&format!(r"^(?P<d>{DAY})\s*[日号]")).expect("day regex"));
 static RANGE_SEP_RE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^\s*(?:至|到|—+|－|~|～|–)\s*").expect("sep regex"));
+    LazyLock::new(|| Regex::new(r"^\s*(?:至|到|—+|－|-|~|～|–)\s*").expect("sep regex"));
 static LIST_SEP_RE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^\s*[、,，和及]\s*").expect("list regex"));
 static GARBLED_RE: LazyLock<Regex> = LazyLock::new(|| {
@@ -547,6 +547,14 @@ mod tests {
                 &[("2022年6月底", "2022-06-21..2022-06-30")],
             ),
             ("去年12月", &[("去年12月", "2020-12")]),
+            (
+                "3月12日-4月9日",
+                &[("3月12日-4月9日", "2021-03-12..2021-04-09")],
+            ),
+            (
+                "2021-03-12 2021-04-09",
+                &[("2021-03-12", "2021-03-12"), ("2021-04-09", "2021-04-09")],
+            ),
             ("统一月度安排", &[]),
         ];
         for (line, want) in cases {

@@ -549,3 +549,15 @@ fn aspect_keyword_with_plain_problem_headings() {
     assert!(n.warnings.is_empty(), "{:?}", n.warnings);
     assert_eq!(n.published.as_deref(), Some("2022-01-10"));
 }
+
+#[test]
+fn notice_that_lost_its_line_breaks() {
+    // Every paragraph of the seed's problem part run together on one line.
+    let start = SEED.find("第一方面问题").unwrap();
+    let end = SEED.find("三、下一步工作计划").unwrap();
+    let one_line: String = SEED[start..end].lines().collect::<Vec<_>>().join("");
+    let text = format!("{}{one_line}\n{}", &SEED[..start], &SEED[end..]);
+    let n = parse_text(&text);
+    assert_eq!(n.counts.aspects, 5, "{}", render_tree(&n));
+    assert!(n.counts.problems >= 15, "{}", render_tree(&n));
+}

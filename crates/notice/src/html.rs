@@ -50,6 +50,7 @@ const CHROME_CLASSES: &[&str] = &[
     "share",
     "breadcrumb",
     "crumb",
+    "bread",
     "location",
     "position",
     "footer",

@@ -209,7 +209,20 @@ pub(crate) fn layout(text: &str, page_title: Option<&str>, warnings: &mut Vec<Wa
 
     // The signature date: the last line that is exactly a full date. Anything after it is
     // the page around the notice (copyright, a site address, menus).
-    let sig_idx = kept.iter().rposition(|l| signature_line(&l.text).is_some());
+    // A date line followed by headings or much prose is a dateline under the title, not
+    // the signature.
+    let sig_idx = kept
+        .iter()
+        .rposition(|l| signature_line(&l.text).is_some())
+        .filter(|&i| {
+            let after = &kept[i + 1..];
+            !after.iter().any(|l| is_heading_start(&l.text))
+                && after
+                    .iter()
+                    .filter(|l| l.text.contains('。') && l.text.chars().count() > 60)
+                    .count()
+                    < 3
+        });
     let mut signature_date = None;
     let mut signature_issuer = None;
     let mut issuer_own_line = false;
@@ -392,6 +405,18 @@ mod tests {
         assert_eq!(l.signature_issuer.as_deref(), Some("中共某某党组"));
         assert_eq!(l.signature_date, Ymd::new(2022, 3, 1));
         assert_eq!(l.body().len(), 3);
+    }
+
+    #[test]
+    fn a_dateline_under_the_title_is_not_the_signature() {
+        let mut w = Vec::new();
+        let l = layout(
+            "关于巡察整改进展情况的通报\n2022年3月1日\n根据部署，进行了巡察。\n一、整改\n正文。",
+            None,
+            &mut w,
+        );
+        assert_eq!(l.signature_date, None);
+        assert_eq!(l.body().len(), 4);
     }
 
     #[test]

@@ -204,7 +204,8 @@ pub(crate) fn build(body: &[Line], warnings: &mut Vec<Warning>) -> Tree {
     let mut preamble = Vec::new();
     let mut roots: Vec<Node> = Vec::new();
     let mut stack: Vec<Node> = Vec::new();
-    for l in body {
+    let split = split_run_together(body);
+    for l in split.iter() {
         let Some(h) = parse_marker(&l.text) else {
             match stack.last_mut() {
                 Some(n) => n.body.push(l.clone()),
@@ -265,6 +266,50 @@ pub(crate) fn build(body: &[Line], warnings: &mut Vec<Warning>) -> Tree {
         sections: out.sections,
         preamble,
     }
+}
+
+/// Lines longer than this may hold several paragraphs that lost their line breaks.
+const RUN_TOGETHER_CHARS: usize = 400;
+
+static RUN_IN_HEADING_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"[。；;]\s*(?:[一二三四五六七八九十]{1,3}、|[(（][一二三四五六七八九十]{1,3}[)）]|第[一二三四五六七八九十]{1,3}方面)")
+        .expect("regex")
+});
+
+/// Splits very long lines before 一、 / (一) / 第N方面 that follow a sentence end: copies
+/// that lost their line breaks still show their headings.
+fn split_run_together(body: &[Line]) -> std::borrow::Cow<'_, [Line]> {
+    if !body.iter().any(|l| l.text.len() > RUN_TOGETHER_CHARS * 3) {
+        return std::borrow::Cow::Borrowed(body);
+    }
+    let mut out = Vec::with_capacity(body.len());
+    for l in body {
+        if l.text.len() <= RUN_TOGETHER_CHARS * 3 {
+            out.push(l.clone());
+            continue;
+        }
+        let mut start = 0;
+        for m in RUN_IN_HEADING_RE.find_iter(&l.text) {
+            // Cut after the sentence end.
+            let cut = m.start() + l.text[m.start()..].chars().next().map_or(1, char::len_utf8);
+            let piece = l.text[start..cut].trim();
+            if !piece.is_empty() {
+                out.push(Line {
+                    no: l.no,
+                    text: piece.to_string(),
+                });
+            }
+            start = cut;
+        }
+        let piece = l.text[start..].trim();
+        if !piece.is_empty() {
+            out.push(Line {
+                no: l.no,
+                text: piece.to_string(),
+            });
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 fn pop(stack: &mut Vec<Node>, roots: &mut Vec<Node>) {
