@@ -2,4 +2,5 @@
 //! against SQLite always and PostgreSQL whenever `RECTIFY_TEST_PG_URL` is set.
 
 mod api;
+mod cli;
 mod support;
