@@ -420,6 +420,43 @@ async fn serve(addr: SocketAddr, demo_mode: bool, tls: bool, data: &DataOpts) ->
     Ok(ExitCode::SUCCESS)
 }
 
+/// Hourly housekeeping: drop expired sessions, disable accounts idle past the policy (等保 row 6).
+/// Idempotent, so several servers may all run it.
+async fn maintenance(store: Store) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        let policy = match store.policy().await {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::warn!(error = %e, "maintenance: cannot read the policy");
+                continue;
+            }
+        };
+        let idle = policy
+            .idle_minutes_privileged
+            .max(policy.idle_minutes_other);
+        match store
+            .purge_expired_sessions(idle, policy.absolute_hours)
+            .await
+        {
+            Ok(n) if n > 0 => tracing::info!(sessions = n, "expired sessions removed"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "maintenance: session purge failed"),
+        }
+        match store
+            .disable_idle_accounts(&Actor::cli("maintenance"))
+            .await
+        {
+            Ok(ids) if !ids.is_empty() => {
+                tracing::info!(accounts = ids.len(), "idle accounts disabled")
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "maintenance: idle-account check failed"),
+        }
+    }
+}
+
 /// First start: a root organisation and the three administrators, each with a one-time
 /// password printed once to the terminal (never to the log).
 async fn bootstrap(store: &Store, org_name: &str, alg: HashAlg) -> Result<()> {

@@ -974,3 +974,69 @@ async fn audit_verify_passes_then_names_the_tampered_row() {
         e.drop_db().await;
     }
 }
+
+#[tokio::test]
+async fn expired_passwords_absolute_timeouts_ip_throttle_and_idle_accounts() {
+    for e in engines().await {
+        seed(&e.store).await;
+        let srv = start(&e.store, false).await;
+        // A password older than 90 days gives a change-only session.
+        sqlx::query("UPDATE app_user SET password_changed_at = '2020-01-01T00:00:00.000+08:00' WHERE login = 'leader'").execute(e.store.pool()).await.unwrap();
+        let mut c = Client::new(&srv);
+        let (_, info) = c.login("leader", PASSWORD).await;
+        assert_eq!(info["password_change_required"], true);
+        let (st, body) = c.get("/api/v1/inspections").await;
+        assert_eq!(
+            (st, err(&body).0),
+            (StatusCode::FORBIDDEN, "password_change_required")
+        );
+        // Absolute lifetime: 12 hours, however active the session.
+        let c = Client::login_as(&srv, "office").await;
+        sqlx::query("UPDATE session SET created_at = '2020-01-01T00:00:00.000+08:00'")
+            .execute(e.store.pool())
+            .await
+            .unwrap();
+        let (st, body) = c.get("/api/v1/session").await;
+        assert_eq!(
+            (st, err(&body).0),
+            (StatusCode::UNAUTHORIZED, "session_expired")
+        );
+        // Per-IP throttle: the security admin tightens it; then this address is refused for a while.
+        let sec = Client::login_as(&srv, "secadmin").await;
+        let (_, mut p) = sec.get("/api/v1/policy").await;
+        p["ip_failures_per_15min"] = json!(3);
+        assert_eq!(sec.put("/api/v1/policy", p).await.0, StatusCode::NO_CONTENT);
+        let mut c = Client::new(&srv);
+        for _ in 0..3 {
+            assert_eq!(
+                c.login("nobody", "Wrong#Pass1").await.0,
+                StatusCode::UNAUTHORIZED
+            );
+        }
+        let (st, body) = c.login("office", PASSWORD).await;
+        assert_eq!(
+            (st, err(&body).0),
+            (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts")
+        );
+        // Accounts idle for 90 days are disabled.
+        sqlx::query("UPDATE app_user SET last_login_at = '2020-01-01T00:00:00.000+08:00' WHERE login = 'supervisor'").execute(e.store.pool()).await.unwrap();
+        let disabled = e
+            .store
+            .disable_idle_accounts(&rectify_store::Actor::cli("test"))
+            .await
+            .unwrap();
+        let sup = e.store.user_by_login("supervisor").await.unwrap().unwrap();
+        assert!(sup.disabled && disabled.contains(&sup.id));
+        assert!(
+            !e.store
+                .user_by_login("office")
+                .await
+                .unwrap()
+                .unwrap()
+                .disabled,
+            "recently active accounts stay"
+        );
+        drop(srv);
+        e.drop_db().await;
+    }
+}

@@ -31,7 +31,13 @@ const SESSION_USER: &str = "s.key AS s_key, s.csrf AS s_csrf, s.created_at AS s_
 
 impl WriteTx {
     /// Store a new session under the hash `key` of its id.
-    pub async fn create_session(&mut self, key: &str, user_id: i64, csrf: &str, ip: Option<&str>) -> Result<(), StoreError> {
+    pub async fn create_session(
+        &mut self,
+        key: &str,
+        user_id: i64,
+        csrf: &str,
+        ip: Option<&str>,
+    ) -> Result<(), StoreError> {
         let now = now_text();
         sqlx::query("INSERT INTO session (key, user_id, csrf, created_at, last_seen, ip) VALUES ($1, $2, $3, $4, $4, $5)")
             .bind(key.to_string())
@@ -45,7 +51,11 @@ impl WriteTx {
     }
 
     /// Drop every session of a user (password change elsewhere, disable, role change).
-    pub async fn delete_user_sessions(&mut self, user_id: i64, except_key: Option<&str>) -> Result<(), StoreError> {
+    pub async fn delete_user_sessions(
+        &mut self,
+        user_id: i64,
+        except_key: Option<&str>,
+    ) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM session WHERE user_id = $1 AND key <> $2")
             .bind(user_id)
             .bind(except_key.unwrap_or("").to_string())
@@ -54,7 +64,12 @@ impl WriteTx {
         Ok(())
     }
 
-    pub async fn create_token(&mut self, user_id: i64, name: &str, token_hash: &str) -> Result<i64, StoreError> {
+    pub async fn create_token(
+        &mut self,
+        user_id: i64,
+        name: &str,
+        token_hash: &str,
+    ) -> Result<i64, StoreError> {
         let name = rectify_core::text::bounded("name", name, 100)?;
         Ok(sqlx::query_scalar("INSERT INTO api_token (user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
             .bind(user_id)
@@ -71,7 +86,11 @@ impl Store {
         let sql = format!(
             "SELECT {SESSION_USER} FROM session s JOIN app_user u ON u.id = s.user_id JOIN organisation o ON o.id = u.organisation_id WHERE s.key = $1"
         );
-        let Some(row) = sqlx::query(AssertSqlSafe(sql)).bind(key.to_string()).fetch_optional(self.pool()).await? else {
+        let Some(row) = sqlx::query(AssertSqlSafe(sql))
+            .bind(key.to_string())
+            .fetch_optional(self.pool())
+            .await?
+        else {
             return Ok(None);
         };
         Ok(Some(SessionRow {
@@ -85,14 +104,43 @@ impl Store {
 
     /// Record activity. Callers throttle this so reads do not all become writes.
     pub async fn touch_session(&self, key: &str) -> Result<(), StoreError> {
-        sqlx::query("UPDATE session SET last_seen = $1 WHERE key = $2").bind(now_text()).bind(key.to_string()).execute(self.pool()).await?;
+        sqlx::query("UPDATE session SET last_seen = $1 WHERE key = $2")
+            .bind(now_text())
+            .bind(key.to_string())
+            .execute(self.pool())
+            .await?;
         Ok(())
     }
 
     /// Remove a session (logout, timeout). Returns whether it existed.
     pub async fn delete_session(&self, key: &str) -> Result<bool, StoreError> {
-        let r = sqlx::query("DELETE FROM session WHERE key = $1").bind(key.to_string()).execute(self.pool()).await?;
+        let r = sqlx::query("DELETE FROM session WHERE key = $1")
+            .bind(key.to_string())
+            .execute(self.pool())
+            .await?;
         Ok(r.rows_affected() > 0)
+    }
+
+    /// Remove sessions past their idle or absolute limit (the longest idle limit applies; the
+    /// per-role check happens on every request).
+    pub async fn purge_expired_sessions(
+        &self,
+        idle_minutes: i64,
+        absolute_hours: i64,
+    ) -> Result<u64, StoreError> {
+        let now = chrono::Utc::now();
+        let fmt = |t: chrono::DateTime<chrono::Utc>| {
+            t.with_timezone(&crate::audit::local_offset())
+                .to_rfc3339_opts(chrono::SecondsFormat::Millis, false)
+        };
+        let idle = fmt(now - chrono::Duration::minutes(idle_minutes));
+        let abs = fmt(now - chrono::Duration::hours(absolute_hours));
+        let r = sqlx::query("DELETE FROM session WHERE last_seen < $1 OR created_at < $2")
+            .bind(idle)
+            .bind(abs)
+            .execute(self.pool())
+            .await?;
+        Ok(r.rows_affected())
     }
 
     pub async fn token(&self, token_hash: &str) -> Result<Option<TokenRow>, StoreError> {
@@ -100,9 +148,17 @@ impl Store {
             u.password_hash, u.password_changed_at, u.must_change, u.failed_count, u.locked_until, u.disabled, u.last_login_at, u.created_at, u.version \
             FROM api_token t JOIN app_user u ON u.id = t.user_id JOIN organisation o ON o.id = u.organisation_id \
             WHERE t.token_hash = $1 AND t.revoked = 0";
-        let Some(row) = sqlx::query(sql).bind(token_hash.to_string()).fetch_optional(self.pool()).await? else {
+        let Some(row) = sqlx::query(sql)
+            .bind(token_hash.to_string())
+            .fetch_optional(self.pool())
+            .await?
+        else {
             return Ok(None);
         };
-        Ok(Some(TokenRow { id: row.try_get("t_id")?, name: row.try_get("t_name")?, user: user(&row)? }))
+        Ok(Some(TokenRow {
+            id: row.try_get("t_id")?,
+            name: row.try_get("t_name")?,
+            user: user(&row)?,
+        }))
     }
 }
