@@ -74,6 +74,15 @@ pub const CHAR_SPACE: i64 = {
     (scaled - target).div_euclid(denom)
 };
 
+/// Character spacing of every run, in twips: −8 = −0.4 pt, a 16 pt character advances 15.6 pt.
+///
+/// Word compresses characters into the grid pitch (15.79 pt) by itself; LibreOffice does not —
+/// a glyph wider than its grid cell takes *two* cells, doubling the spacing. Its cell is
+/// computed in 1/100 mm as 15.73 pt, so the glyph must advance less than that. −0.4 pt keeps 28
+/// characters a line in every reader: LibreOffice 28 cells; Word 28 whether or not it adds the
+/// spacing to the pitch (⌊442.25 / 15.39⌋ = 28); a reader without grid ⌊442.25 / 15.6⌋ = 28.
+pub const CHAR_CONDENSE: i32 = -8;
+
 /// One body character (16 pt) in twips: the fallback for `w:*Chars` indents.
 pub const BODY_CHAR: u32 = BODY_SIZE * 10;
 /// One page-number character (14 pt) in twips.
@@ -182,5 +191,13 @@ mod tests {
         let pitch = (BODY_SIZE as i64 / 2) * 4096 + CHAR_SPACE;
         let width = TEXT_WIDTH as i64 * 4096 / 20;
         assert_eq!(width / pitch, CHARS_PER_LINE as i64);
+
+        // Condensed characters: 28 a line with or without the grid, never 29.
+        let condensed = (BODY_SIZE as i64 / 2) * 4096 + CHAR_CONDENSE as i64 * 4096 / 20;
+        assert_eq!(width / condensed, CHARS_PER_LINE as i64);
+        assert_eq!(
+            width / (pitch + CHAR_CONDENSE as i64 * 4096 / 20),
+            CHARS_PER_LINE as i64
+        );
     }
 }

@@ -161,16 +161,21 @@ fn styles() -> String {
     let _ = write!(s, r#"<w:styles xmlns:w="{W_NS}">"#);
 
     // Defaults: body font and size, exact 28.95 pt lines, justified, no paragraph spacing.
+    // Paragraphs do not snap to the section's character grid: LibreOffice gives a glyph as
+    // wide as a grid cell two cells (14 characters a line). The exact line spacing and the
+    // condensed characters (`gb::CHAR_CONDENSE`) give the same 22 × 28 page in Word, WPS and
+    // LibreOffice, while the grid still declares 22 × 28 to Word's page setup and new text.
     s.push_str("<w:docDefaults><w:rPrDefault><w:rPr>");
     rfonts(&mut s, &gb::BODY_FONT);
     let _ = write!(
         s,
-        r#"<w:kern w:val="2"/><w:sz w:val="{b}"/><w:szCs w:val="{b}"/><w:lang w:val="en-US" w:eastAsia="zh-CN" w:bidi="ar-SA"/>"#,
-        b = gb::BODY_SIZE
+        r#"<w:spacing w:val="{sp}"/><w:kern w:val="2"/><w:sz w:val="{b}"/><w:szCs w:val="{b}"/><w:lang w:val="en-US" w:eastAsia="zh-CN" w:bidi="ar-SA"/>"#,
+        b = gb::BODY_SIZE,
+        sp = gb::CHAR_CONDENSE,
     );
     let _ = write!(
         s,
-        r#"</w:rPr></w:rPrDefault><w:pPrDefault><w:pPr><w:widowControl/><w:spacing w:before="0" w:after="0" w:line="{p}" w:lineRule="exact"/><w:jc w:val="both"/></w:pPr></w:pPrDefault></w:docDefaults>"#,
+        r#"</w:rPr></w:rPrDefault><w:pPrDefault><w:pPr><w:widowControl/><w:snapToGrid w:val="0"/><w:spacing w:before="0" w:after="0" w:line="{p}" w:lineRule="exact"/><w:jc w:val="both"/></w:pPr></w:pPrDefault></w:docDefaults>"#,
         p = gb::LINE_PITCH
     );
 
@@ -208,7 +213,15 @@ fn styles() -> String {
         let _ = write!(s, "{rpr}</w:rPr></w:style>");
     };
 
-    s.push_str(r#"<w:style w:type="paragraph" w:default="1" w:styleId="Normal"><w:name w:val="Normal"/><w:qFormat/></w:style>"#);
+    // Normal repeats the body font and size: LibreOffice derives the character grid's pitch
+    // from Normal's own East Asian size (12 pt when absent), not from the document defaults.
+    s.push_str(r#"<w:style w:type="paragraph" w:default="1" w:styleId="Normal"><w:name w:val="Normal"/><w:qFormat/><w:pPr><w:snapToGrid w:val="0"/></w:pPr><w:rPr>"#);
+    rfonts(&mut s, &gb::BODY_FONT);
+    let _ = write!(
+        s,
+        r#"<w:sz w:val="{b}"/><w:szCs w:val="{b}"/></w:rPr></w:style>"#,
+        b = gb::BODY_SIZE
+    );
     s.push_str(r#"<w:style w:type="character" w:default="1" w:styleId="DefaultParagraphFont"><w:name w:val="Default Paragraph Font"/><w:uiPriority w:val="1"/><w:semiHidden/></w:style>"#);
     s.push_str(r#"<w:style w:type="table" w:default="1" w:styleId="TableNormal"><w:name w:val="Normal Table"/><w:semiHidden/><w:tblPr><w:tblInd w:w="0" w:type="dxa"/><w:tblCellMar><w:top w:w="0" w:type="dxa"/><w:left w:w="108" w:type="dxa"/><w:bottom w:w="0" w:type="dxa"/><w:right w:w="108" w:type="dxa"/></w:tblCellMar></w:tblPr></w:style>"#);
 
@@ -226,7 +239,8 @@ fn styles() -> String {
         "Title",
         "Title",
         Some("Normal"),
-        r#"<w:keepNext/><w:jc w:val="center"/>"#,
+        // Off the grid (exact 28.95 pt instead): LibreOffice gives a 22 pt line two grid lines.
+        r#"<w:keepNext/><w:snapToGrid w:val="0"/><w:jc w:val="center"/>"#,
         Some(&gb::TITLE_FONT),
         &format!(
             r#"<w:sz w:val="{t}"/><w:szCs w:val="{t}"/>"#,
