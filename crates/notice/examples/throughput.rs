@@ -1,5 +1,5 @@
 //! Parses the seed notice with its body replicated to ≈3.4 MB, `ROUNDS` times (default 10),
-//! and prints MB/s. Run under `/usr/bin/time` to relate it to CPU time on a busy machine:
+//! and prints MB/s (`MODE=bytes` goes through `parse_bytes`). Run under `/usr/bin/time` to relate it to CPU time on a busy machine:
 //! `cargo run --release -p rectify-notice --example throughput`.
 
 use std::time::Instant;
@@ -21,7 +21,14 @@ fn main() {
     let t = Instant::now();
     let mut measures = 0;
     for _ in 0..rounds {
-        let n = rectify_notice::parse_text(&text);
+        let n = if std::env::var("MODE").as_deref() == Ok("bytes") {
+            match rectify_notice::parse_bytes(text.as_bytes(), None) {
+                Ok(n) => n,
+                Err(e) => panic!("{e}"),
+            }
+        } else {
+            rectify_notice::parse_text(&text)
+        };
         measures += n.counts.measures;
     }
     let secs = t.elapsed().as_secs_f64();

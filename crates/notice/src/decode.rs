@@ -258,7 +258,7 @@ fn uses_four_byte_gb18030(bytes: &[u8]) -> bool {
 fn plausibly_chinese(s: &str) -> bool {
     let mut non_ascii = 0usize;
     let mut cjk = 0usize;
-    for c in s.chars().filter(|c| !c.is_ascii()) {
+    for c in s.chars().take(SNIFF_BYTES).filter(|c| !c.is_ascii()) {
         non_ascii += 1;
         let u = c as u32;
         if (0x4E00..=0x9FFF).contains(&u)
@@ -275,22 +275,29 @@ fn plausibly_chinese(s: &str) -> bool {
 }
 
 /// Bytes of an 8-bit text encoding with NULs or many control bytes are a binary file.
+/// The control-character ratio is judged on this much of the input (NULs on all of it).
+const SNIFF_BYTES: usize = 64 * 1024;
+
 fn binary_bytes(bytes: &[u8]) -> Option<&'static str> {
     if bytes.contains(&0) {
         return Some("contains NUL bytes");
     }
-    let control = bytes
+    let head = &bytes[..bytes.len().min(SNIFF_BYTES)];
+    let control = head
         .iter()
         .filter(|b| **b < 0x20 && !matches!(b, b'\n' | b'\r' | b'\t' | b'\x0c' | b'\x1b'))
         .count();
-    (control * 100 > bytes.len()).then_some("too many control characters")
+    (control * 100 > head.len()).then_some("too many control characters")
 }
 
 /// Text with NUL bytes or many control characters is a binary file.
 fn looks_binary(s: &str) -> Option<&'static str> {
+    if s.contains('\0') {
+        return Some("contains NUL bytes");
+    }
     let mut total = 0usize;
     let mut control = 0usize;
-    for c in s.chars() {
+    for c in s.chars().take(SNIFF_BYTES) {
         total += 1;
         if c == '\0' {
             return Some("contains NUL bytes");
