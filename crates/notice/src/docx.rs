@@ -232,6 +232,38 @@ pub(crate) mod tests {
         assert!(e.to_string().contains("12 zip entries"), "{e}");
     }
 
+    /// Rewrites the recorded uncompressed size of every entry (local and central headers).
+    fn lie_about_sizes(zip: &mut [u8], size: u32) {
+        let le = size.to_le_bytes();
+        let mut i = 0;
+        while i + 46 <= zip.len() {
+            match &zip[i..i + 4] {
+                b"PK\x03\x04" => zip[i + 22..i + 26].copy_from_slice(&le),
+                b"PK\x01\x02" => zip[i + 24..i + 28].copy_from_slice(&le),
+                _ => {}
+            }
+            i += 1;
+        }
+    }
+
+    #[test]
+    fn a_bomb_that_lies_about_its_size_is_not_inflated_past_the_cap() {
+        let big = vec![b'a'; 300_000];
+        let mut z = zip_with(&[("word/document.xml", &big)]);
+        lie_about_sizes(&mut z, 1_000);
+        let limits = Limits {
+            max_entries: 10,
+            max_xml_bytes: 100_000,
+        };
+        // Either the zip reader stops at the declared size (and the checksum fails) or our
+        // size-limited reader stops at the cap: never 300 kB of output, never a panic.
+        match read_docx(&z, &limits) {
+            Err(ParseError::Docx { .. }) => {}
+            Ok(d) => assert!(d.text.len() <= 100_000),
+            Err(e) => panic!("unexpected {e}"),
+        }
+    }
+
     #[test]
     fn truncated_zip_is_an_error() {
         let z = build_docx(&["通报"]);

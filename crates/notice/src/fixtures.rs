@@ -561,3 +561,19 @@ fn notice_that_lost_its_line_breaks() {
     assert_eq!(n.counts.aspects, 5, "{}", render_tree(&n));
     assert!(n.counts.problems >= 15, "{}", render_tree(&n));
 }
+
+#[test]
+fn gbk_html_page() {
+    let (name, bytes, expect) = FIXTURES[3];
+    let html = std::str::from_utf8(bytes)
+        .unwrap()
+        .replace("charset=\"utf-8\"", "charset=\"gb2312\"");
+    let (gbk, _, unmappable) = encoding_rs::GBK.encode(&html);
+    assert!(!unmappable);
+    let n = parse_bytes(&gbk, Some(name)).unwrap();
+    assert_eq!(
+        (n.source.kind, n.source.encoding.as_str()),
+        (InputKind::Html, "gbk")
+    );
+    assert_check("gbk html", &n, expect);
+}
