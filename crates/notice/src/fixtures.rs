@@ -35,6 +35,11 @@ const FIXTURES: &[(&str, &[u8], &str)] = &[
         include_bytes!("../testdata/garbled-chrome.txt"),
         include_str!("../testdata/garbled-chrome.expect.json"),
     ),
+    (
+        "provincial-stats.txt",
+        include_bytes!("../testdata/provincial-stats.txt"),
+        include_str!("../testdata/provincial-stats.expect.json"),
+    ),
 ];
 
 fn eq(errs: &mut Vec<String>, what: &str, got: Option<&str>, want: Option<&str>) {
