@@ -65,7 +65,8 @@ fn hint_suffix(file: &Option<String>) -> String {
 
 impl ParseError {
     pub(crate) fn with_file(mut self, hint: Option<&str>) -> Self {
-        let h = hint.map(str::to_string);
+        // A file name with CR/LF or escapes must not forge log lines when the error is logged.
+        let h = hint.map(|h| h.chars().flat_map(char::escape_debug).collect::<String>());
         match &mut self {
             ParseError::Empty { file }
             | ParseError::TooLarge { file, .. }
@@ -380,6 +381,12 @@ mod tests {
         }
         let err = decode(b"abc\0def", None).map(|_| ()).unwrap_err();
         assert!(matches!(err, ParseError::Binary { .. }));
+    }
+
+    #[test]
+    fn file_names_in_errors_are_escaped() {
+        let e = ParseError::Empty { file: None }.with_file(Some("a\nERROR forged\u{1b}[31m"));
+        assert_eq!(e.to_string(), "empty input in a\\nERROR forged\\u{1b}[31m");
     }
 
     #[test]

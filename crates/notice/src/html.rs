@@ -291,7 +291,8 @@ fn entity(name: &str) -> Option<char> {
         } else {
             num.parse::<u32>().ok()?
         };
-        return char::from_u32(code).filter(|c| *c != '\0' && *c != '\u{FFFD}');
+        return char::from_u32(code)
+            .filter(|c| *c != '\u{FFFD}' && (!c.is_control() || matches!(c, '\n' | '\t')));
     }
     Some(match name {
         "nbsp" | "ensp" | "emsp" | "thinsp" => ' ',

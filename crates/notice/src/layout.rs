@@ -128,6 +128,21 @@ fn trim(s: &str) -> &str {
     })
 }
 
+/// Control characters (ESC sequences, C1 codes) never reach the output, where they could
+/// rewrite a terminal or a log line; a tab becomes a space.
+fn strip_controls(s: &str) -> String {
+    if !s.chars().any(char::is_control) {
+        return s.to_string();
+    }
+    s.chars()
+        .filter_map(|c| match c {
+            '\t' => Some(' '),
+            c if c.is_control() => None,
+            c => Some(c),
+        })
+        .collect()
+}
+
 /// Splits into non-empty trimmed lines, numbered from 1 as in the input.
 pub(crate) fn lines(text: &str) -> Vec<Line> {
     let mut out = Vec::new();
@@ -139,7 +154,7 @@ pub(crate) fn lines(text: &str) -> Vec<Line> {
             if !t.is_empty() {
                 out.push(Line {
                     no: i + 1,
-                    text: t.to_string(),
+                    text: strip_controls(t),
                 });
             }
         }
@@ -298,7 +313,7 @@ pub(crate) fn layout(text: &str, page_title: Option<&str>, warnings: &mut Vec<Wa
     }
     if title.is_none() {
         if let Some(pt) = page_title.filter(|t| !t.trim().is_empty()) {
-            title = Some(pt.trim().to_string());
+            title = Some(strip_controls(pt.trim()));
         } else {
             warnings.push(Warning::new(
                 "no_title",
@@ -344,6 +359,13 @@ pub(crate) fn layout(text: &str, page_title: Option<&str>, warnings: &mut Vec<Wa
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_are_dropped() {
+        let l = lines("a\u{1b}[2Jb\tc\u{85}d\r\ne");
+        let texts: Vec<&str> = l.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(texts, ["a[2Jb cd", "e"]);
+    }
 
     #[test]
     fn chrome_lines() {

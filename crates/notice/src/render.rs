@@ -227,6 +227,10 @@ pub fn render_tree(n: &Notice) -> String {
             let _ = writeln!(out, "  ! [{}] {}", w.code, w.message);
         }
     }
+    // A Notice may also come from elsewhere (deserialised JSON): never emit terminal escapes.
+    if out.chars().any(|c| c.is_control() && c != '\n') {
+        out.retain(|c| !c.is_control() || c == '\n');
+    }
     out
 }
 
@@ -239,6 +243,16 @@ mod tests {
         assert_eq!(clip("abc", 3), "abc");
         assert_eq!(clip("整改通报", 5), "整改…");
         assert_eq!(clip("a\nb", 5), "a b");
+    }
+
+    #[test]
+    fn escapes_never_reach_the_terminal() {
+        let n = Notice {
+            title: Some("通报\u{1b}]0;pwned\u{7}".into()),
+            ..Notice::default()
+        };
+        let s = render_tree(&n);
+        assert!(s.starts_with("通报]0;pwned\n"), "{s:?}");
     }
 
     #[test]

@@ -67,7 +67,13 @@ fn invariants(n: &Notice, input_has_replacement: bool) {
     }
     let back: Notice = serde_json::from_str(&json).expect("deserialises");
     assert_eq!(&back, n);
-    assert!(!render_tree(n).is_empty());
+    let tree = render_tree(n);
+    assert!(!tree.is_empty());
+    // No terminal escapes or other control characters besides line breaks.
+    assert!(
+        !tree.chars().any(|c| c.is_control() && c != '\n'),
+        "{tree:?}"
+    );
 }
 
 fn cases() -> u32 {
