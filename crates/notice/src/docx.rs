@@ -1,6 +1,7 @@
 //! .docx reading: the paragraphs of `word/document.xml`, with zip-bomb guards
 //! (entry count cap, declared-size check, and a size-limited reader).
 
+use std::collections::HashMap;
 use std::io::{Cursor, Read};
 
 use quick_xml::Reader;
@@ -77,48 +78,261 @@ pub(crate) fn read_docx(bytes: &[u8], limits: &Limits) -> Result<DocxText, Parse
             limits.max_xml_bytes
         )));
     }
+    drop(file);
     let xml = std::str::from_utf8(&buf)
         .map_err(|e| err(format!("word/document.xml is not UTF-8: {e}")))?;
-    Ok(paragraphs(xml))
+    let numbering = read_numbering(&mut archive, limits);
+    Ok(paragraphs(xml, &numbering))
 }
 
-/// Collects `w:t` text per `w:p` paragraph; `w:tab` and `w:br` become tab and newline.
-fn paragraphs(xml: &str) -> DocxText {
+/// `word/numbering.xml`, when present and readable: Word's automatic list numbers, so that
+/// auto-numbered headings keep their 一、 / (一) / 1. markers. Any problem just means none.
+fn read_numbering(archive: &mut zip::ZipArchive<Cursor<&[u8]>>, limits: &Limits) -> Numbering {
+    let Ok(mut file) = archive.by_name("word/numbering.xml") else {
+        return Numbering::default();
+    };
+    let cap = limits.max_xml_bytes / 8;
+    if file.size() > cap {
+        return Numbering::default();
+    }
+    let mut buf = Vec::new();
+    if (&mut file).take(cap + 1).read_to_end(&mut buf).is_err() || buf.len() as u64 > cap {
+        return Numbering::default();
+    }
+    std::str::from_utf8(&buf).map_or_else(|_| Numbering::default(), parse_numbering)
+}
+
+/// One list level: number format, text pattern (`%1、`), first value.
+#[derive(Debug, Clone, Default)]
+struct Level {
+    fmt: String,
+    text: String,
+    start: u32,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Numbering {
+    /// abstractNumId → levels 0..9
+    abstract_levels: HashMap<String, Vec<Level>>,
+    /// numId → abstractNumId
+    nums: HashMap<String, String>,
+}
+
+fn attr(e: &quick_xml::events::BytesStart<'_>, name: &str) -> Option<String> {
+    e.try_get_attribute(name)
+        .ok()
+        .flatten()
+        .map(|a| a.value.into_owned())
+}
+
+fn parse_numbering(xml: &str) -> Numbering {
+    let mut n = Numbering::default();
+    let mut reader = Reader::from_str(xml);
+    let mut abs: Option<String> = None;
+    let mut ilvl: Option<usize> = None;
+    let mut num: Option<String> = None;
+    loop {
+        let ev = match reader.read_event() {
+            Ok(Event::Eof) | Err(_) => break,
+            Ok(ev) => ev,
+        };
+        let (start, e) = match &ev {
+            Event::Start(e) => (true, e),
+            Event::Empty(e) => (false, e),
+            Event::End(e) => {
+                match e.name().as_ref() {
+                    "w:abstractNum" => abs = None,
+                    "w:lvl" => ilvl = None,
+                    "w:num" => num = None,
+                    _ => {}
+                }
+                continue;
+            }
+            _ => continue,
+        };
+        match e.name().as_ref() {
+            "w:abstractNum" if start => abs = attr(e, "w:abstractNumId"),
+            "w:lvl" if start => {
+                ilvl = attr(e, "w:ilvl")
+                    .and_then(|v| v.parse().ok())
+                    .filter(|l| *l < 9);
+            }
+            "w:num" if start => num = attr(e, "w:numId"),
+            "w:abstractNumId" => {
+                if let (Some(nid), Some(a)) = (&num, attr(e, "w:val")) {
+                    n.nums.insert(nid.clone(), a);
+                }
+            }
+            name @ ("w:start" | "w:numFmt" | "w:lvlText") => {
+                let (Some(a), Some(l)) = (&abs, ilvl) else {
+                    continue;
+                };
+                let levels = n.abstract_levels.entry(a.clone()).or_default();
+                if levels.len() <= l {
+                    levels.resize(l + 1, Level::default());
+                }
+                let v = attr(e, "w:val").unwrap_or_default();
+                let level = &mut levels[l];
+                match name {
+                    "w:start" => level.start = v.parse().unwrap_or(1),
+                    "w:numFmt" => level.fmt = v,
+                    _ => level.text = v,
+                }
+            }
+            _ => {}
+        }
+    }
+    n
+}
+
+const CN_DIGITS: [&str; 10] = ["〇", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
+
+/// 1 → 一, 10 → 十, 12 → 十二, 21 → 二十一, 105 → 105 (beyond 99: Arabic).
+fn chinese_number(v: u32) -> String {
+    match v {
+        0..=9 => CN_DIGITS[v as usize].to_string(),
+        10..=19 => format!(
+            "十{}",
+            if v == 10 {
+                ""
+            } else {
+                CN_DIGITS[(v % 10) as usize]
+            }
+        ),
+        20..=99 => format!(
+            "{}十{}",
+            CN_DIGITS[(v / 10) as usize],
+            if v.is_multiple_of(10) {
+                ""
+            } else {
+                CN_DIGITS[(v % 10) as usize]
+            }
+        ),
+        _ => v.to_string(),
+    }
+}
+
+fn format_number(v: u32, fmt: &str) -> String {
+    match fmt {
+        "chineseCounting"
+        | "chineseCountingThousand"
+        | "ideographTraditional"
+        | "japaneseCounting"
+        | "taiwaneseCounting"
+        | "ideographLegalTraditional" => chinese_number(v),
+        "decimalEnclosedCircle" | "decimalEnclosedCircleChinese" if (1..=20).contains(&v) => {
+            char::from_u32(0x2460 + v - 1).map_or_else(|| v.to_string(), String::from)
+        }
+        "upperLetter" if (1..=26).contains(&v) => {
+            char::from_u32(64 + v).map_or_else(|| v.to_string(), String::from)
+        }
+        "lowerLetter" if (1..=26).contains(&v) => {
+            char::from_u32(96 + v).map_or_else(|| v.to_string(), String::from)
+        }
+        "none" | "bullet" => String::new(),
+        _ => v.to_string(),
+    }
+}
+
+/// Counters of the lists met so far; renders the marker of a numbered paragraph.
+#[derive(Default)]
+struct ListState {
+    counters: HashMap<String, [u32; 9]>,
+}
+
+impl ListState {
+    fn marker(&mut self, numbering: &Numbering, num_id: &str, ilvl: usize) -> Option<String> {
+        let abs = numbering.nums.get(num_id)?;
+        let levels = numbering.abstract_levels.get(abs)?;
+        let level = levels.get(ilvl)?;
+        if level.fmt == "bullet" {
+            return None;
+        }
+        let counters = self.counters.entry(num_id.to_string()).or_insert([0; 9]);
+        counters[ilvl] = if counters[ilvl] == 0 {
+            level.start
+        } else {
+            counters[ilvl].saturating_add(1)
+        };
+        for c in counters.iter_mut().skip(ilvl + 1) {
+            *c = 0;
+        }
+        let mut out = level.text.clone();
+        for (l, lv) in levels.iter().enumerate().take(9) {
+            let placeholder = format!("%{}", l + 1);
+            if out.contains(&placeholder) {
+                let v = if counters[l] == 0 {
+                    lv.start
+                } else {
+                    counters[l]
+                };
+                out = out.replace(&placeholder, &format_number(v, &lv.fmt));
+            }
+        }
+        Some(out)
+    }
+}
+
+/// Collects `w:t` text per `w:p` paragraph; `w:tab` and `w:br` become tab and newline; a
+/// paragraph with automatic numbering gets its rendered number (e.g. `（一）`) in front.
+fn paragraphs(xml: &str, numbering: &Numbering) -> DocxText {
     let mut reader = Reader::from_str(xml);
     let mut text = String::with_capacity(xml.len() / 4);
+    let mut para = String::new();
     let mut notes = Vec::new();
     let mut in_t = false;
-    let mut numbered = 0usize;
+    let mut in_num = false;
+    let (mut num_id, mut ilvl): (Option<String>, usize) = (None, 0);
+    let mut lists = ListState::default();
+    let mut unresolved = 0usize;
     let mut paragraphs = 0usize;
+    let mut end_paragraph =
+        |para: &mut String, num_id: &mut Option<String>, ilvl: &mut usize, text: &mut String| {
+            if let Some(id) = num_id.take().filter(|id| id != "0") {
+                match lists.marker(numbering, &id, *ilvl) {
+                    Some(m) => text.push_str(&m),
+                    None => unresolved += 1,
+                }
+            }
+            *ilvl = 0;
+            text.push_str(para);
+            text.push('\n');
+            para.clear();
+        };
     loop {
         match reader.read_event() {
             Ok(Event::Start(e)) => match e.name().as_ref() {
                 "w:t" => in_t = true,
-                "w:numPr" => numbered += 1,
+                "w:numPr" => in_num = true,
                 _ => {}
             },
             Ok(Event::Empty(e)) => match e.name().as_ref() {
-                "w:tab" => text.push('\t'),
-                "w:br" | "w:cr" => text.push('\n'),
+                "w:tab" => para.push('\t'),
+                "w:br" | "w:cr" => para.push('\n'),
                 "w:p" => {
-                    text.push('\n');
+                    end_paragraph(&mut para, &mut num_id, &mut ilvl, &mut text);
                     paragraphs += 1;
                 }
-                "w:numPr" => numbered += 1,
+                "w:numId" if in_num => num_id = attr(&e, "w:val"),
+                "w:ilvl" if in_num => {
+                    ilvl = attr(&e, "w:val")
+                        .and_then(|v| v.parse().ok())
+                        .filter(|l| *l < 9)
+                        .unwrap_or(0);
+                }
                 _ => {}
             },
             Ok(Event::End(e)) => match e.name().as_ref() {
                 "w:t" => in_t = false,
+                "w:numPr" => in_num = false,
                 "w:p" => {
-                    text.push('\n');
+                    end_paragraph(&mut para, &mut num_id, &mut ilvl, &mut text);
                     paragraphs += 1;
                 }
                 _ => {}
             },
-            Ok(Event::Text(t)) if in_t => text.push_str(&t),
-            Ok(Event::CData(t)) if in_t => {
-                text.push_str(&t);
-            }
+            Ok(Event::Text(t)) if in_t => para.push_str(&t),
+            Ok(Event::CData(t)) if in_t => para.push_str(&t),
             Ok(Event::GeneralRef(r)) if in_t => {
                 let c = match r.resolve_char_ref() {
                     Ok(Some(c)) => Some(c),
@@ -132,7 +346,7 @@ fn paragraphs(xml: &str) -> DocxText {
                     },
                 };
                 if let Some(c) = c {
-                    text.push(c);
+                    para.push(c);
                 }
             }
             Ok(Event::Eof) => break,
@@ -145,9 +359,12 @@ fn paragraphs(xml: &str) -> DocxText {
             }
         }
     }
-    if numbered > 0 {
+    if !para.is_empty() {
+        end_paragraph(&mut para, &mut num_id, &mut ilvl, &mut text);
+    }
+    if unresolved > 0 {
         notes.push(format!(
-            "{numbered} paragraphs use Word automatic numbering; their numbers are not in the text"
+            "{unresolved} paragraphs use Word automatic numbering that could not be resolved; their numbers are not in the text"
         ));
     }
     DocxText { text, notes }
@@ -199,9 +416,46 @@ pub(crate) mod tests {
             <w:p><w:r><w:t>一、</w:t></w:r><w:r><w:t>整改&amp;落实</w:t></w:r></w:p>\
             <w:p><w:pPr><w:numPr/></w:pPr><w:r><w:t>甲</w:t><w:tab/><w:t>乙</w:t><w:br/><w:t>丙</w:t></w:r></w:p>\
             <w:p/></w:body></w:document>";
-        let d = paragraphs(xml);
+        let d = paragraphs(xml, &Numbering::default());
         assert_eq!(d.text, "一、整改&落实\n甲\t乙\n丙\n\n");
+        assert_eq!(d.notes.len(), 0, "{:?}", d.notes);
+    }
+
+    #[test]
+    fn automatic_numbering_is_rendered() {
+        let numbering = "<w:numbering xmlns:w=\"x\">\
+            <w:abstractNum w:abstractNumId=\"7\">\
+              <w:lvl w:ilvl=\"0\"><w:start w:val=\"1\"/><w:numFmt w:val=\"chineseCounting\"/><w:lvlText w:val=\"%1、\"/></w:lvl>\
+              <w:lvl w:ilvl=\"1\"><w:start w:val=\"1\"/><w:numFmt w:val=\"chineseCounting\"/><w:lvlText w:val=\"（%2）\"/></w:lvl>\
+              <w:lvl w:ilvl=\"2\"><w:start w:val=\"1\"/><w:numFmt w:val=\"decimal\"/><w:lvlText w:val=\"%3.\"/></w:lvl>\
+            </w:abstractNum>\
+            <w:num w:numId=\"3\"><w:abstractNumId w:val=\"7\"/></w:num></w:numbering>";
+        let n = parse_numbering(numbering);
+        let p = |lvl: u8, t: &str| {
+            format!(
+                "<w:p><w:pPr><w:numPr><w:ilvl w:val=\"{lvl}\"/><w:numId w:val=\"3\"/></w:numPr></w:pPr><w:r><w:t>{t}</w:t></w:r></w:p>"
+            )
+        };
+        let xml = format!(
+            "<w:document xmlns:w=\"x\"><w:body>{}{}{}{}{}{}<w:p><w:r><w:t>正文</w:t></w:r></w:p></w:body></w:document>",
+            p(0, "甲方面"),
+            p(1, "问题一"),
+            p(2, "措施"),
+            p(2, "措施"),
+            p(1, "问题二"),
+            p(0, "乙方面"),
+        );
+        let d = paragraphs(&xml, &n);
+        assert_eq!(
+            d.text,
+            "一、甲方面\n（一）问题一\n1.措施\n2.措施\n（二）问题二\n二、乙方面\n正文\n"
+        );
+        assert!(d.notes.is_empty(), "{:?}", d.notes);
+        // Unknown numbering is reported, not invented.
+        let d = paragraphs(&xml, &Numbering::default());
         assert_eq!(d.notes.len(), 1, "{:?}", d.notes);
+        assert_eq!(chinese_number(21), "二十一");
+        assert_eq!(format_number(3, "decimalEnclosedCircle"), "③");
     }
 
     #[test]
