@@ -57,6 +57,10 @@ pub const CHARS_PER_LINE: u32 = 28;
 /// Line pitch in twips: 579 = 28.95 pt.
 pub const LINE_PITCH: u32 = TEXT_HEIGHT / LINES_PER_PAGE;
 
+// Exactly 22 lines fit the text block, not 23.
+const _: () = assert!(LINES_PER_PAGE * LINE_PITCH <= TEXT_HEIGHT);
+const _: () = assert!((LINES_PER_PAGE + 1) * LINE_PITCH > TEXT_HEIGHT);
+
 /// Body size, 3号 16 pt, in half-points.
 pub const BODY_SIZE: u32 = 32;
 /// Title size, 2号 22 pt, in half-points.
@@ -183,8 +187,6 @@ mod tests {
     #[test]
     fn twenty_two_lines_of_twenty_eight_characters() {
         assert_eq!(LINE_PITCH, 579);
-        assert!(LINES_PER_PAGE * LINE_PITCH <= TEXT_HEIGHT);
-        assert!((LINES_PER_PAGE + 1) * LINE_PITCH > TEXT_HEIGHT);
 
         assert_eq!(CHAR_SPACE, -842);
         // Character pitch in 1/4096 pt, then how many fit the text width (also in 1/4096 pt).
