@@ -329,6 +329,12 @@ fn text_and_markdown_carry_the_same_content() {
 
 // ---- independent readers -------------------------------------------------------------------
 
+/// Straight to the process's stderr: the test harness captures `eprintln!` of passing tests.
+fn loud(msg: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "\n!!!!!!!! {msg} !!!!!!!!\n");
+}
+
 /// The tool named by `var`, or `None` after a loud skip (a failure under REQUIRE_ALL).
 fn tool(var: &str, what: &str) -> Option<String> {
     match std::env::var(var) {
@@ -338,7 +344,7 @@ fn tool(var: &str, what: &str) -> Option<String> {
             if std::env::var("RECTIFY_TEST_REQUIRE_ALL").as_deref() == Ok("1") {
                 panic!("{msg} (RECTIFY_TEST_REQUIRE_ALL=1)");
             }
-            eprintln!("\n!!!!!!!! {msg} !!!!!!!!\n");
+            loud(&msg);
             None
         }
     }
@@ -351,7 +357,7 @@ fn on_path(program: &str, what: &str) -> bool {
         if std::env::var("RECTIFY_TEST_REQUIRE_ALL").as_deref() == Ok("1") {
             panic!("{msg} (RECTIFY_TEST_REQUIRE_ALL=1)");
         }
-        eprintln!("\n!!!!!!!! {msg} !!!!!!!!\n");
+        loud(&msg);
     }
     found
 }
@@ -501,6 +507,38 @@ fn words(bbox_html: &str) -> Vec<Word> {
     out
 }
 
+/// fontconfig aliases for the test render only: the GB fonts are proprietary, so map them to
+/// free look-alikes (Ming for 宋/仿宋, Kai for 楷, a sans for 黑) instead of one default sans.
+const FONTS_CONF: &str = r#"<?xml version="1.0"?>
+<!DOCTYPE fontconfig SYSTEM "fonts.dtd">
+<fontconfig>
+  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>
+  <alias binding="same"><family>方正小标宋简体</family><prefer><family>Noto Serif CJK SC</family><family>AR PL UMing CN</family></prefer></alias>
+  <alias binding="same"><family>仿宋_GB2312</family><prefer><family>AR PL UMing CN</family><family>Noto Serif CJK SC</family></prefer></alias>
+  <alias binding="same"><family>楷体_GB2312</family><prefer><family>AR PL UKai CN</family><family>Noto Serif CJK SC</family></prefer></alias>
+  <alias binding="same"><family>黑体</family><prefer><family>Noto Sans CJK SC</family><family>WenQuanYi Zen Hei</family></prefer></alias>
+  <alias binding="same"><family>宋体</family><prefer><family>Noto Serif CJK SC</family><family>AR PL UMing CN</family></prefer></alias>
+</fontconfig>
+"#;
+
+/// A page of one-line paragraphs after two probes: 26 characters (a full first line after the
+/// two-character indent) and 26 + 28 (exactly two full lines).
+fn grid_probe() -> Document {
+    let full = "一二三四五六七八九十".repeat(3);
+    let mut blocks = vec![
+        Block::Paragraph(full[..26 * 3].to_owned()),
+        Block::Paragraph(format!("{}{}", &full[..26 * 3], &full[..28 * 3])),
+    ];
+    for i in 0..40 {
+        blocks.push(Block::Paragraph(format!("第{i}行")));
+    }
+    Document {
+        title: "网格".into(),
+        blocks,
+        ..Document::default()
+    }
+}
+
 #[test]
 fn libreoffice_renders_a_pdf() {
     let Some(soffice) = tool("RECTIFY_TEST_SOFFICE", "LibreOffice PDF rendering") else {
@@ -509,10 +547,15 @@ fn libreoffice_renders_a_pdf() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("notice.docx");
     std::fs::write(&input, docx::write(&sample()).unwrap()).unwrap();
+    let probe = dir.path().join("grid.docx");
+    std::fs::write(&probe, docx::write(&grid_probe()).unwrap()).unwrap();
+    let fonts_conf = dir.path().join("fonts.conf");
+    std::fs::write(&fonts_conf, FONTS_CONF).unwrap();
     // A private profile and HOME: works as root and beside other soffice runs.
     let profile = dir.path().join("profile");
     let out = Command::new(&soffice)
         .env("HOME", dir.path())
+        .env("FONTCONFIG_FILE", &fonts_conf)
         .arg(format!(
             "-env:UserInstallation=file://{}",
             profile.display()
@@ -526,6 +569,7 @@ fn libreoffice_renders_a_pdf() {
         ])
         .arg(dir.path())
         .arg(&input)
+        .arg(&probe)
         .output()
         .expect("run soffice");
     let pdf = dir.path().join("notice.pdf");
@@ -572,24 +616,63 @@ fn libreoffice_renders_a_pdf() {
             assert!(w.x_max < half, "even page number at the left: {w:?}");
         }
     }
-    // 22 lines on a full page: distinct line tops inside the text block of page 1.
-    let mut tops: Vec<i64> = words
+
+    // The grid: 22 lines in the text block of a full page, 28 characters on a full line.
+    let grid = dir.path().join("grid.pdf");
+    let bbox = Command::new("pdftotext")
+        .arg("-bbox")
+        .arg(&grid)
+        .arg("-")
+        .output()
+        .unwrap();
+    let words = self::words(&String::from_utf8_lossy(&bbox.stdout));
+    let mut tops: Vec<f64> = words
         .iter()
-        .filter(|w| w.page == 0 && w.y_min > 100.0 && w.y_min < 742.0)
-        .map(|w| (w.y_min / 4.0).round() as i64)
+        .filter(|w| w.page == 0 && w.y_min < 742.0)
+        .map(|w| w.y_min)
         .collect();
-    tops.sort_unstable();
-    tops.dedup();
-    eprintln!("page 1 has {} text lines", tops.len());
+    tops.sort_by(f64::total_cmp);
+    tops.dedup_by(|a, b| (*a - *b).abs() < 1.0);
+    // Title, the blank line under it, then 20 body lines 28.95 pt apart: 22 lines.
+    assert_eq!(tops.len(), 21, "lines on a full page: {tops:?}");
+    for pair in tops[1..].windows(2) {
+        assert!(
+            (pair[1] - pair[0] - 28.95).abs() < 0.5,
+            "line pitch: {tops:?}"
+        );
+    }
+    // The next body line would start below the text block (297 − 35 mm = 742.7 pt).
+    assert!(tops[20] + 28.95 > 742.0 - 16.0, "page not full: {tops:?}");
+    let text = Command::new("pdftotext")
+        .arg(&grid)
+        .arg("-")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with('一'))
+        .collect();
+    let widths: Vec<usize> = lines
+        .iter()
+        .map(|l| l.chars().filter(|c| !c.is_whitespace()).count())
+        .collect();
+    assert_eq!(widths, [26, 26, 28], "characters per line: {lines:?}");
 
     if on_path("pdftoppm", "PNG rendering for humans") {
-        let status = Command::new("pdftoppm")
-            .args(["-png", "-r", "70", "-f", "1", "-l", "2"])
-            .arg(&pdf)
-            .arg(artifacts.join("notice"))
-            .status()
-            .unwrap();
-        assert!(status.success());
-        eprintln!("rendered {}/notice-1.png", artifacts.display());
+        for (file, stem) in [(&pdf, "notice"), (&grid, "grid")] {
+            let status = Command::new("pdftoppm")
+                .args(["-png", "-r", "70", "-f", "1", "-l", "2"])
+                .arg(file)
+                .arg(artifacts.join(stem))
+                .status()
+                .unwrap();
+            assert!(status.success());
+        }
+        eprintln!(
+            "rendered {}/notice-1.png, notice-2.png, grid-1.png",
+            artifacts.display()
+        );
     }
 }
