@@ -68,7 +68,7 @@ pub(crate) fn escape_into(out: &mut String, s: &str) {
 pub(crate) fn half_width(s: &str) -> u32 {
     s.chars()
         .map(|c| if (' '..='~').contains(&c) { 1 } else { 2 })
-        .sum()
+        .fold(0u32, u32::saturating_add)
 }
 
 #[cfg(test)]

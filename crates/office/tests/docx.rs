@@ -262,6 +262,51 @@ fn hostile_and_astral_text_survives_intact() {
 }
 
 #[test]
+fn every_low_code_point_and_the_plane_edges_stay_well_formed() {
+    let mut all: String = ('\u{0}'..='\u{2FF}').collect();
+    all.extend([
+        '\u{D7FF}',
+        '\u{E000}',
+        '\u{FDD0}',
+        '\u{FEFF}',
+        '\u{FFFD}',
+        '\u{FFFE}',
+        '\u{FFFF}',
+        '\u{10000}',
+        '\u{10FFFF}',
+    ]);
+    let doc = Document {
+        title: all.clone(),
+        doc_number: Some(all.clone()),
+        addressee: Some(all.clone()),
+        blocks: vec![
+            Block::Heading1(all.clone()),
+            Block::Paragraph(all.clone()),
+            Block::Table(Table {
+                header: vec![all.clone()],
+                rows: vec![vec![all.clone(); 3]],
+            }),
+        ],
+        issuer: Some(all.clone()),
+        date: None,
+        attachments: vec![all.clone()],
+        contact: Some(all.clone()),
+    };
+    for (name, xml) in unzip(&docx::write(&doc).unwrap()) {
+        let text = well_formed(&name, &xml);
+        assert!(
+            !text.contains([
+                '\u{0}', '\u{1B}', '\u{7F}', '\u{85}', '\u{FFFE}', '\u{FFFF}'
+            ]),
+            "{name}"
+        );
+    }
+    let text = docx::to_text(&doc);
+    assert!(text.contains("\u{10FFFF}") && !text.contains('\u{0}'));
+    assert!(!docx::to_markdown(&doc).contains('\u{FFFF}'));
+}
+
+#[test]
 fn degenerate_documents_still_write() {
     let empty = Document::default();
     let parts = unzip(&docx::write(&empty).unwrap());

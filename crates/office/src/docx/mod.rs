@@ -15,6 +15,27 @@
 //!   the names), a blank line, the 发文机关署名 and 成文日期 placed by the rule for documents
 //!   without a seal (§7.3.5.2), then the contact block as 附注 in parentheses.
 //!
+//! ```
+//! use rectify_office::docx::{self, Block, Document};
+//!
+//! let doc = Document {
+//!     title: "关于巡察整改进展情况的通报".into(),
+//!     doc_number: Some("东府办函〔2021〕461号".into()),
+//!     blocks: vec![
+//!         Block::Heading1("总体情况".into()),
+//!         Block::Paragraph("现将整改进展情况通报如下。".into()),
+//!     ],
+//!     issuer: Some("东莞市人民政府办公室".into()),
+//!     date: chrono::NaiveDate::from_ymd_opt(2021, 12, 28),
+//!     ..Document::default()
+//! };
+//! let bytes = docx::write(&doc)?;
+//! assert!(bytes.starts_with(b"PK"));
+//! assert!(docx::to_text(&doc).contains("\u{3000}\u{3000}一、总体情况\n"));
+//! assert!(docx::to_markdown(&doc).contains("## 一、总体情况"));
+//! # Ok::<(), rectify_office::OfficeError>(())
+//! ```
+//!
 //! Text is sanitised first: characters XML 1.0 forbids and other control characters are
 //! dropped, so no string can break the file.
 
