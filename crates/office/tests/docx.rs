@@ -525,6 +525,7 @@ struct Word {
     x_min: f64,
     x_max: f64,
     y_min: f64,
+    y_max: f64,
 }
 
 fn words(bbox_html: &str) -> Vec<Word> {
@@ -546,6 +547,7 @@ fn words(bbox_html: &str) -> Vec<Word> {
                 x_min: attr(tag, "xMin"),
                 x_max: attr(tag, "xMax"),
                 y_min: attr(tag, "yMin"),
+                y_max: attr(tag, "yMax"),
             });
         }
     }
@@ -660,7 +662,36 @@ fn libreoffice_renders_a_pdf() {
         } else {
             assert!(w.x_max < half, "even page number at the left: {w:?}");
         }
+        // The dashes' middle 7 mm (19.8 pt) below the text block: 742.7 + 19.8 = 762.5 pt.
+        let dashes: Vec<&Word> = words
+            .iter()
+            .filter(|d| d.page == page && d.text == "—" && d.y_min > 742.0)
+            .collect();
+        assert_eq!(dashes.len(), 2, "— {number} —: {dashes:?}");
+        let middle = (w.y_min + w.y_max) / 2.0;
+        assert!((middle - 762.5).abs() < 3.0, "page number height: {w:?}");
+        // One 4号 character (14 pt) in from the text block's outer edge: 521.6 − 14 and 79.4 + 14.
+        if page == 0 {
+            assert!(
+                (dashes[1].x_max - 507.6).abs() < 2.0,
+                "odd page number edge: {dashes:?}"
+            );
+        } else {
+            assert!(
+                (dashes[0].x_min - 93.4).abs() < 2.0,
+                "even page number edge: {dashes:?}"
+            );
+        }
     }
+    let text = Command::new("pdftotext")
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&text.stdout).contains("生僻字𠀀与𪚥"),
+        "astral characters reach the PDF"
+    );
 
     // The grid: 22 lines in the text block of a full page, 28 characters on a full line.
     let grid = dir.path().join("grid.pdf");
