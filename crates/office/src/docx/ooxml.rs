@@ -161,6 +161,8 @@ fn styles() -> String {
     let _ = write!(s, r#"<w:styles xmlns:w="{W_NS}">"#);
 
     // Defaults: body font and size, exact 28.95 pt lines, justified, no paragraph spacing.
+    // No automatic space between Hanzi and Latin letters or digits (Word and LibreOffice add
+    // a quarter em by default): 2021年12月28日 keeps the width the signature rule counts.
     // Paragraphs do not snap to the section's character grid: LibreOffice gives a glyph as
     // wide as a grid cell two cells (14 characters a line). The exact line spacing and the
     // condensed characters (`gb::CHAR_CONDENSE`) give the same 22 × 28 page in Word, WPS and
@@ -175,7 +177,7 @@ fn styles() -> String {
     );
     let _ = write!(
         s,
-        r#"</w:rPr></w:rPrDefault><w:pPrDefault><w:pPr><w:widowControl/><w:snapToGrid w:val="0"/><w:spacing w:before="0" w:after="0" w:line="{p}" w:lineRule="exact"/><w:jc w:val="both"/></w:pPr></w:pPrDefault></w:docDefaults>"#,
+        r#"</w:rPr></w:rPrDefault><w:pPrDefault><w:pPr><w:widowControl/><w:autoSpaceDE w:val="0"/><w:autoSpaceDN w:val="0"/><w:snapToGrid w:val="0"/><w:spacing w:before="0" w:after="0" w:line="{p}" w:lineRule="exact"/><w:jc w:val="both"/></w:pPr></w:pPrDefault></w:docDefaults>"#,
         p = gb::LINE_PITCH
     );
 
@@ -215,7 +217,7 @@ fn styles() -> String {
 
     // Normal repeats the body font and size: LibreOffice derives the character grid's pitch
     // from Normal's own East Asian size (12 pt when absent), not from the document defaults.
-    s.push_str(r#"<w:style w:type="paragraph" w:default="1" w:styleId="Normal"><w:name w:val="Normal"/><w:qFormat/><w:pPr><w:snapToGrid w:val="0"/></w:pPr><w:rPr>"#);
+    s.push_str(r#"<w:style w:type="paragraph" w:default="1" w:styleId="Normal"><w:name w:val="Normal"/><w:qFormat/><w:pPr><w:autoSpaceDE w:val="0"/><w:autoSpaceDN w:val="0"/><w:snapToGrid w:val="0"/></w:pPr><w:rPr>"#);
     rfonts(&mut s, &gb::BODY_FONT);
     let _ = write!(
         s,
@@ -525,7 +527,7 @@ fn table(s: &mut String, t: &TablePlan) {
             r#"<w:{edge} w:val="single" w:sz="4" w:space="0" w:color="000000"/>"#
         );
     }
-    s.push_str(r#"</w:tblBorders><w:tblLayout w:type="fixed"/><w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="0" w:lastColumn="0" w:noHBand="0" w:noVBand="1"/></w:tblPr><w:tblGrid>"#);
+    s.push_str(r#"</w:tblBorders><w:tblLayout w:type="fixed"/><w:tblCellMar><w:top w:w="57" w:type="dxa"/><w:left w:w="108" w:type="dxa"/><w:bottom w:w="57" w:type="dxa"/><w:right w:w="108" w:type="dxa"/></w:tblCellMar><w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="0" w:lastColumn="0" w:noHBand="0" w:noVBand="1"/></w:tblPr><w:tblGrid>"#);
     for c in 0..t.columns {
         let _ = write!(
             s,
