@@ -1105,4 +1105,35 @@ mod tests {
             drop_pg_database(&admin_url, &db).await;
         }
     }
+    /// `cargo test --release -p rectify-store bulk -- --ignored --nocapture province` (about 1 GB of memory).
+    #[tokio::test]
+    #[ignore = "benchmark: loads 1,350,000 measures into SQLite"]
+    async fn province_ledger_load_time() {
+        let started = std::time::Instant::now();
+        let ledger = generate(Scale::Province, 1);
+        eprintln!(
+            "province: generated {} measures in {:?}",
+            ledger.measures.len(),
+            started.elapsed()
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&Location {
+            database_url: None,
+            data_dir: dir.path().to_path_buf(),
+        })
+        .await
+        .unwrap();
+        let started = std::time::Instant::now();
+        let s = load(&store, &ledger, &Actor::cli("demo")).await.unwrap();
+        eprintln!(
+            "province (SQLite): loaded {} measures in {:?}",
+            s.measures,
+            started.elapsed()
+        );
+        assert_eq!(
+            store.count("measure").await.unwrap(),
+            ledger.measures.len() as i64
+        );
+        store.close().await;
+    }
 }
