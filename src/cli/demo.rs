@@ -9,21 +9,23 @@ use rectify_store::{Actor, MeasureFilter, NewUser, Store, Viewer};
 /// The password of every demo account. Demo databases only; never used by bootstrap.
 pub const DEMO_PASSWORD: &str = "Zgt#2026demo";
 
-/// Load a generated ledger of the given scale.
+/// Load a generated ledger of the given scale. `as_of` decides which measures are done, late
+/// or overdue: the demo uses today so it looks current; benchmarks pass a fixed date.
 pub async fn generate(
     store: &Store,
     scale: &str,
     seed: u64,
+    as_of: chrono::NaiveDate,
 ) -> Result<rectify_store::bulk::LoadSummary> {
     let scale: Scale = scale
         .parse()
         .map_err(|_| anyhow::anyhow!("--scale: expected small, city or province, got '{scale}'"))?;
     let started = std::time::Instant::now();
-    let ledger = gen_demo::generate(scale, seed);
+    let ledger = gen_demo::generate_as_of(scale, seed, as_of);
     let generated = started.elapsed();
     let summary = rectify_store::bulk::load(store, &ledger, &Actor::cli("demo generate")).await?;
     println!(
-        "generated {} scale (seed {seed}) in {:.1}s, loaded in {:.1}s: {} organisations, {} people, {} inspections, {} problems, {} measures, {} reports",
+        "generated {} scale (seed {seed}, as of {as_of}) in {:.1}s, loaded in {:.1}s: {} organisations, {} people, {} inspections, {} problems, {} measures, {} reports",
         scale.as_str(),
         generated.as_secs_f64(),
         (started.elapsed() - generated).as_secs_f64(),
@@ -49,7 +51,7 @@ pub async fn ensure_demo(store: &Store) -> Result<()> {
             "--demo: this database already holds data that is not a demo; refusing to touch it (use an empty --data-dir)"
         );
     }
-    let summary = generate(store, "small", 1).await?;
+    let summary = generate(store, "small", 1, rectify_store::today()).await?;
     let root = store.organisation(summary.root_org_id).await?;
     let office_view = Viewer {
         user_id: 0,

@@ -1,6 +1,8 @@
 //! Command-line verbs. Each opens the store the same way (`--database` wins over `--data-dir`).
 
+mod calendar;
 mod demo;
+mod notice;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -82,6 +84,16 @@ enum Cmd {
     Audit {
         #[command(subcommand)]
         cmd: AuditCmd,
+    },
+    /// Published progress notices (整改进展情况的通报).
+    Notice {
+        #[command(subcommand)]
+        cmd: notice::NoticeCmd,
+    },
+    /// The working-day calendar (工作日、调休).
+    Calendar {
+        #[command(subcommand)]
+        cmd: calendar::CalendarCmd,
     },
     /// Demo and benchmark data.
     Demo {
@@ -191,6 +203,10 @@ enum DemoCmd {
         scale: String,
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// The date the ledger is "as of" (YYYY-MM-DD; default today). Same scale, seed and
+        /// date give the same data.
+        #[arg(long)]
+        as_of: Option<String>,
         #[command(flatten)]
         data: DataOpts,
     },
@@ -381,11 +397,24 @@ async fn run(cmd: Cmd) -> Result<ExitCode> {
                 }
             }
         }
+        Cmd::Notice { cmd } => notice::run(cmd).await,
+        Cmd::Calendar { cmd } => calendar::run(cmd),
         Cmd::Demo {
-            cmd: DemoCmd::Generate { scale, seed, data },
+            cmd:
+                DemoCmd::Generate {
+                    scale,
+                    seed,
+                    as_of,
+                    data,
+                },
         } => {
             let store = data.open().await?;
-            demo::generate(&store, &scale, seed).await?;
+            let as_of = match as_of {
+                Some(d) => rectify_core::text::date("as_of", &d)
+                    .map_err(|e| anyhow::anyhow!("--as-of: {}", e.message))?,
+                None => rectify_store::today(),
+            };
+            demo::generate(&store, &scale, seed, as_of).await?;
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -408,6 +437,7 @@ async fn serve(addr: SocketAddr, demo_mode: bool, tls: bool, data: &DataOpts) ->
             "note: plain-HTTP loopback mode: the session cookie is not Secure. Use --tls behind a TLS proxy in production."
         );
     }
+    tokio::spawn(maintenance(store.clone()));
     let state = rectify_web::AppState::new(
         store,
         rectify_web::WebConfig {
