@@ -3,6 +3,7 @@
 mod calendar;
 mod demo;
 mod notice;
+mod report;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -39,14 +40,14 @@ pub struct DataOpts {
         default_value = "rectify-data",
         global = true
     )]
-    data_dir: PathBuf,
+    pub(crate) data_dir: PathBuf,
     /// PostgreSQL URL (postgres://…); wins over --data-dir.
     #[arg(long, env = "RECTIFY_DATABASE_URL", global = true)]
-    database: Option<String>,
+    pub(crate) database: Option<String>,
 }
 
 impl DataOpts {
-    async fn open(&self) -> Result<Store> {
+    pub(crate) async fn open(&self) -> Result<Store> {
         let loc = Location {
             database_url: self.database.clone(),
             data_dir: self.data_dir.clone(),
@@ -89,6 +90,11 @@ enum Cmd {
     Notice {
         #[command(subcommand)]
         cmd: notice::NoticeCmd,
+    },
+    /// Documents generated from the ledger (通报, 整改报告).
+    Report {
+        #[command(subcommand)]
+        cmd: report::ReportCmd,
     },
     /// The working-day calendar (工作日、调休).
     Calendar {
@@ -399,6 +405,7 @@ async fn run(cmd: Cmd) -> Result<ExitCode> {
         }
         Cmd::Notice { cmd } => notice::run(cmd).await,
         Cmd::Calendar { cmd } => calendar::run(cmd),
+        Cmd::Report { cmd } => report::run(cmd).await,
         Cmd::Demo {
             cmd:
                 DemoCmd::Generate {
