@@ -1,6 +1,7 @@
 //! Facts found anywhere in the notice: the inspection (opening formula), document numbers,
 //! quoted titles, quantities, contacts and the published statistics.
 
+use std::collections::HashSet;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -242,6 +243,7 @@ fn clause_around(line: &str, start: usize, end: usize) -> String {
 
 pub(crate) fn doc_numbers(lines: &[Line]) -> Vec<DocNumber> {
     let mut out: Vec<DocNumber> = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
     for l in lines {
         if !l.text.contains('号') {
             continue;
@@ -262,7 +264,7 @@ pub(crate) fn doc_numbers(lines: &[Line]) -> Vec<DocNumber> {
                 code = &code[p + ch.len_utf8()..];
             }
             let text = format!("{code}〔{year}〕{serial}号");
-            if !out.iter().any(|d| d.text == text) {
+            if seen.insert(text.clone()) {
                 out.push(DocNumber {
                     text,
                     code: code.to_string(),
@@ -346,14 +348,28 @@ pub(crate) fn quantities(lines: &[Line]) -> Vec<Quantity> {
     out
 }
 
-fn push_unique(v: &mut Vec<String>, s: &str) {
-    if !s.is_empty() && !v.iter().any(|x| x == s) {
-        v.push(s.to_string());
+/// Keeps the first occurrence of each value, in order (a set keeps it linear).
+#[derive(Default)]
+struct Unique {
+    seen: HashSet<String>,
+    values: Vec<String>,
+}
+
+impl Unique {
+    fn push(&mut self, s: &str) {
+        if !s.is_empty() && self.seen.insert(s.to_string()) {
+            self.values.push(s.to_string());
+        }
     }
 }
 
 pub(crate) fn contacts(lines: &[Line]) -> Contacts {
-    let mut c = Contacts::default();
+    let (mut all_phones, mut all_emails, mut all_postcodes, mut all_addresses) = (
+        Unique::default(),
+        Unique::default(),
+        Unique::default(),
+        Unique::default(),
+    );
     for l in lines {
         let t = l.text.as_str();
         let phones = if digit_run(t, 5) {
@@ -365,7 +381,7 @@ pub(crate) fn contacts(lines: &[Line]) -> Contacts {
             let digit_around = t[..m.start()].ends_with(|c: char| c.is_ascii_digit())
                 || t[m.end()..].starts_with(|c: char| c.is_ascii_digit());
             if !digit_around {
-                push_unique(&mut c.phones, m.as_str());
+                all_phones.push(m.as_str());
             }
         }
         let emails = if t.contains('@') {
@@ -374,7 +390,7 @@ pub(crate) fn contacts(lines: &[Line]) -> Contacts {
             Vec::new()
         };
         for m in emails {
-            push_unique(&mut c.emails, m.as_str());
+            all_emails.push(m.as_str());
         }
         let postcodes: Vec<_> = if t.contains('邮') {
             POSTCODE_RE.captures_iter(t).collect()
@@ -383,7 +399,7 @@ pub(crate) fn contacts(lines: &[Line]) -> Contacts {
         };
         for cap in postcodes {
             if let Some(m) = cap.get(1) {
-                push_unique(&mut c.postcodes, m.as_str());
+                all_postcodes.push(m.as_str());
             }
         }
         let addresses: Vec<_> = if t.contains("地址") || t.contains("信箱") {
@@ -399,11 +415,16 @@ pub(crate) fn contacts(lines: &[Line]) -> Contacts {
                         a = &a[..p];
                     }
                 }
-                push_unique(&mut c.addresses, a.trim());
+                all_addresses.push(a.trim());
             }
         }
     }
-    c
+    Contacts {
+        phones: all_phones.values,
+        emails: all_emails.values,
+        postcodes: all_postcodes.values,
+        addresses: all_addresses.values,
+    }
 }
 
 fn first_count(res: &[Regex], text: &str, skip_after: &[&str]) -> Option<u32> {
@@ -426,6 +447,8 @@ fn first_count(res: &[Regex], text: &str, skip_after: &[&str]) -> Option<u32> {
 
 pub(crate) fn stats(lines: &[Line], warnings: &mut Vec<Warning>) -> Stats {
     let mut s = Stats::default();
+    let mut seen_money: HashSet<(String, String)> = HashSet::new();
+    let mut seen_people: HashSet<(String, u32)> = HashSet::new();
     let mut rate_text: Option<(String, usize)> = None;
     for l in lines {
         let t = l.text.as_str();
@@ -486,7 +509,7 @@ pub(crate) fn stats(lines: &[Line], warnings: &mut Vec<Warning>) -> Stats {
                     yuan,
                 };
                 // A figure repeated in a measure is the same money, not more of it.
-                if !s.money.contains(&m) {
+                if seen_money.insert((m.label.clone(), m.yuan.clone())) {
                     s.money.push(m);
                 }
             }
@@ -511,7 +534,7 @@ pub(crate) fn stats(lines: &[Line], warnings: &mut Vec<Warning>) -> Stats {
                     form: form.as_str().to_string(),
                     count,
                 };
-                if !s.people.contains(&p) {
+                if seen_people.insert((p.form.clone(), p.count)) {
                     s.people.push(p);
                 }
             }

@@ -306,6 +306,17 @@ fn pathological_inputs_stay_linear() {
         "2021年3月1日至".repeat(10_000),
         "(一)针对问题\n".repeat(5_000),
         "&#".repeat(30_000),
+        (0..20_000)
+            .map(|i| {
+                format!(
+                    "清退{i}元，问责{i}人，东府〔2021〕{i}号，电话0769-{:08}；",
+                    i
+                )
+            })
+            .collect(),
+        (0..5_000)
+            .map(|i| format!("{i}月{i}日、{i}日至{i}日 "))
+            .collect(),
     ];
     let start = std::time::Instant::now();
     for s in &inputs {
