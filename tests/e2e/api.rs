@@ -1040,3 +1040,88 @@ async fn expired_passwords_absolute_timeouts_ip_throttle_and_idle_accounts() {
         e.drop_db().await;
     }
 }
+
+#[tokio::test]
+async fn problems_and_inspections_are_edited_with_versions() {
+    for e in engines().await {
+        let w = seed(&e.store).await;
+        let srv = start(&e.store, false).await;
+        let office = Client::login_as(&srv, "office").await;
+        let (iid, pid, _) = plan(&office, &w, 1).await;
+        let (_, p) = office.get(&format!("/api/v1/problems/{pid}")).await;
+        let (st, p2) = office.patch(&format!("/api/v1/problems/{pid}"), json!({"version": p["version"], "title": "针对议事规则不健全的问题", "severity": 2})).await;
+        assert_eq!(
+            (st, p2["severity"].as_i64()),
+            (StatusCode::OK, Some(2)),
+            "{p2}"
+        );
+        let (st, body) = office
+            .patch(
+                &format!("/api/v1/problems/{pid}"),
+                json!({"version": p["version"], "title": "stale"}),
+            )
+            .await;
+        assert_eq!(
+            (st, err(&body).0),
+            (StatusCode::CONFLICT, "version_conflict")
+        );
+        let (st, body) = office
+            .patch(
+                &format!("/api/v1/problems/{pid}"),
+                json!({"version": p2["version"], "severity": 9}),
+            )
+            .await;
+        assert_eq!(
+            (st, err(&body)),
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ("invalid_severity", Some("severity"))
+            )
+        );
+        let (_, i) = office.get(&format!("/api/v1/inspections/{iid}")).await;
+        let (st, body) = office
+            .patch(
+                &format!("/api/v1/inspections/{iid}"),
+                json!({"version": i["version"], "feedback_on": "2021-04-01"}),
+            )
+            .await;
+        assert_eq!(
+            (st, err(&body)),
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ("date_order", Some("feedback_on"))
+            ),
+            "feedback before stationing ended"
+        );
+        let (st, i2) = office.patch(&format!("/api/v1/inspections/{iid}"), json!({"version": i["version"], "team": "市委第二巡察组", "plan_due": "2021-08-22"})).await;
+        assert_eq!(
+            (st, i2["team"].as_str(), i2["dates"]["feedback_on"].as_str()),
+            (StatusCode::OK, Some("市委第二巡察组"), Some("2021-07-22")),
+            "{i2}"
+        );
+        let liaison = Client::login_as(&srv, "liaison_a1").await;
+        assert_eq!(
+            liaison
+                .patch(
+                    &format!("/api/v1/problems/{pid}"),
+                    json!({"version": p2["version"], "title": "x"})
+                )
+                .await
+                .0,
+            StatusCode::FORBIDDEN
+        );
+        let other = Client::login_as(&srv, "office_b").await;
+        assert_eq!(
+            other
+                .patch(
+                    &format!("/api/v1/inspections/{iid}"),
+                    json!({"version": i2["version"], "title": "x"})
+                )
+                .await
+                .0,
+            StatusCode::NOT_FOUND
+        );
+        drop(srv);
+        e.drop_db().await;
+    }
+}

@@ -3,7 +3,6 @@
 
 // Dynamic SQL here is assembled only from constant fragments and numbered placeholders;
 // values always travel as bind parameters.
-use sqlx::AssertSqlSafe;
 use chrono::NaiveDate;
 use rectify_core::access::{OrgPath, Role};
 use rectify_core::ledger::{self, InspectionDates, InspectionKind, Measure, MeasureKind, Severity};
@@ -12,6 +11,7 @@ use rectify_core::state::{MeasureState, Readiness, Transition};
 use rectify_core::{FieldError, text};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use sqlx::AssertSqlSafe;
 use sqlx::Row;
 
 use crate::audit::{Actor, AuditEvent, now_text};
@@ -81,6 +81,22 @@ pub struct NewProblem {
     pub severity: Severity,
 }
 
+/// Field changes to a problem. `detail: Some(None)` clears it.
+#[derive(Debug, Clone, Default)]
+pub struct ProblemPatch {
+    pub title: Option<String>,
+    pub detail: Option<Option<String>>,
+    pub severity: Option<Severity>,
+}
+
+/// Field changes to an inspection; `dates` replaces all dates at once (checked together).
+#[derive(Debug, Clone, Default)]
+pub struct InspectionPatch {
+    pub title: Option<String>,
+    pub team: Option<Option<String>>,
+    pub dates: Option<InspectionDates>,
+}
+
 #[derive(Debug, Clone)]
 pub struct NewMeasure {
     pub problem_id: i64,
@@ -115,7 +131,18 @@ impl MeasurePatch {
         macro_rules! f {
             ($($n:ident),*) => { $( if self.$n.is_some() { v.push(stringify!($n)); } )* };
         }
-        f!(text, kind, responsible_unit_id, lead_unit_id, co_unit_ids, leader_id, owner_id, liaison_id, deadline, seq);
+        f!(
+            text,
+            kind,
+            responsible_unit_id,
+            lead_unit_id,
+            co_unit_ids,
+            leader_id,
+            owner_id,
+            liaison_id,
+            deadline,
+            seq
+        );
         v
     }
 }
@@ -192,7 +219,8 @@ fn inspection(row: &sqlx::any::AnyRow) -> Result<Inspection, StoreError> {
         kind: InspectionKind::parse(&kind).unwrap_or(InspectionKind::Regular),
         team: row.try_get("team")?,
         inspected_org_id: row.try_get("inspected_org_id")?,
-        org_path: OrgPath::parse(&path).ok_or_else(|| StoreError::Config(format!("corrupt path {path}")))?,
+        org_path: OrgPath::parse(&path)
+            .ok_or_else(|| StoreError::Config(format!("corrupt path {path}")))?,
         title: row.try_get("title")?,
         dates: InspectionDates {
             stationed_from: date_opt(row, "stationed_from")?,
@@ -234,8 +262,10 @@ fn measure(row: &sqlx::any::AnyRow) -> Result<Measure, StoreError> {
         inspection_id: row.try_get("inspection_id")?,
         seq: row.try_get("seq")?,
         text: row.try_get("text")?,
-        kind: MeasureKind::parse(&kind).ok_or_else(|| StoreError::Config(format!("unknown measure kind {kind}")))?,
-        state: MeasureState::parse(&state).ok_or_else(|| StoreError::Config(format!("unknown measure state {state}")))?,
+        kind: MeasureKind::parse(&kind)
+            .ok_or_else(|| StoreError::Config(format!("unknown measure kind {kind}")))?,
+        state: MeasureState::parse(&state)
+            .ok_or_else(|| StoreError::Config(format!("unknown measure state {state}")))?,
         responsible_unit_id: row.try_get("responsible_unit_id")?,
         lead_unit_id: row.try_get("lead_unit_id")?,
         co_unit_ids: serde_json::from_str(&co).unwrap_or_default(),
@@ -250,7 +280,9 @@ fn measure(row: &sqlx::any::AnyRow) -> Result<Measure, StoreError> {
 
 /// Today in the ledger's time zone.
 pub fn today() -> NaiveDate {
-    chrono::Utc::now().with_timezone(&crate::audit::local_offset()).date_naive()
+    chrono::Utc::now()
+        .with_timezone(&crate::audit::local_offset())
+        .date_naive()
 }
 
 impl Viewer {
@@ -268,7 +300,13 @@ impl Viewer {
 }
 
 impl WriteTx {
-    pub async fn create_round(&mut self, actor: &Actor, organisation_id: i64, name: &str, year: Option<i64>) -> Result<Round, StoreError> {
+    pub async fn create_round(
+        &mut self,
+        actor: &Actor,
+        organisation_id: i64,
+        name: &str,
+        year: Option<i64>,
+    ) -> Result<Round, StoreError> {
         let name = text::bounded("name", name, text::TITLE_MAX)?;
         self.organisation(organisation_id).await?;
         let id: i64 = sqlx::query_scalar("INSERT INTO round (organisation_id, name, year, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
@@ -278,22 +316,48 @@ impl WriteTx {
             .bind(now_text())
             .fetch_one(self.conn())
             .await?;
-        let r = Round { id, organisation_id, name, year, version: 1 };
-        self.audit(actor, AuditEvent::ok("round.create", "round", id).after(json!(r))).await?;
+        let r = Round {
+            id,
+            organisation_id,
+            name,
+            year,
+            version: 1,
+        };
+        self.audit(
+            actor,
+            AuditEvent::ok("round.create", "round", id).after(json!(r)),
+        )
+        .await?;
         Ok(r)
     }
 
-    pub async fn create_inspection(&mut self, actor: &Actor, n: &NewInspection) -> Result<Inspection, StoreError> {
+    pub async fn create_inspection(
+        &mut self,
+        actor: &Actor,
+        n: &NewInspection,
+    ) -> Result<Inspection, StoreError> {
         let title = text::bounded("title", &n.title, text::TITLE_MAX)?;
         let team = text::optional("team", n.team.as_deref(), text::NAME_MAX)?;
         let dates = n.dates.check()?;
         let org = self.organisation(n.inspected_org_id).await.map_err(|_| {
-            StoreError::Invalid(FieldError::new("inspected_org_id", "not_found", "被巡察单位不存在 (no such organisation)"))
+            StoreError::Invalid(FieldError::new(
+                "inspected_org_id",
+                "not_found",
+                "被巡察单位不存在 (no such organisation)",
+            ))
         })?;
         if let Some(r) = n.round_id {
-            let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM round WHERE id = $1").bind(r).fetch_optional(self.conn()).await?;
+            let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM round WHERE id = $1")
+                .bind(r)
+                .fetch_optional(self.conn())
+                .await?;
             if exists.is_none() {
-                return Err(FieldError::new("round_id", "not_found", "巡察轮次不存在 (no such round)").into());
+                return Err(FieldError::new(
+                    "round_id",
+                    "not_found",
+                    "巡察轮次不存在 (no such round)",
+                )
+                .into());
             }
         }
         let id: i64 = sqlx::query_scalar(
@@ -315,7 +379,11 @@ impl WriteTx {
         .fetch_one(self.conn())
         .await?;
         let i = self.inspection(id).await?;
-        self.audit(actor, AuditEvent::ok("inspection.create", "inspection", id).after(json!(i))).await?;
+        self.audit(
+            actor,
+            AuditEvent::ok("inspection.create", "inspection", id).after(json!(i)),
+        )
+        .await?;
         Ok(i)
     }
 
@@ -328,14 +396,22 @@ impl WriteTx {
         inspection(&row)
     }
 
-    pub async fn create_aspect(&mut self, actor: &Actor, inspection_id: i64, marker: Option<&str>, title: &str) -> Result<Aspect, StoreError> {
+    pub async fn create_aspect(
+        &mut self,
+        actor: &Actor,
+        inspection_id: i64,
+        marker: Option<&str>,
+        title: &str,
+    ) -> Result<Aspect, StoreError> {
         let title = text::bounded("title", title, text::TITLE_MAX)?;
         let marker = text::optional("marker", marker, 50)?;
         self.inspection(inspection_id).await?;
-        let seq: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) + 1 FROM aspect WHERE inspection_id = $1")
-            .bind(inspection_id)
-            .fetch_one(self.conn())
-            .await?;
+        let seq: i64 = sqlx::query_scalar(
+            "SELECT COALESCE(MAX(seq), 0) + 1 FROM aspect WHERE inspection_id = $1",
+        )
+        .bind(inspection_id)
+        .fetch_one(self.conn())
+        .await?;
         let id: i64 = sqlx::query_scalar("INSERT INTO aspect (inspection_id, seq, marker, title) VALUES ($1, $2, $3, $4) RETURNING id")
             .bind(inspection_id)
             .bind(seq)
@@ -343,12 +419,26 @@ impl WriteTx {
             .bind(title.clone())
             .fetch_one(self.conn())
             .await?;
-        let a = Aspect { id, inspection_id, seq, marker, title };
-        self.audit(actor, AuditEvent::ok("aspect.create", "aspect", id).after(json!(a))).await?;
+        let a = Aspect {
+            id,
+            inspection_id,
+            seq,
+            marker,
+            title,
+        };
+        self.audit(
+            actor,
+            AuditEvent::ok("aspect.create", "aspect", id).after(json!(a)),
+        )
+        .await?;
         Ok(a)
     }
 
-    pub async fn create_problem(&mut self, actor: &Actor, n: &NewProblem) -> Result<Problem, StoreError> {
+    pub async fn create_problem(
+        &mut self,
+        actor: &Actor,
+        n: &NewProblem,
+    ) -> Result<Problem, StoreError> {
         let title = text::bounded("title", &n.title, text::TITLE_MAX)?;
         let detail = text::optional("detail", n.detail.as_deref(), text::TEXT_MAX)?;
         let row = sqlx::query("SELECT a.inspection_id, i.org_path FROM aspect a JOIN inspection i ON i.id = a.inspection_id WHERE a.id = $1")
@@ -358,10 +448,12 @@ impl WriteTx {
             .ok_or_else(|| StoreError::Invalid(FieldError::new("aspect_id", "not_found", "方面不存在 (no such aspect)")))?;
         let inspection_id: i64 = row.try_get("inspection_id")?;
         let path: String = row.try_get("org_path")?;
-        let seq: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) + 1 FROM problem WHERE aspect_id = $1")
-            .bind(n.aspect_id)
-            .fetch_one(self.conn())
-            .await?;
+        let seq: i64 = sqlx::query_scalar(
+            "SELECT COALESCE(MAX(seq), 0) + 1 FROM problem WHERE aspect_id = $1",
+        )
+        .bind(n.aspect_id)
+        .fetch_one(self.conn())
+        .await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO problem (inspection_id, aspect_id, org_path, seq, title, detail, severity) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
@@ -375,8 +467,125 @@ impl WriteTx {
         .fetch_one(self.conn())
         .await?;
         let p = self.problem(id).await?;
-        self.audit(actor, AuditEvent::ok("problem.create", "problem", id).after(json!(p))).await?;
+        self.audit(
+            actor,
+            AuditEvent::ok("problem.create", "problem", id).after(json!(p)),
+        )
+        .await?;
         Ok(p)
+    }
+
+    /// Edit a problem's text or severity under optimistic concurrency. A signed-off problem
+    /// is frozen: reopen a measure first.
+    pub async fn update_problem(
+        &mut self,
+        actor: &Actor,
+        viewer: &Viewer,
+        id: i64,
+        version: i64,
+        patch: &ProblemPatch,
+    ) -> Result<Problem, StoreError> {
+        let before = self.problem(id).await?;
+        let insp = self.inspection(before.inspection_id).await?;
+        if !viewer.sees_path(&insp.org_path) {
+            return Err(StoreError::not_found("problem", id));
+        }
+        if before.version != version {
+            return Err(StoreError::Conflict {
+                entity: "problem",
+                id,
+                current: before.version,
+            });
+        }
+        if before.signed_off_at.is_some() {
+            return Err(FieldError::new(
+                "version",
+                "signed_off",
+                "已销号的问题不能修改 (a signed-off problem cannot be edited)",
+            )
+            .into());
+        }
+        let title = match &patch.title {
+            Some(t) => text::bounded("title", t, text::TITLE_MAX)?,
+            None => before.title.clone(),
+        };
+        let detail = match &patch.detail {
+            Some(d) => text::optional("detail", d.as_deref(), text::TEXT_MAX)?,
+            None => before.detail.clone(),
+        };
+        let severity = patch.severity.unwrap_or(before.severity);
+        sqlx::query("UPDATE problem SET title = $1, detail = $2, severity = $3, version = version + 1 WHERE id = $4 AND version = $5")
+            .bind(title)
+            .bind(detail)
+            .bind(i64::from(severity.level()))
+            .bind(id)
+            .bind(version)
+            .execute(self.conn())
+            .await?;
+        let after = self.problem(id).await?;
+        self.audit(
+            actor,
+            AuditEvent::ok("problem.update", "problem", id)
+                .before(json!(before))
+                .after(json!(after)),
+        )
+        .await?;
+        Ok(after)
+    }
+
+    /// Edit an inspection's team, title or dates under optimistic concurrency.
+    pub async fn update_inspection(
+        &mut self,
+        actor: &Actor,
+        viewer: &Viewer,
+        id: i64,
+        version: i64,
+        patch: &InspectionPatch,
+    ) -> Result<Inspection, StoreError> {
+        let before = self.inspection(id).await?;
+        if !viewer.sees_path(&before.org_path) {
+            return Err(StoreError::not_found("inspection", id));
+        }
+        if before.version != version {
+            return Err(StoreError::Conflict {
+                entity: "inspection",
+                id,
+                current: before.version,
+            });
+        }
+        let title = match &patch.title {
+            Some(t) => text::bounded("title", t, text::TITLE_MAX)?,
+            None => before.title.clone(),
+        };
+        let team = match &patch.team {
+            Some(t) => text::optional("team", t.as_deref(), text::NAME_MAX)?,
+            None => before.team.clone(),
+        };
+        let dates = patch.dates.unwrap_or(before.dates).check()?;
+        sqlx::query(
+            "UPDATE inspection SET title = $1, team = $2, stationed_from = $3, stationed_to = $4, feedback_on = $5, plan_due = $6, report_due = $7, \
+             version = version + 1 WHERE id = $8 AND version = $9",
+        )
+        .bind(title)
+        .bind(team)
+        .bind(ds(dates.stationed_from))
+        .bind(ds(dates.stationed_to))
+        .bind(ds(dates.feedback_on))
+        .bind(ds(dates.plan_due))
+        .bind(ds(dates.report_due))
+        .bind(id)
+        .bind(version)
+        .execute(self.conn())
+        .await?;
+        let after = self.inspection(id).await?;
+        self.audit(
+            actor,
+            AuditEvent::ok("inspection.update", "inspection", id)
+                .before(json!(before))
+                .after(json!(after)),
+        )
+        .await?;
+        Ok(after)
     }
 
     pub async fn problem(&mut self, id: i64) -> Result<Problem, StoreError> {
@@ -392,22 +601,43 @@ impl WriteTx {
         self.organisation(unit_id)
             .await
             .map(|o| o.path)
-            .map_err(|_| StoreError::Invalid(FieldError::new(field, "not_found", "单位不存在 (no such organisation)")))
+            .map_err(|_| {
+                StoreError::Invalid(FieldError::new(
+                    field,
+                    "not_found",
+                    "单位不存在 (no such organisation)",
+                ))
+            })
     }
 
     async fn check_person(&mut self, field: &str, id: Option<i64>) -> Result<(), StoreError> {
         if let Some(id) = id {
-            let found: Option<i64> = sqlx::query_scalar("SELECT id FROM person WHERE id = $1").bind(id).fetch_optional(self.conn()).await?;
+            let found: Option<i64> = sqlx::query_scalar("SELECT id FROM person WHERE id = $1")
+                .bind(id)
+                .fetch_optional(self.conn())
+                .await?;
             if found.is_none() {
-                return Err(FieldError::new(field, "not_found", "人员不存在 (no such person)").into());
+                return Err(
+                    FieldError::new(field, "not_found", "人员不存在 (no such person)").into(),
+                );
             }
         }
         Ok(())
     }
 
-    pub async fn create_measure(&mut self, actor: &Actor, n: &NewMeasure) -> Result<Measure, StoreError> {
+    pub async fn create_measure(
+        &mut self,
+        actor: &Actor,
+        n: &NewMeasure,
+    ) -> Result<Measure, StoreError> {
         let text = ledger::measure_text(&n.text)?;
-        let p = self.problem(n.problem_id).await.map_err(|_| StoreError::Invalid(FieldError::new("problem_id", "not_found", "问题不存在 (no such problem)")))?;
+        let p = self.problem(n.problem_id).await.map_err(|_| {
+            StoreError::Invalid(FieldError::new(
+                "problem_id",
+                "not_found",
+                "问题不存在 (no such problem)",
+            ))
+        })?;
         let insp = self.inspection(p.inspection_id).await?;
         if let Some(d) = n.deadline {
             ledger::check_deadline(d, insp.dates.feedback_on)?;
@@ -416,7 +646,12 @@ impl WriteTx {
             Some(u) => {
                 let up = self.unit_path("responsible_unit_id", u).await?;
                 if !insp.org_path.contains(&up) {
-                    return Err(FieldError::new("responsible_unit_id", "out_of_scope", "责任单位不属于被巡察单位 (unit outside the inspected organisation)").into());
+                    return Err(FieldError::new(
+                        "responsible_unit_id",
+                        "out_of_scope",
+                        "责任单位不属于被巡察单位 (unit outside the inspected organisation)",
+                    )
+                    .into());
                 }
                 up
             }
@@ -425,10 +660,12 @@ impl WriteTx {
         self.check_person("owner_id", n.owner_id).await?;
         self.check_person("leader_id", n.leader_id).await?;
         self.check_person("liaison_id", n.liaison_id).await?;
-        let seq: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) + 1 FROM measure WHERE problem_id = $1")
-            .bind(n.problem_id)
-            .fetch_one(self.conn())
-            .await?;
+        let seq: i64 = sqlx::query_scalar(
+            "SELECT COALESCE(MAX(seq), 0) + 1 FROM measure WHERE problem_id = $1",
+        )
+        .bind(n.problem_id)
+        .fetch_one(self.conn())
+        .await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO measure (problem_id, inspection_id, org_path, seq, text, kind, state, responsible_unit_id, leader_id, owner_id, liaison_id, deadline, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, 'draft', $7, $8, $9, $10, $11, $12) RETURNING id",
@@ -448,35 +685,67 @@ impl WriteTx {
         .fetch_one(self.conn())
         .await?;
         let m = self.measure(id).await?;
-        self.audit(actor, AuditEvent::ok("measure.create", "measure", id).after(json!(m))).await?;
+        self.audit(
+            actor,
+            AuditEvent::ok("measure.create", "measure", id).after(json!(m)),
+        )
+        .await?;
         Ok(m)
     }
 
     pub async fn measure(&mut self, id: i64) -> Result<Measure, StoreError> {
         let sql = format!("SELECT {MEASURE_COLUMNS} FROM measure m WHERE m.id = $1");
-        let row = sqlx::query(AssertSqlSafe(sql)).bind(id).fetch_optional(self.conn()).await?.ok_or_else(|| StoreError::not_found("measure", id))?;
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(self.conn())
+            .await?
+            .ok_or_else(|| StoreError::not_found("measure", id))?;
         measure(&row)
     }
 
     /// Load a measure the viewer may see, or NotFound (never reveal existence across units).
-    async fn measure_for(&mut self, viewer: &Viewer, id: i64) -> Result<(Measure, OrgPath), StoreError> {
-        let sql = format!("SELECT {MEASURE_COLUMNS}, m.org_path AS m_path FROM measure m WHERE m.id = $1");
-        let row = sqlx::query(AssertSqlSafe(sql)).bind(id).fetch_optional(self.conn()).await?.ok_or_else(|| StoreError::not_found("measure", id))?;
+    async fn measure_for(
+        &mut self,
+        viewer: &Viewer,
+        id: i64,
+    ) -> Result<(Measure, OrgPath), StoreError> {
+        let sql = format!(
+            "SELECT {MEASURE_COLUMNS}, m.org_path AS m_path FROM measure m WHERE m.id = $1"
+        );
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(self.conn())
+            .await?
+            .ok_or_else(|| StoreError::not_found("measure", id))?;
         let path: String = row.try_get("m_path")?;
-        let path = OrgPath::parse(&path).ok_or_else(|| StoreError::Config(format!("corrupt path {path}")))?;
+        let path = OrgPath::parse(&path)
+            .ok_or_else(|| StoreError::Config(format!("corrupt path {path}")))?;
         let m = measure(&row)?;
-        if !viewer.sees_path(&path) || (viewer.role == Role::Owner && m.owner_id != viewer.person_id) {
+        if !viewer.sees_path(&path)
+            || (viewer.role == Role::Owner && m.owner_id != viewer.person_id)
+        {
             return Err(StoreError::not_found("measure", id));
         }
         Ok((m, path))
     }
 
     /// Apply a field patch under optimistic concurrency: `version` must be current.
-    pub async fn update_measure(&mut self, actor: &Actor, viewer: &Viewer, id: i64, version: i64, patch: &MeasurePatch) -> Result<Measure, StoreError> {
+    pub async fn update_measure(
+        &mut self,
+        actor: &Actor,
+        viewer: &Viewer,
+        id: i64,
+        version: i64,
+        patch: &MeasurePatch,
+    ) -> Result<Measure, StoreError> {
         rectify_core::access::check_measure_fields(viewer.role, patch.fields())?;
         let (before, _) = self.measure_for(viewer, id).await?;
         if before.version != version {
-            return Err(StoreError::Conflict { entity: "measure", id, current: before.version });
+            return Err(StoreError::Conflict {
+                entity: "measure",
+                id,
+                current: before.version,
+            });
         }
         let insp = self.inspection(before.inspection_id).await?;
         let mut m = before.clone();
@@ -490,7 +759,12 @@ impl WriteTx {
             if let Some(d) = d {
                 ledger::check_deadline(d, insp.dates.feedback_on)?;
             } else if m.state != MeasureState::Draft {
-                return Err(FieldError::new("deadline", "required", "已交办的措施必须有完成时限 (an assigned measure needs a deadline)").into());
+                return Err(FieldError::new(
+                    "deadline",
+                    "required",
+                    "已交办的措施必须有完成时限 (an assigned measure needs a deadline)",
+                )
+                .into());
             }
             m.deadline = d;
         }
@@ -500,12 +774,22 @@ impl WriteTx {
                 Some(u) => {
                     let up = self.unit_path("responsible_unit_id", u).await?;
                     if !insp.org_path.contains(&up) {
-                        return Err(FieldError::new("responsible_unit_id", "out_of_scope", "责任单位不属于被巡察单位 (unit outside the inspected organisation)").into());
+                        return Err(FieldError::new(
+                            "responsible_unit_id",
+                            "out_of_scope",
+                            "责任单位不属于被巡察单位 (unit outside the inspected organisation)",
+                        )
+                        .into());
                     }
                     path = Some(up);
                 }
                 None if m.state != MeasureState::Draft => {
-                    return Err(FieldError::new("responsible_unit_id", "required", "已交办的措施必须有责任单位 (an assigned measure needs a unit)").into());
+                    return Err(FieldError::new(
+                        "responsible_unit_id",
+                        "required",
+                        "已交办的措施必须有责任单位 (an assigned measure needs a unit)",
+                    )
+                    .into());
                 }
                 None => path = Some(insp.org_path.clone()),
             }
@@ -563,10 +847,20 @@ impl WriteTx {
         .await?;
         if r.rows_affected() != 1 {
             let current = self.measure(id).await?.version;
-            return Err(StoreError::Conflict { entity: "measure", id, current });
+            return Err(StoreError::Conflict {
+                entity: "measure",
+                id,
+                current,
+            });
         }
         let after = self.measure(id).await?;
-        self.audit(actor, AuditEvent::ok("measure.update", "measure", id).before(json!(before)).after(json!(after))).await?;
+        self.audit(
+            actor,
+            AuditEvent::ok("measure.update", "measure", id)
+                .before(json!(before))
+                .after(json!(after)),
+        )
+        .await?;
         Ok(after)
     }
 
@@ -583,30 +877,47 @@ impl WriteTx {
         let needed = match t {
             Transition::Assign => rectify_core::access::Action::EditPlan,
             Transition::Report | Transition::Submit => rectify_core::access::Action::Report,
-            Transition::Return | Transition::Close | Transition::CloseOngoing => rectify_core::access::Action::Review,
+            Transition::Return | Transition::Close | Transition::CloseOngoing => {
+                rectify_core::access::Action::Review
+            }
             Transition::Reopen => rectify_core::access::Action::Reopen,
         };
         if !viewer.role.may(needed) {
-            return Err(FieldError::new("action", "forbidden", "当前角色无权执行该操作 (role may not do this)").into());
+            return Err(FieldError::new(
+                "action",
+                "forbidden",
+                "当前角色无权执行该操作 (role may not do this)",
+            )
+            .into());
         }
         let reason = text::optional("reason", reason, text::REASON_MAX)?;
         let (before, _) = self.measure_for(viewer, id).await?;
         if before.version != version {
-            return Err(StoreError::Conflict { entity: "measure", id, current: before.version });
+            return Err(StoreError::Conflict {
+                entity: "measure",
+                id,
+                current: before.version,
+            });
         }
-        let next = before.state.apply(
-            t,
-            Readiness {
-                kind: before.kind,
-                has_unit: before.responsible_unit_id.is_some(),
-                has_owner: before.owner_id.is_some(),
-                has_deadline: before.deadline.is_some(),
-                has_reason: reason.is_some(),
-            },
-        )
-        .map_err(rectify_core::DomainError::from)?;
+        let next = before
+            .state
+            .apply(
+                t,
+                Readiness {
+                    kind: before.kind,
+                    has_unit: before.responsible_unit_id.is_some(),
+                    has_owner: before.owner_id.is_some(),
+                    has_deadline: before.deadline.is_some(),
+                    has_reason: reason.is_some(),
+                },
+            )
+            .map_err(rectify_core::DomainError::from)?;
         let closed_at = next.is_closed().then(now_text);
-        let percent = if next.is_closed() { 100 } else { before.percent };
+        let percent = if next.is_closed() {
+            100
+        } else {
+            before.percent
+        };
         let r = sqlx::query("UPDATE measure SET state = $1, closed_at = $2, percent = $3, updated_at = $4, version = version + 1 WHERE id = $5 AND version = $6")
             .bind(next.as_str())
             .bind(closed_at)
@@ -618,9 +929,16 @@ impl WriteTx {
             .await?;
         if r.rows_affected() != 1 {
             let current = self.measure(id).await?.version;
-            return Err(StoreError::Conflict { entity: "measure", id, current });
+            return Err(StoreError::Conflict {
+                entity: "measure",
+                id,
+                current,
+            });
         }
-        if matches!(t, Transition::Return | Transition::Close | Transition::CloseOngoing | Transition::Reopen) {
+        if matches!(
+            t,
+            Transition::Return | Transition::Close | Transition::CloseOngoing | Transition::Reopen
+        ) {
             sqlx::query("INSERT INTO review (measure_id, action, reason, reviewer_id, at) VALUES ($1, $2, $3, $4, $5)")
                 .bind(id)
                 .bind(t.as_str())
@@ -650,26 +968,59 @@ impl WriteTx {
 
     /// One progress report answering one or more measures ("report once"), optionally
     /// submitting them for review in the same step.
-    pub async fn create_report(&mut self, actor: &Actor, viewer: &Viewer, r: &NewReport) -> Result<i64, StoreError> {
+    pub async fn create_report(
+        &mut self,
+        actor: &Actor,
+        viewer: &Viewer,
+        r: &NewReport,
+    ) -> Result<i64, StoreError> {
         if !viewer.role.may(rectify_core::access::Action::Report) {
-            return Err(FieldError::new("measure_ids", "forbidden", "当前角色不能填报进展 (role may not report)").into());
+            return Err(FieldError::new(
+                "measure_ids",
+                "forbidden",
+                "当前角色不能填报进展 (role may not report)",
+            )
+            .into());
         }
         if r.measure_ids.is_empty() {
-            return Err(FieldError::new("measure_ids", "required", "至少选择一项整改措施 (choose at least one measure)").into());
+            return Err(FieldError::new(
+                "measure_ids",
+                "required",
+                "至少选择一项整改措施 (choose at least one measure)",
+            )
+            .into());
         }
         if r.measure_ids.len() > 200 {
-            return Err(FieldError::new("measure_ids", "too_many", "一次最多 200 项 (at most 200 measures)").into());
+            return Err(FieldError::new(
+                "measure_ids",
+                "too_many",
+                "一次最多 200 项 (at most 200 measures)",
+            )
+            .into());
         }
         let text = text::bounded("text", &r.text, text::TEXT_MAX)?;
         let percent = ledger::percent("percent", r.percent)?;
         let mut measures = Vec::new();
         for (i, id) in r.measure_ids.iter().enumerate() {
             let (m, _) = self.measure_for(viewer, *id).await.map_err(|e| match e {
-                StoreError::NotFound { .. } => StoreError::Invalid(FieldError::new(format!("measure_ids[{i}]"), "not_found", "措施不存在 (no such measure)")),
+                StoreError::NotFound { .. } => StoreError::Invalid(FieldError::new(
+                    format!("measure_ids[{i}]"),
+                    "not_found",
+                    "措施不存在 (no such measure)",
+                )),
                 e => e,
             })?;
             if !m.state.accepts_reports() {
-                return Err(FieldError::new(format!("measure_ids[{i}]"), "not_reportable", format!("措施状态为「{}」,不能填报 (measure is {})", m.state.label_zh(), m.state)).into());
+                return Err(FieldError::new(
+                    format!("measure_ids[{i}]"),
+                    "not_reportable",
+                    format!(
+                        "措施状态为「{}」,不能填报 (measure is {})",
+                        m.state.label_zh(),
+                        m.state
+                    ),
+                )
+                .into());
             }
             measures.push(m);
         }
@@ -682,21 +1033,53 @@ impl WriteTx {
             .fetch_one(self.conn())
             .await?;
         for (i, eid) in r.evidence_ids.iter().enumerate() {
-            let row = sqlx::query("SELECT report_id, uploaded_by FROM evidence WHERE id = $1").bind(*eid).fetch_optional(self.conn()).await?;
+            let row = sqlx::query("SELECT report_id, uploaded_by FROM evidence WHERE id = $1")
+                .bind(*eid)
+                .fetch_optional(self.conn())
+                .await?;
             let ok = match &row {
-                Some(row) => row.try_get::<Option<i64>, _>("report_id")?.is_none() && row.try_get::<i64, _>("uploaded_by")? == viewer.user_id,
+                Some(row) => {
+                    row.try_get::<Option<i64>, _>("report_id")?.is_none()
+                        && row.try_get::<i64, _>("uploaded_by")? == viewer.user_id
+                }
                 None => false,
             };
             if !ok {
-                return Err(FieldError::new(format!("evidence_ids[{i}]"), "not_found", "佐证材料不存在或已使用 (no such unattached upload of yours)").into());
+                return Err(FieldError::new(
+                    format!("evidence_ids[{i}]"),
+                    "not_found",
+                    "佐证材料不存在或已使用 (no such unattached upload of yours)",
+                )
+                .into());
             }
-            sqlx::query("UPDATE evidence SET report_id = $1 WHERE id = $2").bind(report_id).bind(*eid).execute(self.conn()).await?;
+            sqlx::query("UPDATE evidence SET report_id = $1 WHERE id = $2")
+                .bind(report_id)
+                .bind(*eid)
+                .execute(self.conn())
+                .await?;
         }
         for m in &measures {
-            sqlx::query("INSERT INTO report_measure (report_id, measure_id) VALUES ($1, $2)").bind(report_id).bind(m.id).execute(self.conn()).await?;
-            let next = if r.submit { Transition::Submit } else { Transition::Report };
-            let ready = Readiness { kind: m.kind, has_unit: true, has_owner: true, has_deadline: true, has_reason: false };
-            let state = m.state.apply(next, ready).map_err(rectify_core::DomainError::from)?;
+            sqlx::query("INSERT INTO report_measure (report_id, measure_id) VALUES ($1, $2)")
+                .bind(report_id)
+                .bind(m.id)
+                .execute(self.conn())
+                .await?;
+            let next = if r.submit {
+                Transition::Submit
+            } else {
+                Transition::Report
+            };
+            let ready = Readiness {
+                kind: m.kind,
+                has_unit: true,
+                has_owner: true,
+                has_deadline: true,
+                has_reason: false,
+            };
+            let state = m
+                .state
+                .apply(next, ready)
+                .map_err(rectify_core::DomainError::from)?;
             sqlx::query("UPDATE measure SET state = $1, percent = $2, updated_at = $3, version = version + 1 WHERE id = $4")
                 .bind(state.as_str())
                 .bind(percent)
@@ -716,7 +1099,15 @@ impl WriteTx {
     }
 
     /// Record an uploaded evidence file (its blob already stored) for the viewer.
-    pub async fn create_evidence(&mut self, actor: &Actor, viewer: &Viewer, sha256: &str, file_name: &str, media_type: &str, size: i64) -> Result<i64, StoreError> {
+    pub async fn create_evidence(
+        &mut self,
+        actor: &Actor,
+        viewer: &Viewer,
+        sha256: &str,
+        file_name: &str,
+        media_type: &str,
+        size: i64,
+    ) -> Result<i64, StoreError> {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO evidence (sha256, file_name, media_type, size, org_path, uploaded_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
@@ -729,15 +1120,31 @@ impl WriteTx {
         .bind(now_text())
         .fetch_one(self.conn())
         .await?;
-        self.audit(actor, AuditEvent::ok("evidence.upload", "evidence", id).after(json!({"sha256": sha256, "file_name": file_name, "size": size})))
-            .await?;
+        self.audit(
+            actor,
+            AuditEvent::ok("evidence.upload", "evidence", id)
+                .after(json!({"sha256": sha256, "file_name": file_name, "size": size})),
+        )
+        .await?;
         Ok(id)
     }
 
     /// Sign off a problem (两级销号): every measure closed, and the office's tier allowed by severity.
-    pub async fn sign_off_problem(&mut self, actor: &Actor, viewer: &Viewer, id: i64, version: i64, policy: &rectify_core::access::SignOffPolicy) -> Result<Problem, StoreError> {
+    pub async fn sign_off_problem(
+        &mut self,
+        actor: &Actor,
+        viewer: &Viewer,
+        id: i64,
+        version: i64,
+        policy: &rectify_core::access::SignOffPolicy,
+    ) -> Result<Problem, StoreError> {
         if !viewer.role.may(rectify_core::access::Action::SignOff) {
-            return Err(FieldError::new("action", "forbidden", "当前角色无权销号 (role may not sign off)").into());
+            return Err(FieldError::new(
+                "action",
+                "forbidden",
+                "当前角色无权销号 (role may not sign off)",
+            )
+            .into());
         }
         let p = self.problem(id).await?;
         let insp = self.inspection(p.inspection_id).await?;
@@ -745,17 +1152,31 @@ impl WriteTx {
             return Err(StoreError::not_found("problem", id));
         }
         if p.version != version {
-            return Err(StoreError::Conflict { entity: "problem", id, current: p.version });
+            return Err(StoreError::Conflict {
+                entity: "problem",
+                id,
+                current: p.version,
+            });
         }
         if p.signed_off_at.is_some() {
-            return Err(FieldError::new("action", "already_signed_off", "该问题已销号 (already signed off)").into());
+            return Err(FieldError::new(
+                "action",
+                "already_signed_off",
+                "该问题已销号 (already signed off)",
+            )
+            .into());
         }
         if !policy.may_sign_off(&viewer.scope, &insp.org_path, p.severity) {
             return Err(FieldError::new("action", "tier_required", "该严重程度的问题须由上级整改办销号 (this severity needs the inspecting body's office)").into());
         }
         let facts = self.measure_facts(id).await?;
         if !progress::can_sign_off(&facts) {
-            return Err(FieldError::new("action", "measures_open", "尚有整改措施未销号 (some measures are not closed)").into());
+            return Err(FieldError::new(
+                "action",
+                "measures_open",
+                "尚有整改措施未销号 (some measures are not closed)",
+            )
+            .into());
         }
         sqlx::query("UPDATE problem SET signed_off_at = $1, signed_off_by = $2, version = version + 1 WHERE id = $3 AND version = $4")
             .bind(now_text())
@@ -765,13 +1186,20 @@ impl WriteTx {
             .execute(self.conn())
             .await?;
         let after = self.problem(id).await?;
-        self.audit(actor, AuditEvent::ok("problem.sign_off", "problem", id).after(json!({"signed_off_by": viewer.user_id, "version": after.version})))
-            .await?;
+        self.audit(
+            actor,
+            AuditEvent::ok("problem.sign_off", "problem", id)
+                .after(json!({"signed_off_by": viewer.user_id, "version": after.version})),
+        )
+        .await?;
         Ok(after)
     }
 
     async fn measure_facts(&mut self, problem_id: i64) -> Result<Vec<MeasureFacts>, StoreError> {
-        let rows = sqlx::query("SELECT kind, state, deadline FROM measure WHERE problem_id = $1").bind(problem_id).fetch_all(self.conn()).await?;
+        let rows = sqlx::query("SELECT kind, state, deadline FROM measure WHERE problem_id = $1")
+            .bind(problem_id)
+            .fetch_all(self.conn())
+            .await?;
         rows.iter().map(facts).collect()
     }
 }
@@ -851,11 +1279,13 @@ impl Store {
 
     /// Inspections the viewer may see: of organisations in its scope, or (for an office above) below it.
     pub async fn inspections(&self, viewer: &Viewer) -> Result<Vec<Inspection>, StoreError> {
-        let rows = sqlx::query("SELECT * FROM inspection WHERE org_path >= $1 AND org_path < $2 ORDER BY id")
-            .bind(viewer.scope.as_str().to_string())
-            .bind(viewer.scope.upper_bound())
-            .fetch_all(self.pool())
-            .await?;
+        let rows = sqlx::query(
+            "SELECT * FROM inspection WHERE org_path >= $1 AND org_path < $2 ORDER BY id",
+        )
+        .bind(viewer.scope.as_str().to_string())
+        .bind(viewer.scope.upper_bound())
+        .fetch_all(self.pool())
+        .await?;
         let mut v: Vec<Inspection> = rows.iter().map(inspection).collect::<Result<_, _>>()?;
         // Units below the inspected organisation see the inspections they have measures in.
         if v.is_empty() {
@@ -887,7 +1317,11 @@ impl Store {
             .bind(viewer.scope.upper_bound())
             .fetch_one(self.pool())
             .await?;
-        if n > 0 { Ok(i) } else { Err(StoreError::not_found("inspection", id)) }
+        if n > 0 {
+            Ok(i)
+        } else {
+            Err(StoreError::not_found("inspection", id))
+        }
     }
 
     pub async fn aspects(&self, inspection_id: i64) -> Result<Vec<Aspect>, StoreError> {
@@ -923,7 +1357,9 @@ impl Store {
             .await?
             .ok_or_else(|| StoreError::not_found("problem", id))?;
         let p = problem(&row)?;
-        self.inspection_for(viewer, p.inspection_id).await.map_err(|_| StoreError::not_found("problem", id))?;
+        self.inspection_for(viewer, p.inspection_id)
+            .await
+            .map_err(|_| StoreError::not_found("problem", id))?;
         Ok(p)
     }
 
@@ -945,7 +1381,11 @@ impl Store {
     }
 
     /// Filtered, sorted page of measures in the viewer's scope.
-    pub async fn measures(&self, viewer: &Viewer, f: &MeasureFilter) -> Result<Page<MeasureView>, StoreError> {
+    pub async fn measures(
+        &self,
+        viewer: &Viewer,
+        f: &MeasureFilter,
+    ) -> Result<Page<MeasureView>, StoreError> {
         let today = today();
         let mut w = Where::default();
         viewer.scope_measures(&mut w);
@@ -953,7 +1393,10 @@ impl Store {
             w.and("m.inspection_id =", v);
         }
         if let Some(v) = f.round_id {
-            w.and("m.inspection_id IN (SELECT id FROM inspection WHERE round_id =", v);
+            w.and(
+                "m.inspection_id IN (SELECT id FROM inspection WHERE round_id =",
+                v,
+            );
             w.sql.push(')');
         }
         if let Some(v) = f.unit_id {
@@ -1001,14 +1444,31 @@ impl Store {
             w.sql,
             (page - 1) * per_page
         );
-        let rows = bind_all(sqlx::query(AssertSqlSafe(sql)), &w.params).fetch_all(self.pool()).await?;
-        let items = rows.iter().map(|r| view(r, today)).collect::<Result<Vec<_>, _>>()?;
+        let rows = bind_all(sqlx::query(AssertSqlSafe(sql)), &w.params)
+            .fetch_all(self.pool())
+            .await?;
+        let items = rows
+            .iter()
+            .map(|r| view(r, today))
+            .collect::<Result<Vec<_>, _>>()?;
         let count_sql = format!("SELECT COUNT(*) FROM measure m WHERE 1 = 1{}", w.sql);
-        let total: i64 = bind_all(sqlx::query(AssertSqlSafe(count_sql)), &w.params).fetch_one(self.pool()).await?.try_get(0)?;
-        Ok(Page { items, total, page, per_page })
+        let total: i64 = bind_all(sqlx::query(AssertSqlSafe(count_sql)), &w.params)
+            .fetch_one(self.pool())
+            .await?
+            .try_get(0)?;
+        Ok(Page {
+            items,
+            total,
+            page,
+            per_page,
+        })
     }
 
-    pub async fn reports_for_measure(&self, viewer: &Viewer, measure_id: i64) -> Result<Vec<ReportView>, StoreError> {
+    pub async fn reports_for_measure(
+        &self,
+        viewer: &Viewer,
+        measure_id: i64,
+    ) -> Result<Vec<ReportView>, StoreError> {
         self.measure_for(viewer, measure_id).await?;
         let rows = sqlx::query(
             "SELECT r.id, r.reported_on, r.text, r.percent, r.author_id FROM progress_report r JOIN report_measure rm ON rm.report_id = r.id \
@@ -1020,10 +1480,12 @@ impl Store {
         let mut out = Vec::new();
         for r in rows {
             let id: i64 = r.try_get("id")?;
-            let measure_ids: Vec<i64> = sqlx::query_scalar("SELECT measure_id FROM report_measure WHERE report_id = $1 ORDER BY measure_id")
-                .bind(id)
-                .fetch_all(self.pool())
-                .await?;
+            let measure_ids: Vec<i64> = sqlx::query_scalar(
+                "SELECT measure_id FROM report_measure WHERE report_id = $1 ORDER BY measure_id",
+            )
+            .bind(id)
+            .fetch_all(self.pool())
+            .await?;
             out.push(ReportView {
                 id,
                 reported_on: r.try_get("reported_on")?,
@@ -1067,7 +1529,12 @@ impl Store {
         let visible = uploader == viewer.user_id
             || match report_id {
                 Some(r) => {
-                    let ms: Vec<i64> = sqlx::query_scalar("SELECT measure_id FROM report_measure WHERE report_id = $1").bind(r).fetch_all(self.pool()).await?;
+                    let ms: Vec<i64> = sqlx::query_scalar(
+                        "SELECT measure_id FROM report_measure WHERE report_id = $1",
+                    )
+                    .bind(r)
+                    .fetch_all(self.pool())
+                    .await?;
                     let mut any = false;
                     for m in ms {
                         if self.measure_for(viewer, m).await.is_ok() {
@@ -1092,7 +1559,11 @@ impl Store {
     }
 
     /// Public statistics for one inspection, derived from measures now.
-    pub async fn inspection_stats(&self, viewer: &Viewer, inspection_id: i64) -> Result<InspectionStats, StoreError> {
+    pub async fn inspection_stats(
+        &self,
+        viewer: &Viewer,
+        inspection_id: i64,
+    ) -> Result<InspectionStats, StoreError> {
         self.inspection_for(viewer, inspection_id).await?;
         let today = today();
         let problems = self.problems(inspection_id).await?;
@@ -1100,9 +1571,13 @@ impl Store {
             .bind(inspection_id)
             .fetch_all(self.pool())
             .await?;
-        let mut by_problem: std::collections::HashMap<i64, Vec<MeasureFacts>> = std::collections::HashMap::new();
+        let mut by_problem: std::collections::HashMap<i64, Vec<MeasureFacts>> =
+            std::collections::HashMap::new();
         for r in &rows {
-            by_problem.entry(r.try_get("problem_id")?).or_default().push(facts(r)?);
+            by_problem
+                .entry(r.try_get("problem_id")?)
+                .or_default()
+                .push(facts(r)?);
         }
         let mut stats = Stats::default();
         let (mut total, mut closed, mut overdue) = (0, 0, 0);
@@ -1115,7 +1590,8 @@ impl Store {
         }
         for p in &problems {
             let fs = by_problem.get(&p.id).map(Vec::as_slice).unwrap_or(&[]);
-            let pp: ProblemProgress = progress::problem_progress(p.signed_off_at.is_some(), fs, today);
+            let pp: ProblemProgress =
+                progress::problem_progress(p.signed_off_at.is_some(), fs, today);
             stats.add(pp);
         }
         Ok(InspectionStats {

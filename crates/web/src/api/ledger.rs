@@ -12,9 +12,9 @@ use rectify_core::ledger::{InspectionDates, InspectionKind, MeasureKind, Severit
 use rectify_core::state::{MeasureState, Transition};
 use rectify_core::text;
 use rectify_store::{
-    Aspect, AuditFilter, EvidenceView, Inspection, InspectionStats, MeasureFilter, MeasurePatch,
-    MeasureSort, MeasureView, NewInspection, NewMeasure, NewProblem, NewReport, Page, Problem,
-    ReportView, Round,
+    Aspect, AuditFilter, EvidenceView, Inspection, InspectionPatch, InspectionStats, MeasureFilter,
+    MeasurePatch, MeasureSort, MeasureView, NewInspection, NewMeasure, NewProblem, NewReport, Page,
+    Problem, ProblemPatch, ReportView, Round,
 };
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -164,6 +164,83 @@ pub async fn get_inspection(
     Ok(Json(s.store.inspection_for(&a.viewer(), id).await?))
 }
 
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InspectionPatchRequest {
+    pub version: i64,
+    pub title: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub team: Option<Option<String>>,
+    /// When any date is given, all five are replaced together (absent ones cleared).
+    #[serde(default, deserialize_with = "double_option")]
+    pub stationed_from: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub stationed_to: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub feedback_on: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub plan_due: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub report_due: Option<Option<String>>,
+}
+
+/// Edit an inspection (office).
+#[utoipa::path(patch, path = "/api/v1/inspections/{id}", tag = "ledger", params(("id" = i64, Path)), request_body = InspectionPatchRequest,
+    responses((status = 200, body = Inspection), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn update_inspection(
+    State(s): State<AppState>,
+    a: Auth,
+    Path(id): Path<i64>,
+    JsonBody(r): JsonBody<InspectionPatchRequest>,
+) -> ApiResult<Json<Inspection>> {
+    a.require(Action::EditPlan)?;
+    let current = s.store.inspection_for(&a.viewer(), id).await?;
+    let any_date = [
+        &r.stationed_from,
+        &r.stationed_to,
+        &r.feedback_on,
+        &r.plan_due,
+        &r.report_due,
+    ]
+    .iter()
+    .any(|d| d.is_some());
+    let pick = |field: &str,
+                v: &Option<Option<String>>,
+                cur: Option<NaiveDate>|
+     -> ApiResult<Option<NaiveDate>> {
+        match v {
+            None => Ok(cur),
+            Some(v) => date(field, v),
+        }
+    };
+    let dates = if any_date {
+        Some(InspectionDates {
+            stationed_from: pick(
+                "stationed_from",
+                &r.stationed_from,
+                current.dates.stationed_from,
+            )?,
+            stationed_to: pick("stationed_to", &r.stationed_to, current.dates.stationed_to)?,
+            feedback_on: pick("feedback_on", &r.feedback_on, current.dates.feedback_on)?,
+            plan_due: pick("plan_due", &r.plan_due, current.dates.plan_due)?,
+            report_due: pick("report_due", &r.report_due, current.dates.report_due)?,
+        })
+    } else {
+        None
+    };
+    let patch = InspectionPatch {
+        title: r.title,
+        team: r.team,
+        dates,
+    };
+    let mut w = s.store.begin_write().await?;
+    let i = w
+        .update_inspection(&a.actor(), &a.viewer(), id, r.version, &patch)
+        .await?;
+    w.commit().await?;
+    Ok(Json(i))
+}
+
 #[utoipa::path(get, path = "/api/v1/inspections/{id}/aspects", tag = "ledger", params(("id" = i64, Path)),
     responses((status = 200, body = Vec<Aspect>), (status = 404, body = ErrorBody)))]
 pub async fn list_aspects(
@@ -299,6 +376,45 @@ pub async fn get_problem(
 ) -> ApiResult<Json<Problem>> {
     a.require(Action::ReadLedger)?;
     Ok(Json(s.store.problem_for(&a.viewer(), id).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProblemPatchRequest {
+    pub version: i64,
+    pub title: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub detail: Option<Option<String>>,
+    /// 1 一般, 2 较大, 3 重大
+    pub severity: Option<i64>,
+}
+
+/// Edit a problem (office). Signed-off problems are frozen.
+#[utoipa::path(patch, path = "/api/v1/problems/{id}", tag = "ledger", params(("id" = i64, Path)), request_body = ProblemPatchRequest,
+    responses((status = 200, body = Problem), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn update_problem(
+    State(s): State<AppState>,
+    a: Auth,
+    Path(id): Path<i64>,
+    JsonBody(r): JsonBody<ProblemPatchRequest>,
+) -> ApiResult<Json<Problem>> {
+    a.require(Action::EditPlan)?;
+    let severity = r
+        .severity
+        .map(|v| Severity::parse("severity", v, 3))
+        .transpose()
+        .map_err(|e| ApiError::field(&e.field, e.code, e.message))?;
+    let patch = ProblemPatch {
+        title: r.title,
+        detail: r.detail,
+        severity,
+    };
+    let mut w = s.store.begin_write().await?;
+    let p = w
+        .update_problem(&a.actor(), &a.viewer(), id, r.version, &patch)
+        .await?;
+    w.commit().await?;
+    Ok(Json(p))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -828,7 +944,10 @@ mod tests {
         assert_eq!(safe_file_name("../../etc/passwd").unwrap(), "passwd");
         assert_eq!(safe_file_name("C:\\x\\报告.pdf").unwrap(), "报告.pdf");
         assert_eq!(safe_file_name("%2e%2e%2f%2e%2e%2fa.pdf").unwrap(), "a.pdf");
-        assert!(safe_file_name("%中文%E4.pdf").is_err(), "broken UTF-8 refused, never panics");
+        assert!(
+            safe_file_name("%中文%E4.pdf").is_err(),
+            "broken UTF-8 refused, never panics"
+        );
         assert_eq!(safe_file_name("%中文.pdf").unwrap(), "%中文.pdf");
         assert!(safe_file_name("..").is_err());
         assert!(safe_file_name("a\u{0}b").is_err());

@@ -44,7 +44,10 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             "/inspections",
             get(ledger::list_inspections).post(ledger::create_inspection),
         )
-        .route("/inspections/{id}", get(ledger::get_inspection))
+        .route(
+            "/inspections/{id}",
+            get(ledger::get_inspection).patch(ledger::update_inspection),
+        )
         .route(
             "/inspections/{id}/aspects",
             get(ledger::list_aspects).post(ledger::create_aspect),
@@ -52,7 +55,10 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/inspections/{id}/problems", get(ledger::list_problems))
         .route("/inspections/{id}/stats", get(ledger::inspection_stats))
         .route("/problems", post(ledger::create_problem))
-        .route("/problems/{id}", get(ledger::get_problem))
+        .route(
+            "/problems/{id}",
+            get(ledger::get_problem).patch(ledger::update_problem),
+        )
         .route("/problems/{id}/sign-off", post(ledger::sign_off_problem))
         .route(
             "/measures",
