@@ -1125,3 +1125,97 @@ async fn problems_and_inspections_are_edited_with_versions() {
         e.drop_db().await;
     }
 }
+
+/// SECURITY-BAR row 8: every route with an object id in its path, every verb, called by an
+/// office of another organisation and by a liaison of a sibling unit, answers 403 or 404 —
+/// never data, never a change. Routes come from the OpenAPI document, so new ones are covered.
+#[tokio::test]
+async fn every_object_route_refuses_other_units() {
+    for e in engines().await {
+        let w = seed(&e.store).await;
+        let srv = start(&e.store, false).await;
+        let office = Client::login_as(&srv, "office").await;
+        let (iid, pid, mid) = plan(&office, &w, 1).await;
+        let owner = Client::login_as(&srv, "owner").await;
+        let up = owner
+            .http
+            .post(format!("{}/api/v1/evidence?file_name=a.pdf", owner.base))
+            .header("x-csrf-token", owner.csrf.clone().unwrap())
+            .body(b"%PDF-1.4 x".to_vec())
+            .send()
+            .await
+            .unwrap();
+        let eid = up.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+        let liaison_id = e
+            .store
+            .user_by_login("liaison_a1")
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+        let (_, doc) = office.get("/api/v1/openapi.json").await;
+        let audit_before = e.store.count("audit_log").await.unwrap();
+        let (_, m) = office.get(&format!("/api/v1/measures/{mid}")).await;
+        let v = m["version"].clone();
+        let body_for = |path: &str| -> Value {
+            match path {
+                p if p.ends_with("/transitions") => json!({"action": "submit", "version": v}),
+                p if p.ends_with("/sign-off") => json!({"version": 1}),
+                p if p.ends_with("/aspects") => json!({"title": "x"}),
+                p if p.ends_with("/role") => json!({"role": "office"}),
+                p if p.ends_with("/disabled") => json!({"disabled": true}),
+                p if p.ends_with("/unlock") => json!({}),
+                p if p.starts_with("/api/v1/measures/") => json!({"version": v, "text": "x"}),
+                _ => json!({"version": 1, "title": "x"}),
+            }
+        };
+        let mut checked = 0;
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            if !path.contains('{') {
+                continue;
+            }
+            let id = if path.starts_with("/api/v1/inspections/") {
+                iid
+            } else if path.starts_with("/api/v1/problems/") {
+                pid
+            } else if path.starts_with("/api/v1/measures/") {
+                mid
+            } else if path.starts_with("/api/v1/evidence/") {
+                eid
+            } else if path.starts_with("/api/v1/users/") {
+                liaison_id
+            } else {
+                panic!("no object id known for {path}: extend this test");
+            };
+            let concrete = path.replace("{id}", &id.to_string());
+            for method in item.as_object().unwrap().keys() {
+                let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+                for login in ["office_b", "liaison_a2"] {
+                    let c = Client::login_as(&srv, login).await;
+                    let body = (method != Method::GET).then(|| body_for(path));
+                    let (st, resp) = c.call(method.clone(), &concrete, body).await;
+                    assert!(
+                        st == StatusCode::NOT_FOUND || st == StatusCode::FORBIDDEN,
+                        "{} {method} {concrete} as {login}: {st} {resp}",
+                        e.name
+                    );
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked >= 30, "only {checked} route/verb pairs checked");
+        // Nothing changed: refusals write no business rows (only sign-ins were audited).
+        let (_, after) = office.get(&format!("/api/v1/measures/{mid}")).await;
+        assert_eq!(after["version"], v);
+        let changes: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM audit_log WHERE seq > $1 AND action <> 'session.login'",
+        )
+        .bind(audit_before)
+        .fetch_one(e.store.pool())
+        .await
+        .unwrap();
+        assert_eq!(changes, 0, "a refused request changed something");
+        drop(srv);
+        e.drop_db().await;
+    }
+}
