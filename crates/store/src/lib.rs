@@ -4,6 +4,7 @@
 mod audit;
 mod blobs;
 pub mod bulk;
+pub mod import;
 mod error;
 mod ledger;
 mod orgs;
