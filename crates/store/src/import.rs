@@ -235,6 +235,13 @@ fn strip_marker(s: &str) -> &str {
 /// each with its marker (一是/二是 …), recursively.
 pub fn measure_text(item: &Item) -> String {
     let mut s = item.text.trim().to_string();
+    // A topic label (`硬任务督查督办方面`) introduces its list: `…方面：一是…`.
+    if !item.children.is_empty()
+        && !s.is_empty()
+        && !s.ends_with(|c: char| "。：:；;，,！？!?、".contains(c))
+    {
+        s.push('：');
+    }
     for c in &item.children {
         let child = measure_text(c);
         if child.is_empty() {
@@ -303,6 +310,24 @@ struct NoticeMeasure {
     text: String,
     marker: Option<String>,
     line: usize,
+}
+
+/// An office viewer scoped to the inspected organisation: how the command line, run by the
+/// operating-system user, acts on one inspection.
+pub async fn office_viewer(store: &Store, inspection_id: i64) -> Result<Viewer, StoreError> {
+    let path: Option<String> = sqlx::query_scalar("SELECT org_path FROM inspection WHERE id = $1")
+        .bind(inspection_id)
+        .fetch_optional(store.pool())
+        .await?;
+    let path = path.ok_or_else(|| StoreError::not_found("inspection", inspection_id))?;
+    let scope = rectify_core::access::OrgPath::parse(&path)
+        .ok_or_else(|| StoreError::Config(format!("corrupt path {path}")))?;
+    Ok(Viewer {
+        user_id: 0,
+        role: rectify_core::access::Role::Office,
+        scope,
+        person_id: None,
+    })
 }
 
 /// Compute what importing `notice` into the inspection would do. The viewer must be an

@@ -3,7 +3,7 @@
 use axum::Json;
 use utoipa::OpenApi;
 
-use crate::api::{admin, ledger, session};
+use crate::api::{admin, ledger, notice, session};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -19,6 +19,7 @@ use crate::api::{admin, ledger, session};
         ledger::list_measures, ledger::get_measure, ledger::create_measure, ledger::update_measure, ledger::transition_measure,
         ledger::list_reports, ledger::measure_history, ledger::create_report,
         ledger::upload_evidence, ledger::get_evidence, ledger::download_evidence,
+        notice::import_notice,
     ),
     tags((name = "session"), (name = "admin"), (name = "ledger"))
 )]

@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod ledger;
+pub mod notice;
 pub mod session;
 
 use axum::Router;
@@ -54,6 +55,10 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         )
         .route("/inspections/{id}/problems", get(ledger::list_problems))
         .route("/inspections/{id}/stats", get(ledger::inspection_stats))
+        .route(
+            "/inspections/{id}/notice-import",
+            post(notice::import_notice).layer(DefaultBodyLimit::max(upload_limit)),
+        )
         .route("/problems", post(ledger::create_problem))
         .route(
             "/problems/{id}",
