@@ -17,6 +17,7 @@
 
 pub mod docx;
 pub mod gbt9704;
+pub mod notice;
 mod layout;
 mod numerals;
 mod xml;
