@@ -8,7 +8,8 @@
 //!   GET /measures/{id}
 //!
 //! The scope (an organisation path) stands in for the signed-in user's subtree; by default it is
-//! the root organisation's path, as for an office account at the root.
+//! the root organisation's path, as for an office account at the root. `--token-lookup HASH`
+//! (a profiling aid, not used for the floor) adds Rectify's bearer-token query to each request.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -31,6 +32,31 @@ struct App {
     pool: AnyPool,
     scope: String,
     upper: String,
+    /// Profiling aid (`--token-lookup HASH`): run Rectify's bearer-token query per request.
+    token_hash: Option<String>,
+}
+
+/// The statement `Store::token` runs for every bearer request (crates/store/src/sessions.rs).
+const TOKEN_SQL: &str = "SELECT t.id AS t_id, t.name AS t_name, u.id, u.login, u.display_name, u.role, u.organisation_id, o.path AS org_path, u.person_id, \
+    u.password_hash, u.password_changed_at, u.must_change, u.failed_count, u.locked_until, u.disabled, u.last_login_at, u.created_at, u.version \
+    FROM api_token t JOIN app_user u ON u.id = t.user_id JOIN organisation o ON o.id = u.organisation_id \
+    WHERE t.token_hash = $1 AND t.revoked = 0";
+
+impl App {
+    async fn auth(&self) -> Result<(), Fail> {
+        let Some(h) = &self.token_hash else {
+            return Ok(());
+        };
+        let row = sqlx::query(TOKEN_SQL)
+            .bind(h.clone())
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| Fail(StatusCode::UNAUTHORIZED, "invalid token".into()))?;
+        let _: i64 = row.try_get("id")?;
+        let _: String = row.try_get("login")?;
+        let _: String = row.try_get("org_path")?;
+        Ok(())
+    }
 }
 
 #[derive(Serialize)]
@@ -147,6 +173,7 @@ fn bind_all<'q>(
 /// The same WHERE, ORDER BY and LIMIT text that `Store::measures` builds for an office viewer
 /// filtering by inspection and state, sorted by id.
 async fn list(State(app): State<App>, Query(q): Query<ListQuery>) -> Result<Json<Page>, Fail> {
+    app.auth().await?;
     let today = today();
     let mut sql = String::new();
     let mut params = vec![
@@ -192,6 +219,7 @@ async fn list(State(app): State<App>, Query(q): Query<ListQuery>) -> Result<Json
 
 /// The same statement as `Store::measure_for`.
 async fn one(State(app): State<App>, Path(id): Path<i64>) -> Result<Json<MeasureView>, Fail> {
+    app.auth().await?;
     let sql = format!(
         "SELECT {MEASURE_COLUMNS}, u.name AS unit_name, p.name AS owner_name FROM measure m \
          LEFT JOIN organisation u ON u.id = m.responsible_unit_id LEFT JOIN person p ON p.id = m.owner_id \
@@ -209,7 +237,7 @@ async fn one(State(app): State<App>, Path(id): Path<i64>) -> Result<Json<Measure
 
 fn usage() -> ! {
     eprintln!(
-        "usage: bare-server --addr 127.0.0.1:PORT (--db FILE | --database URL) [--scope /n/…/]"
+        "usage: bare-server --addr 127.0.0.1:PORT (--db FILE | --database URL) [--scope /n/…/] [--token-lookup HASH]"
     );
     std::process::exit(2)
 }
@@ -219,6 +247,7 @@ async fn main() {
     let mut addr: Option<SocketAddr> = None;
     let mut url: Option<String> = None;
     let mut scope: Option<String> = None;
+    let mut token_hash: Option<String> = None;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let mut val = || args.next().unwrap_or_else(|| usage());
@@ -228,6 +257,7 @@ async fn main() {
             "--db" => url = Some(format!("sqlite://{}?mode=rwc", val())),
             "--database" => url = Some(val()),
             "--scope" => scope = Some(val()),
+            "--token-lookup" => token_hash = Some(val()),
             _ => usage(),
         }
     }
@@ -279,7 +309,12 @@ async fn main() {
     let mut upper = scope.clone();
     upper.pop();
     upper.push('0');
-    let app = App { pool, scope, upper };
+    let app = App {
+        pool,
+        scope,
+        upper,
+        token_hash,
+    };
     let router = Router::new()
         .route("/measures", get(list))
         .route("/measures/{id}", get(one))
