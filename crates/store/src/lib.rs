@@ -8,6 +8,7 @@ pub mod import;
 mod error;
 mod ledger;
 mod orgs;
+pub mod report;
 mod row;
 mod schema;
 mod sessions;
