@@ -106,13 +106,13 @@ pub async fn ensure_demo(store: &Store) -> Result<()> {
         .map_err(|e| anyhow::anyhow!("demo notice: {e}"))?;
     let actor = Actor::cli("serve --demo");
     let policy = store.policy().await?;
-    let text_date = |field: &str, v: &Option<String>, default: chrono::NaiveDate| {
+    // The notice's dates where it has them, the known ones otherwise.
+    let text_date = |v: &Option<String>, default: chrono::NaiveDate| {
         v.as_deref()
             .and_then(|s| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
-            .map_or(Ok(default), |d| Ok::<_, anyhow::Error>(d))
-            .with_context(|| format!("demo notice: {field}"))
+            .unwrap_or(default)
     };
-    let feedback = text_date("feedback", &notice.inspection.feedback, day(2021, 7, 22)?)?;
+    let feedback = text_date(&notice.inspection.feedback, day(2021, 7, 22)?);
 
     // Organisations, people, the inspection and the accounts: one write.
     let mut w = store.begin_write().await?;
@@ -223,12 +223,8 @@ pub async fn ensure_demo(store: &Store) -> Result<()> {
                 inspected_org_id: inspected.id,
                 title,
                 dates: InspectionDates {
-                    stationed_from: Some(text_date(
-                        "from",
-                        &notice.inspection.from,
-                        day(2021, 3, 12)?,
-                    )?),
-                    stationed_to: Some(text_date("to", &notice.inspection.to, day(2021, 4, 9)?)?),
+                    stationed_from: Some(text_date(&notice.inspection.from, day(2021, 3, 12)?)),
+                    stationed_to: Some(text_date(&notice.inspection.to, day(2021, 4, 9)?)),
                     feedback_on: Some(feedback),
                     plan_due: Some(feedback + chrono::Duration::days(30)),
                     report_due: Some(feedback + chrono::Duration::days(60)),
