@@ -90,7 +90,10 @@ impl Role {
 
     /// One of the three separated administrators (三员).
     pub fn is_admin(self) -> bool {
-        matches!(self, Role::SystemAdmin | Role::SecurityAdmin | Role::AuditAdmin)
+        matches!(
+            self,
+            Role::SystemAdmin | Role::SecurityAdmin | Role::AuditAdmin
+        )
     }
 
     /// Admins and approvers get the short idle timeout.
@@ -108,7 +111,13 @@ impl Role {
             R::AuditAdmin => matches!(action, A::ReadAudit),
             R::Office => matches!(
                 action,
-                A::ReadLedger | A::EditPlan | A::EditMeasure | A::Review | A::SignOff | A::Reopen | A::Report
+                A::ReadLedger
+                    | A::EditPlan
+                    | A::EditMeasure
+                    | A::Review
+                    | A::SignOff
+                    | A::Reopen
+                    | A::Report
             ),
             R::Supervisor => matches!(action, A::ReadLedger | A::Reopen),
             R::Liaison => matches!(action, A::ReadLedger | A::EditMeasure | A::Report),
@@ -143,13 +152,19 @@ pub const MEASURE_FIELDS: [&str; 10] = [
 ];
 
 /// Check that every field a request sets is allowed for the role; name the first that is not.
-pub fn check_measure_fields<'a>(role: Role, fields: impl IntoIterator<Item = &'a str>) -> Result<(), FieldError> {
+pub fn check_measure_fields<'a>(
+    role: Role,
+    fields: impl IntoIterator<Item = &'a str>,
+) -> Result<(), FieldError> {
     for f in fields {
         if !role.may_set_measure_field(f) {
             return Err(FieldError::new(
                 f,
                 "field_forbidden",
-                format!("角色 {} 不能修改该字段 (role may not set this field)", role.label_zh()),
+                format!(
+                    "角色 {} 不能修改该字段 (role may not set this field)",
+                    role.label_zh()
+                ),
             ));
         }
     }
@@ -215,7 +230,9 @@ pub struct SignOffPolicy {
 
 impl Default for SignOffPolicy {
     fn default() -> Self {
-        SignOffPolicy { inspecting_from: Severity::SERIOUS.level() }
+        SignOffPolicy {
+            inspecting_from: Severity::SERIOUS.level(),
+        }
     }
 }
 
@@ -259,7 +276,13 @@ mod tests {
 
     #[test]
     fn three_admins_are_separated_and_none_is_a_superuser() {
-        let admin_actions = |r: Role| ALL_ACTIONS.iter().filter(|a| r.may(**a)).copied().collect::<Vec<_>>();
+        let admin_actions = |r: Role| {
+            ALL_ACTIONS
+                .iter()
+                .filter(|a| r.may(**a))
+                .copied()
+                .collect::<Vec<_>>()
+        };
         let sys = admin_actions(Role::SystemAdmin);
         let sec = admin_actions(Role::SecurityAdmin);
         let aud = admin_actions(Role::AuditAdmin);
@@ -282,9 +305,22 @@ mod tests {
     fn field_rules_name_the_forbidden_field() {
         assert!(check_measure_fields(Role::Office, ["deadline", "responsible_unit_id"]).is_ok());
         let e = check_measure_fields(Role::Liaison, ["text", "responsible_unit_id"]).unwrap_err();
-        assert_eq!((e.field.as_str(), e.code), ("responsible_unit_id", "field_forbidden"));
-        assert_eq!(check_measure_fields(Role::Owner, ["text"]).unwrap_err().field, "text");
-        assert_eq!(check_measure_fields(Role::Office, ["state"]).unwrap_err().field, "state");
+        assert_eq!(
+            (e.field.as_str(), e.code),
+            ("responsible_unit_id", "field_forbidden")
+        );
+        assert_eq!(
+            check_measure_fields(Role::Owner, ["text"])
+                .unwrap_err()
+                .field,
+            "text"
+        );
+        assert_eq!(
+            check_measure_fields(Role::Office, ["state"])
+                .unwrap_err()
+                .field,
+            "state"
+        );
     }
 
     #[test]
@@ -298,7 +334,11 @@ mod tests {
         assert!(unit.as_str() >= org.as_str() && unit.as_str() < org.upper_bound().as_str());
         assert!(other.as_str() >= org.upper_bound().as_str());
         assert_eq!(OrgPath::parse("/1/4/").unwrap(), org);
-        assert!(OrgPath::parse("/1//").is_none() && OrgPath::parse("1/4/").is_none() && OrgPath::parse("/01/").is_none());
+        assert!(
+            OrgPath::parse("/1//").is_none()
+                && OrgPath::parse("1/4/").is_none()
+                && OrgPath::parse("/01/").is_none()
+        );
         assert_eq!(unit.depth(), 3);
     }
 

@@ -21,7 +21,11 @@ pub enum MeasureKind {
 }
 
 impl MeasureKind {
-    pub const ALL: [MeasureKind; 3] = [MeasureKind::Immediate, MeasureKind::TimeBound, MeasureKind::Ongoing];
+    pub const ALL: [MeasureKind; 3] = [
+        MeasureKind::Immediate,
+        MeasureKind::TimeBound,
+        MeasureKind::Ongoing,
+    ];
     pub fn as_str(self) -> &'static str {
         match self {
             MeasureKind::Immediate => "immediate",
@@ -42,7 +46,19 @@ impl MeasureKind {
 }
 
 /// Severity of a problem: a level into the configured list (default 1 一般, 2 较大, 3 重大).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(transparent)]
 #[schema(value_type = u8)]
 pub struct Severity(u8);
@@ -80,8 +96,12 @@ pub enum InspectionKind {
 }
 
 impl InspectionKind {
-    pub const ALL: [InspectionKind; 4] =
-        [InspectionKind::Regular, InspectionKind::Special, InspectionKind::Flexible, InspectionKind::FollowUp];
+    pub const ALL: [InspectionKind; 4] = [
+        InspectionKind::Regular,
+        InspectionKind::Special,
+        InspectionKind::Flexible,
+        InspectionKind::FollowUp,
+    ];
     pub fn as_str(self) -> &'static str {
         match self {
             InspectionKind::Regular => "regular",
@@ -109,22 +129,50 @@ impl InspectionDates {
     /// Stationing ends after it starts; feedback comes after stationing; plan and report are due
     /// after feedback.
     pub fn check(self) -> Result<Self, FieldError> {
-        fn order(a: Option<NaiveDate>, b: Option<NaiveDate>, field: &str, msg: &str) -> Result<(), FieldError> {
+        fn order(
+            a: Option<NaiveDate>,
+            b: Option<NaiveDate>,
+            field: &str,
+            msg: &str,
+        ) -> Result<(), FieldError> {
             match (a, b) {
                 (Some(a), Some(b)) if b < a => Err(FieldError::new(field, "date_order", msg)),
                 _ => Ok(()),
             }
         }
-        order(self.stationed_from, self.stationed_to, "stationed_to", "进驻结束日期早于开始日期 (stationing ends before it starts)")?;
-        order(self.stationed_to, self.feedback_on, "feedback_on", "反馈日期早于进驻结束日期 (feedback before stationing ended)")?;
-        order(self.feedback_on, self.plan_due, "plan_due", "方案报送日期早于反馈日期 (plan due before feedback)")?;
-        order(self.feedback_on, self.report_due, "report_due", "报告报送日期早于反馈日期 (report due before feedback)")?;
+        order(
+            self.stationed_from,
+            self.stationed_to,
+            "stationed_to",
+            "进驻结束日期早于开始日期 (stationing ends before it starts)",
+        )?;
+        order(
+            self.stationed_to,
+            self.feedback_on,
+            "feedback_on",
+            "反馈日期早于进驻结束日期 (feedback before stationing ended)",
+        )?;
+        order(
+            self.feedback_on,
+            self.plan_due,
+            "plan_due",
+            "方案报送日期早于反馈日期 (plan due before feedback)",
+        )?;
+        order(
+            self.feedback_on,
+            self.report_due,
+            "report_due",
+            "报告报送日期早于反馈日期 (report due before feedback)",
+        )?;
         Ok(self)
     }
 }
 
 /// A deadline must not fall before the inspection's feedback date.
-pub fn check_deadline(deadline: NaiveDate, feedback_on: Option<NaiveDate>) -> Result<NaiveDate, FieldError> {
+pub fn check_deadline(
+    deadline: NaiveDate,
+    feedback_on: Option<NaiveDate>,
+) -> Result<NaiveDate, FieldError> {
     match feedback_on {
         Some(f) if deadline < f => Err(FieldError::new(
             "deadline",
@@ -166,7 +214,11 @@ pub fn percent(field: &str, v: i64) -> Result<i64, FieldError> {
     if (0..=100).contains(&v) {
         Ok(v)
     } else {
-        Err(FieldError::new(field, "out_of_range", "进度应在 0 到 100 之间 (percent must be 0..=100)"))
+        Err(FieldError::new(
+            field,
+            "out_of_range",
+            "进度应在 0 到 100 之间 (percent must be 0..=100)",
+        ))
     }
 }
 
@@ -181,7 +233,10 @@ mod tests {
     #[test]
     fn deadline_before_feedback_is_refused() {
         let e = check_deadline(d("2021-07-01"), Some(d("2021-07-22"))).unwrap_err();
-        assert_eq!((e.field.as_str(), e.code), ("deadline", "deadline_before_feedback"));
+        assert_eq!(
+            (e.field.as_str(), e.code),
+            ("deadline", "deadline_before_feedback")
+        );
         assert!(check_deadline(d("2021-07-22"), Some(d("2021-07-22"))).is_ok());
         assert!(check_deadline(d("2020-01-01"), None).is_ok());
     }
@@ -196,16 +251,31 @@ mod tests {
             report_due: Some(d("2021-10-22")),
         };
         assert!(ok.check().is_ok());
-        let bad = InspectionDates { stationed_to: Some(d("2021-03-01")), ..ok };
+        let bad = InspectionDates {
+            stationed_to: Some(d("2021-03-01")),
+            ..ok
+        };
         assert_eq!(bad.check().unwrap_err().field, "stationed_to");
-        let bad = InspectionDates { plan_due: Some(d("2021-07-01")), ..ok };
+        let bad = InspectionDates {
+            plan_due: Some(d("2021-07-01")),
+            ..ok
+        };
         assert_eq!(bad.check().unwrap_err().field, "plan_due");
     }
 
     #[test]
     fn severity_is_bounded_by_the_scale() {
-        assert_eq!(Severity::parse("severity", 3, 3).unwrap(), Severity::SERIOUS);
-        assert_eq!(Severity::parse("severity", 4, 3).unwrap_err().code, "invalid_severity");
-        assert_eq!(Severity::parse("severity", 0, 3).unwrap_err().field, "severity");
+        assert_eq!(
+            Severity::parse("severity", 3, 3).unwrap(),
+            Severity::SERIOUS
+        );
+        assert_eq!(
+            Severity::parse("severity", 4, 3).unwrap_err().code,
+            "invalid_severity"
+        );
+        assert_eq!(
+            Severity::parse("severity", 0, 3).unwrap_err().field,
+            "severity"
+        );
     }
 }

@@ -23,11 +23,15 @@ pub enum Light {
 
 /// Red when overdue, yellow when due within `yellow_days` days, else green. Closed is green.
 /// (Working-day rules and progress pace come with the supervision engine.)
-pub fn light(state: MeasureState, deadline: Option<NaiveDate>, today: NaiveDate, yellow_days: i64) -> Light {
+pub fn light(
+    state: MeasureState,
+    deadline: Option<NaiveDate>,
+    today: NaiveDate,
+    yellow_days: i64,
+) -> Light {
     if is_overdue(state, deadline, today) {
         Light::Red
-    } else if !state.is_closed()
-        && deadline.is_some_and(|d| (d - today).num_days() <= yellow_days)
+    } else if !state.is_closed() && deadline.is_some_and(|d| (d - today).num_days() <= yellow_days)
     {
         Light::Yellow
     } else {
@@ -63,17 +67,25 @@ pub fn can_sign_off(measures: &[MeasureFacts]) -> bool {
 }
 
 /// Derive a problem's progress from its sign-off and its measures.
-pub fn problem_progress(signed_off: bool, measures: &[MeasureFacts], today: NaiveDate) -> ProblemProgress {
+pub fn problem_progress(
+    signed_off: bool,
+    measures: &[MeasureFacts],
+    today: NaiveDate,
+) -> ProblemProgress {
     if signed_off {
         return ProblemProgress::Completed;
     }
-    if measures.iter().any(|m| is_overdue(m.state, m.deadline, today)) {
+    if measures
+        .iter()
+        .any(|m| is_overdue(m.state, m.deadline, today))
+    {
         return ProblemProgress::NotCompleted;
     }
     let only_ongoing_open = !measures.is_empty()
-        && measures
-            .iter()
-            .all(|m| m.state == MeasureState::Closed || m.kind == MeasureKind::Ongoing && m.state != MeasureState::Draft);
+        && measures.iter().all(|m| {
+            m.state == MeasureState::Closed
+                || m.kind == MeasureKind::Ongoing && m.state != MeasureState::Draft
+        });
     if only_ongoing_open && measures.iter().any(|m| m.kind == MeasureKind::Ongoing) {
         ProblemProgress::LargelyCompleted
     } else {
@@ -109,7 +121,8 @@ impl Stats {
 
     /// "98.71%"
     pub fn completion_rate_text(&self) -> Option<String> {
-        self.completion_rate_bp().map(|bp| format!("{}.{:02}%", bp / 100, bp % 100))
+        self.completion_rate_bp()
+            .map(|bp| format!("{}.{:02}%", bp / 100, bp % 100))
     }
 }
 
@@ -121,7 +134,11 @@ mod tests {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
     }
     fn m(kind: MeasureKind, state: MeasureState, deadline: &str) -> MeasureFacts {
-        MeasureFacts { kind, state, deadline: Some(d(deadline)) }
+        MeasureFacts {
+            kind,
+            state,
+            deadline: Some(d(deadline)),
+        }
     }
 
     #[test]
@@ -129,10 +146,23 @@ mod tests {
         let s = MeasureState::InProgress;
         assert!(!is_overdue(s, Some(d("2021-12-31")), d("2021-12-31")));
         assert!(is_overdue(s, Some(d("2021-12-31")), d("2022-01-01")));
-        assert!(!is_overdue(MeasureState::Closed, Some(d("2021-12-31")), d("2022-01-01")));
-        assert_eq!(light(s, Some(d("2021-12-31")), d("2022-01-01"), 7), Light::Red);
-        assert_eq!(light(s, Some(d("2021-12-31")), d("2021-12-25"), 7), Light::Yellow);
-        assert_eq!(light(s, Some(d("2021-12-31")), d("2021-12-01"), 7), Light::Green);
+        assert!(!is_overdue(
+            MeasureState::Closed,
+            Some(d("2021-12-31")),
+            d("2022-01-01")
+        ));
+        assert_eq!(
+            light(s, Some(d("2021-12-31")), d("2022-01-01"), 7),
+            Light::Red
+        );
+        assert_eq!(
+            light(s, Some(d("2021-12-31")), d("2021-12-25"), 7),
+            Light::Yellow
+        );
+        assert_eq!(
+            light(s, Some(d("2021-12-31")), d("2021-12-01"), 7),
+            Light::Green
+        );
     }
 
     #[test]
@@ -140,23 +170,49 @@ mod tests {
         use MeasureKind::*;
         use MeasureState::*;
         let today = d("2021-12-28");
-        assert_eq!(problem_progress(true, &[], today), ProblemProgress::Completed);
-        let closed_and_ongoing = [m(TimeBound, Closed, "2021-10-31"), m(Ongoing, InProgress, "2021-12-31")];
-        assert_eq!(problem_progress(false, &closed_and_ongoing, today), ProblemProgress::LargelyCompleted);
+        assert_eq!(
+            problem_progress(true, &[], today),
+            ProblemProgress::Completed
+        );
+        let closed_and_ongoing = [
+            m(TimeBound, Closed, "2021-10-31"),
+            m(Ongoing, InProgress, "2021-12-31"),
+        ];
+        assert_eq!(
+            problem_progress(false, &closed_and_ongoing, today),
+            ProblemProgress::LargelyCompleted
+        );
         assert!(!can_sign_off(&closed_and_ongoing));
         let overdue = [m(TimeBound, InProgress, "2021-10-31")];
-        assert_eq!(problem_progress(false, &overdue, today), ProblemProgress::NotCompleted);
+        assert_eq!(
+            problem_progress(false, &overdue, today),
+            ProblemProgress::NotCompleted
+        );
         let open = [m(TimeBound, InProgress, "2022-10-31")];
-        assert_eq!(problem_progress(false, &open, today), ProblemProgress::InProgress);
-        assert!(can_sign_off(&[m(TimeBound, Closed, "2021-10-31"), m(Ongoing, ClosedOngoing, "2021-10-31")]));
+        assert_eq!(
+            problem_progress(false, &open, today),
+            ProblemProgress::InProgress
+        );
+        assert!(can_sign_off(&[
+            m(TimeBound, Closed, "2021-10-31"),
+            m(Ongoing, ClosedOngoing, "2021-10-31")
+        ]));
     }
 
     #[test]
     fn completion_rate_matches_published_rounding() {
         // 十四届市委第十三轮巡察 style figures: 229 of 232 → 98.71 %.
-        let s = Stats { total: 232, completed: 229, ..Stats::default() };
+        let s = Stats {
+            total: 232,
+            completed: 229,
+            ..Stats::default()
+        };
         assert_eq!(s.completion_rate_text().unwrap(), "98.71%");
-        let s = Stats { total: 3, completed: 2, ..Stats::default() };
+        let s = Stats {
+            total: 3,
+            completed: 2,
+            ..Stats::default()
+        };
         assert_eq!(s.completion_rate_text().unwrap(), "66.67%");
         assert_eq!(Stats::default().completion_rate_bp(), None);
     }

@@ -14,7 +14,11 @@ pub const REASON_MAX: usize = 2_000;
 pub fn bounded(field: &str, value: &str, max: usize) -> Result<String, FieldError> {
     let v = value.trim();
     if v.is_empty() {
-        return Err(FieldError::new(field, "required", "不能为空 (must not be empty)"));
+        return Err(FieldError::new(
+            field,
+            "required",
+            "不能为空 (must not be empty)",
+        ));
     }
     let n = v.chars().count();
     if n > max {
@@ -24,7 +28,9 @@ pub fn bounded(field: &str, value: &str, max: usize) -> Result<String, FieldErro
             format!("最多 {max} 个字符,实际 {n} 个 (at most {max} characters, got {n})"),
         ));
     }
-    if v.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
+    if v.chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
         return Err(FieldError::new(
             field,
             "control_character",
@@ -35,7 +41,11 @@ pub fn bounded(field: &str, value: &str, max: usize) -> Result<String, FieldErro
 }
 
 /// Like [`bounded`] but an empty value means `None`.
-pub fn optional(field: &str, value: Option<&str>, max: usize) -> Result<Option<String>, FieldError> {
+pub fn optional(
+    field: &str,
+    value: Option<&str>,
+    max: usize,
+) -> Result<Option<String>, FieldError> {
     match value {
         None => Ok(None),
         Some(v) if v.trim().is_empty() => Ok(None),
@@ -63,12 +73,23 @@ mod tests {
 
     #[test]
     fn dates_that_do_not_exist_are_refused() {
-        for bad in ["2021-02-30", "2021-13-01", "2021-1-1", "21-01-01", "", "2021/01/01", "2021-02-29"] {
+        for bad in [
+            "2021-02-30",
+            "2021-13-01",
+            "2021-1-1",
+            "21-01-01",
+            "",
+            "2021/01/01",
+            "2021-02-29",
+        ] {
             let e = date("deadline", bad).unwrap_err();
             assert_eq!(e.field, "deadline");
             assert_eq!(e.code, "invalid_date", "{bad}");
         }
-        assert_eq!(date("d", "2024-02-29").unwrap(), NaiveDate::from_ymd_opt(2024, 2, 29).unwrap());
+        assert_eq!(
+            date("d", "2024-02-29").unwrap(),
+            NaiveDate::from_ymd_opt(2024, 2, 29).unwrap()
+        );
     }
 
     #[test]
@@ -76,8 +97,14 @@ mod tests {
         assert_eq!(bounded("t", "  整改  ", 2).unwrap(), "整改");
         assert_eq!(bounded("t", "整改通", 2).unwrap_err().code, "too_long");
         assert_eq!(bounded("t", "   ", 2).unwrap_err().code, "required");
-        assert_eq!(bounded("t", "a\u{1b}[31m", 20).unwrap_err().code, "control_character");
-        assert_eq!(bounded("t", "第一行\n第二行", 20).unwrap(), "第一行\n第二行");
+        assert_eq!(
+            bounded("t", "a\u{1b}[31m", 20).unwrap_err().code,
+            "control_character"
+        );
+        assert_eq!(
+            bounded("t", "第一行\n第二行", 20).unwrap(),
+            "第一行\n第二行"
+        );
         assert_eq!(optional("t", Some(" "), 5).unwrap(), None);
     }
 }

@@ -18,13 +18,20 @@ pub fn blob_key(data: &[u8]) -> String {
 }
 
 fn valid_key(key: &str) -> bool {
-    key.len() == 64 && key.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+    key.len() == 64
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
 }
 
 impl WriteTx {
     /// Store bytes under their hash (idempotent) and return the key. With a directory store the
     /// file is written via a temporary name and renamed, so a crash leaves no partial blob.
-    pub async fn put_blob(&mut self, loc: &BlobLocation, data: &[u8]) -> Result<String, StoreError> {
+    pub async fn put_blob(
+        &mut self,
+        loc: &BlobLocation,
+        data: &[u8],
+    ) -> Result<String, StoreError> {
         let key = blob_key(data);
         match loc {
             BlobLocation::Database => {
@@ -41,8 +48,13 @@ impl WriteTx {
                 if tokio::fs::try_exists(&path).await.unwrap_or(false) {
                     return Ok(key);
                 }
-                tokio::fs::create_dir_all(&sub).await.map_err(|e| StoreError::Io(format!("{}: {e}", sub.display())))?;
-                let tmp = sub.join(format!(".{key}.{}.tmp", rectify_security::crypto::random_token(6)));
+                tokio::fs::create_dir_all(&sub)
+                    .await
+                    .map_err(|e| StoreError::Io(format!("{}: {e}", sub.display())))?;
+                let tmp = sub.join(format!(
+                    ".{key}.{}.tmp",
+                    rectify_security::crypto::random_token(6)
+                ));
                 let res = async {
                     tokio::fs::write(&tmp, data).await?;
                     let f = tokio::fs::File::open(&tmp).await?;
@@ -67,10 +79,11 @@ impl Store {
         }
         match self.blob_location() {
             BlobLocation::Database => {
-                let v: Option<Vec<u8>> = sqlx::query_scalar("SELECT data FROM blob WHERE sha256 = $1")
-                    .bind(key.to_string())
-                    .fetch_optional(self.pool())
-                    .await?;
+                let v: Option<Vec<u8>> =
+                    sqlx::query_scalar("SELECT data FROM blob WHERE sha256 = $1")
+                        .bind(key.to_string())
+                        .fetch_optional(self.pool())
+                        .await?;
                 v.ok_or_else(|| StoreError::not_found("blob", key))
             }
             BlobLocation::Directory(dir) => tokio::fs::read(dir.join(&key[..2]).join(key))

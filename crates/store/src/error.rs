@@ -7,7 +7,11 @@ pub enum StoreError {
     #[error("{entity} {id} not found")]
     NotFound { entity: &'static str, id: String },
     #[error("{entity} {id} was changed by someone else (current version {current})")]
-    Conflict { entity: &'static str, id: i64, current: i64 },
+    Conflict {
+        entity: &'static str,
+        id: i64,
+        current: i64,
+    },
     #[error("{0}")]
     Invalid(FieldError),
     #[error(transparent)]
@@ -45,6 +49,9 @@ impl From<sqlx::Error> for StoreError {
 
 impl StoreError {
     pub fn not_found(entity: &'static str, id: impl ToString) -> Self {
-        StoreError::NotFound { entity, id: id.to_string() }
+        StoreError::NotFound {
+            entity,
+            id: id.to_string(),
+        }
     }
 }

@@ -49,7 +49,8 @@ fn org(row: &sqlx::any::AnyRow) -> Result<Organisation, StoreError> {
     Ok(Organisation {
         id: row.try_get("id")?,
         parent_id: row.try_get("parent_id")?,
-        path: OrgPath::parse(&path).ok_or_else(|| StoreError::Config(format!("corrupt organisation path {path}")))?,
+        path: OrgPath::parse(&path)
+            .ok_or_else(|| StoreError::Config(format!("corrupt organisation path {path}")))?,
         name: row.try_get("name")?,
         kind: row.try_get("kind")?,
         principal_leader_id: row.try_get("principal_leader_id")?,
@@ -59,7 +60,11 @@ fn org(row: &sqlx::any::AnyRow) -> Result<Organisation, StoreError> {
 
 impl WriteTx {
     /// Create an organisation under `parent_id` (or a root).
-    pub async fn create_organisation(&mut self, actor: &Actor, n: &NewOrganisation) -> Result<Organisation, StoreError> {
+    pub async fn create_organisation(
+        &mut self,
+        actor: &Actor,
+        n: &NewOrganisation,
+    ) -> Result<Organisation, StoreError> {
         let name = text::bounded("name", &n.name, text::NAME_MAX)?;
         let kind = text::bounded("kind", &n.kind, 50)?;
         let parent = match n.parent_id {
@@ -81,9 +86,17 @@ impl WriteTx {
             Some(p) => p.path.child(id),
             None => OrgPath::root(id),
         };
-        sqlx::query("UPDATE organisation SET path = $1 WHERE id = $2").bind(path.as_str().to_string()).bind(id).execute(self.conn()).await?;
+        sqlx::query("UPDATE organisation SET path = $1 WHERE id = $2")
+            .bind(path.as_str().to_string())
+            .bind(id)
+            .execute(self.conn())
+            .await?;
         let o = self.organisation(id).await?;
-        self.audit(actor, AuditEvent::ok("organisation.create", "organisation", id).after(json!(o))).await?;
+        self.audit(
+            actor,
+            AuditEvent::ok("organisation.create", "organisation", id).after(json!(o)),
+        )
+        .await?;
         Ok(o)
     }
 
@@ -96,13 +109,20 @@ impl WriteTx {
         org(&row)
     }
 
-    pub async fn set_principal_leader(&mut self, actor: &Actor, org_id: i64, person_id: i64) -> Result<(), StoreError> {
+    pub async fn set_principal_leader(
+        &mut self,
+        actor: &Actor,
+        org_id: i64,
+        person_id: i64,
+    ) -> Result<(), StoreError> {
         let before = self.organisation(org_id).await?;
-        sqlx::query("UPDATE organisation SET principal_leader_id = $1, version = version + 1 WHERE id = $2")
-            .bind(person_id)
-            .bind(org_id)
-            .execute(self.conn())
-            .await?;
+        sqlx::query(
+            "UPDATE organisation SET principal_leader_id = $1, version = version + 1 WHERE id = $2",
+        )
+        .bind(person_id)
+        .bind(org_id)
+        .execute(self.conn())
+        .await?;
         self.audit(
             actor,
             AuditEvent::ok("organisation.set_principal_leader", "organisation", org_id)
@@ -113,7 +133,11 @@ impl WriteTx {
         Ok(())
     }
 
-    pub async fn create_person(&mut self, actor: &Actor, n: &NewPerson) -> Result<Person, StoreError> {
+    pub async fn create_person(
+        &mut self,
+        actor: &Actor,
+        n: &NewPerson,
+    ) -> Result<Person, StoreError> {
         let name = text::bounded("name", &n.name, text::NAME_MAX)?;
         let title = text::optional("title", n.title.as_deref(), text::NAME_MAX)?;
         let phone = text::optional("phone", n.phone.as_deref(), 40)?;
@@ -127,7 +151,13 @@ impl WriteTx {
         .bind(phone.clone())
         .fetch_one(self.conn())
         .await?;
-        let p = Person { id, organisation_id: n.organisation_id, name, title, phone };
+        let p = Person {
+            id,
+            organisation_id: n.organisation_id,
+            name,
+            title,
+            phone,
+        };
         // Phone numbers are personal information: the audit row records that one was set, not its value.
         self.audit(
             actor,
@@ -151,20 +181,22 @@ impl Store {
 
     /// Organisations in the subtree at `scope`, in tree order.
     pub async fn organisations_in(&self, scope: &OrgPath) -> Result<Vec<Organisation>, StoreError> {
-        let rows = sqlx::query("SELECT * FROM organisation WHERE path >= $1 AND path < $2 ORDER BY path")
-            .bind(scope.as_str().to_string())
-            .bind(scope.upper_bound())
-            .fetch_all(self.pool())
-            .await?;
+        let rows =
+            sqlx::query("SELECT * FROM organisation WHERE path >= $1 AND path < $2 ORDER BY path")
+                .bind(scope.as_str().to_string())
+                .bind(scope.upper_bound())
+                .fetch_all(self.pool())
+                .await?;
         rows.iter().map(org).collect()
     }
 
     pub async fn person(&self, id: i64) -> Result<Person, StoreError> {
-        let row = sqlx::query("SELECT id, organisation_id, name, title, phone FROM person WHERE id = $1")
-            .bind(id)
-            .fetch_optional(self.pool())
-            .await?
-            .ok_or_else(|| StoreError::not_found("person", id))?;
+        let row =
+            sqlx::query("SELECT id, organisation_id, name, title, phone FROM person WHERE id = $1")
+                .bind(id)
+                .fetch_optional(self.pool())
+                .await?
+                .ok_or_else(|| StoreError::not_found("person", id))?;
         Ok(Person {
             id: row.try_get("id")?,
             organisation_id: row.try_get("organisation_id")?,

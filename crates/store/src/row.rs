@@ -27,7 +27,10 @@ impl From<&str> for Param {
     }
 }
 
-pub(crate) fn bind_all<'q>(mut q: Query<'q, Any, AnyArguments>, params: &[Param]) -> Query<'q, Any, AnyArguments> {
+pub(crate) fn bind_all<'q>(
+    mut q: Query<'q, Any, AnyArguments>,
+    params: &[Param],
+) -> Query<'q, Any, AnyArguments> {
     for p in params {
         q = match p {
             Param::Int(v) => q.bind(*v),
@@ -48,7 +51,8 @@ impl Where {
     /// Append ` AND <left> $n` with `v` as parameter n.
     pub fn and(&mut self, left: &str, v: impl Into<Param>) {
         self.params.push(v.into());
-        self.sql.push_str(&format!(" AND {left} ${}", self.params.len()));
+        self.sql
+            .push_str(&format!(" AND {left} ${}", self.params.len()));
     }
     /// Append a raw condition with no parameter.
     pub fn raw(&mut self, cond: &str) {

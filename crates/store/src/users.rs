@@ -2,13 +2,13 @@
 
 // Dynamic SQL here is assembled only from constant fragments and numbered placeholders;
 // values always travel as bind parameters.
-use sqlx::AssertSqlSafe;
 use chrono::{DateTime, Duration, Utc};
 use rectify_core::access::{OrgPath, Role};
 use rectify_core::{FieldError, text};
 use rectify_security::password::{self, PasswordPolicy};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use sqlx::AssertSqlSafe;
 use sqlx::Row;
 
 use crate::audit::{Actor, AuditEvent, now_text};
@@ -80,7 +80,10 @@ impl User {
                 .password_changed_at
                 .as_deref()
                 .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-                .is_none_or(|t| now - t.with_timezone(&Utc) > Duration::days(i64::from(policy.password.max_age_days)))
+                .is_none_or(|t| {
+                    now - t.with_timezone(&Utc)
+                        > Duration::days(i64::from(policy.password.max_age_days))
+                })
     }
 }
 
@@ -103,9 +106,11 @@ pub(crate) fn user(row: &sqlx::any::AnyRow) -> Result<User, StoreError> {
         id: row.try_get("id")?,
         login: row.try_get("login")?,
         display_name: row.try_get("display_name")?,
-        role: Role::parse(&role).ok_or_else(|| StoreError::Config(format!("unknown role {role}")))?,
+        role: Role::parse(&role)
+            .ok_or_else(|| StoreError::Config(format!("unknown role {role}")))?,
         organisation_id: row.try_get("organisation_id")?,
-        org_path: OrgPath::parse(&path).ok_or_else(|| StoreError::Config(format!("corrupt path {path}")))?,
+        org_path: OrgPath::parse(&path)
+            .ok_or_else(|| StoreError::Config(format!("corrupt path {path}")))?,
         person_id: row.try_get("person_id")?,
         password_hash: row.try_get("password_hash")?,
         password_changed_at: row.try_get("password_changed_at")?,
@@ -122,16 +127,22 @@ pub(crate) fn user(row: &sqlx::any::AnyRow) -> Result<User, StoreError> {
 fn validate_login(login: &str) -> Result<String, FieldError> {
     let l = login.trim();
     let ok = (2..=64).contains(&l.len())
-        && l.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+        && l.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
     if ok {
         Ok(l.to_ascii_lowercase())
     } else {
-        Err(FieldError::new("login", "invalid_login", "登录名为 2–64 位字母、数字或 . _ - (2–64 letters, digits or . _ -)"))
+        Err(FieldError::new(
+            "login",
+            "invalid_login",
+            "登录名为 2–64 位字母、数字或 . _ - (2–64 letters, digits or . _ -)",
+        ))
     }
 }
 
 fn rfc3339(t: DateTime<Utc>) -> String {
-    t.with_timezone(&crate::audit::local_offset()).to_rfc3339_opts(chrono::SecondsFormat::Millis, false)
+    t.with_timezone(&crate::audit::local_offset())
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, false)
 }
 
 impl WriteTx {
@@ -165,8 +176,14 @@ impl WriteTx {
     }
 
     pub async fn user(&mut self, id: i64) -> Result<User, StoreError> {
-        let sql = format!("SELECT {USER_COLUMNS} FROM app_user u JOIN organisation o ON o.id = u.organisation_id WHERE u.id = $1");
-        let row = sqlx::query(AssertSqlSafe(sql)).bind(id).fetch_optional(self.conn()).await?.ok_or_else(|| StoreError::not_found("user", id))?;
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM app_user u JOIN organisation o ON o.id = u.organisation_id WHERE u.id = $1"
+        );
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(self.conn())
+            .await?
+            .ok_or_else(|| StoreError::not_found("user", id))?;
         user(&row)
     }
 
@@ -188,8 +205,9 @@ impl WriteTx {
         .bind(policy.password.history as i64)
         .fetch_all(self.conn())
         .await?;
-        password::check(&policy.password, &u.login, new_password, &history)
-            .map_err(|v| StoreError::Invalid(FieldError::new("new_password", v.code(), v.to_string())))?;
+        password::check(&policy.password, &u.login, new_password, &history).map_err(|v| {
+            StoreError::Invalid(FieldError::new("new_password", v.code(), v.to_string()))
+        })?;
         let hash = password::hash(new_password).map_err(|e| StoreError::Config(e.to_string()))?;
         let now = now_text();
         sqlx::query("UPDATE app_user SET password_hash = $1, password_changed_at = $2, must_change = $3, version = version + 1 WHERE id = $4")
@@ -205,16 +223,31 @@ impl WriteTx {
             .bind(now)
             .execute(self.conn())
             .await?;
-        let action = if one_time { "user.password_reset" } else { "user.password_change" };
-        self.audit(actor, AuditEvent::ok(action, "user", user_id)).await?;
+        let action = if one_time {
+            "user.password_reset"
+        } else {
+            "user.password_change"
+        };
+        self.audit(actor, AuditEvent::ok(action, "user", user_id))
+            .await?;
         Ok(())
     }
 
     /// Count a failed login; lock the account when the policy says so. Returns whether it is now locked.
-    pub async fn login_failed(&mut self, actor: &Actor, user_id: Option<i64>, login: &str, policy: &SecurityPolicy) -> Result<bool, StoreError> {
+    pub async fn login_failed(
+        &mut self,
+        actor: &Actor,
+        user_id: Option<i64>,
+        login: &str,
+        policy: &SecurityPolicy,
+    ) -> Result<bool, StoreError> {
         let now = Utc::now();
         if let Some(ip) = &actor.source_ip {
-            sqlx::query("INSERT INTO login_failure (ip, at) VALUES ($1, $2)").bind(ip.clone()).bind(rfc3339(now)).execute(self.conn()).await?;
+            sqlx::query("INSERT INTO login_failure (ip, at) VALUES ($1, $2)")
+                .bind(ip.clone())
+                .bind(rfc3339(now))
+                .execute(self.conn())
+                .await?;
         }
         let mut locked = false;
         if let Some(id) = user_id {
@@ -224,13 +257,27 @@ impl WriteTx {
                 .await?;
             if count >= policy.lock_after_failures {
                 let until = rfc3339(now + Duration::minutes(policy.lock_minutes));
-                sqlx::query("UPDATE app_user SET locked_until = $1, failed_count = 0 WHERE id = $2").bind(until.clone()).bind(id).execute(self.conn()).await?;
-                self.audit(actor, AuditEvent::ok("user.lock", "user", id).after(json!({"locked_until": until, "after_failures": count})))
-                    .await?;
+                sqlx::query(
+                    "UPDATE app_user SET locked_until = $1, failed_count = 0 WHERE id = $2",
+                )
+                .bind(until.clone())
+                .bind(id)
+                .execute(self.conn())
+                .await?;
+                self.audit(
+                    actor,
+                    AuditEvent::ok("user.lock", "user", id)
+                        .after(json!({"locked_until": until, "after_failures": count})),
+                )
+                .await?;
                 locked = true;
             }
         }
-        let ev = AuditEvent { object_id: Some(login.to_string()), ..AuditEvent::ok("session.login", "user", "") }.outcome("failure");
+        let ev = AuditEvent {
+            object_id: Some(login.to_string()),
+            ..AuditEvent::ok("session.login", "user", "")
+        }
+        .outcome("failure");
         self.audit(actor, ev).await?;
         Ok(locked)
     }
@@ -247,73 +294,144 @@ impl WriteTx {
     pub async fn unlock_user(&mut self, actor: &Actor, user_id: i64) -> Result<(), StoreError> {
         let u = self.user(user_id).await?;
         sqlx::query("UPDATE app_user SET failed_count = 0, locked_until = NULL, version = version + 1 WHERE id = $1").bind(user_id).execute(self.conn()).await?;
-        self.audit(actor, AuditEvent::ok("user.unlock", "user", user_id).before(json!({"locked_until": u.locked_until}))).await?;
-        Ok(())
-    }
-
-    /// Disable or enable; disabling kills the user's sessions and tokens at once.
-    pub async fn set_disabled(&mut self, actor: &Actor, user_id: i64, disabled: bool) -> Result<(), StoreError> {
-        self.user(user_id).await?;
-        sqlx::query("UPDATE app_user SET disabled = $1, version = version + 1 WHERE id = $2").bind(i64::from(disabled)).bind(user_id).execute(self.conn()).await?;
-        if disabled {
-            sqlx::query("DELETE FROM session WHERE user_id = $1").bind(user_id).execute(self.conn()).await?;
-            sqlx::query("UPDATE api_token SET revoked = 1 WHERE user_id = $1").bind(user_id).execute(self.conn()).await?;
-        }
-        let action = if disabled { "user.disable" } else { "user.enable" };
-        self.audit(actor, AuditEvent::ok(action, "user", user_id)).await?;
-        Ok(())
-    }
-
-    /// Change a user's role (security admin). Sessions are dropped so the new role applies at once.
-    pub async fn set_role(&mut self, actor: &Actor, user_id: i64, role: Role) -> Result<(), StoreError> {
-        let u = self.user(user_id).await?;
-        sqlx::query("UPDATE app_user SET role = $1, version = version + 1 WHERE id = $2").bind(role.as_str()).bind(user_id).execute(self.conn()).await?;
-        sqlx::query("DELETE FROM session WHERE user_id = $1").bind(user_id).execute(self.conn()).await?;
         self.audit(
             actor,
-            AuditEvent::ok("user.set_role", "user", user_id).before(json!({"role": u.role.as_str()})).after(json!({"role": role.as_str()})),
+            AuditEvent::ok("user.unlock", "user", user_id)
+                .before(json!({"locked_until": u.locked_until})),
         )
         .await?;
         Ok(())
     }
 
-    pub async fn set_policy(&mut self, actor: &Actor, p: &SecurityPolicy) -> Result<(), StoreError> {
+    /// Disable or enable; disabling kills the user's sessions and tokens at once.
+    pub async fn set_disabled(
+        &mut self,
+        actor: &Actor,
+        user_id: i64,
+        disabled: bool,
+    ) -> Result<(), StoreError> {
+        self.user(user_id).await?;
+        sqlx::query("UPDATE app_user SET disabled = $1, version = version + 1 WHERE id = $2")
+            .bind(i64::from(disabled))
+            .bind(user_id)
+            .execute(self.conn())
+            .await?;
+        if disabled {
+            sqlx::query("DELETE FROM session WHERE user_id = $1")
+                .bind(user_id)
+                .execute(self.conn())
+                .await?;
+            sqlx::query("UPDATE api_token SET revoked = 1 WHERE user_id = $1")
+                .bind(user_id)
+                .execute(self.conn())
+                .await?;
+        }
+        let action = if disabled {
+            "user.disable"
+        } else {
+            "user.enable"
+        };
+        self.audit(actor, AuditEvent::ok(action, "user", user_id))
+            .await?;
+        Ok(())
+    }
+
+    /// Change a user's role (security admin). Sessions are dropped so the new role applies at once.
+    pub async fn set_role(
+        &mut self,
+        actor: &Actor,
+        user_id: i64,
+        role: Role,
+    ) -> Result<(), StoreError> {
+        let u = self.user(user_id).await?;
+        sqlx::query("UPDATE app_user SET role = $1, version = version + 1 WHERE id = $2")
+            .bind(role.as_str())
+            .bind(user_id)
+            .execute(self.conn())
+            .await?;
+        sqlx::query("DELETE FROM session WHERE user_id = $1")
+            .bind(user_id)
+            .execute(self.conn())
+            .await?;
+        self.audit(
+            actor,
+            AuditEvent::ok("user.set_role", "user", user_id)
+                .before(json!({"role": u.role.as_str()}))
+                .after(json!({"role": role.as_str()})),
+        )
+        .await?;
+        Ok(())
+    }
+
+    pub async fn set_policy(
+        &mut self,
+        actor: &Actor,
+        p: &SecurityPolicy,
+    ) -> Result<(), StoreError> {
         let v = serde_json::to_string(p).map_err(|e| StoreError::Config(e.to_string()))?;
         self.meta_set("security_policy", &v).await?;
-        self.audit(actor, AuditEvent::ok("policy.update", "settings", "security_policy").after(json!(p))).await?;
+        self.audit(
+            actor,
+            AuditEvent::ok("policy.update", "settings", "security_policy").after(json!(p)),
+        )
+        .await?;
         Ok(())
     }
 }
 
 impl Store {
     pub async fn user(&self, id: i64) -> Result<User, StoreError> {
-        let sql = format!("SELECT {USER_COLUMNS} FROM app_user u JOIN organisation o ON o.id = u.organisation_id WHERE u.id = $1");
-        let row = sqlx::query(AssertSqlSafe(sql)).bind(id).fetch_optional(self.pool()).await?.ok_or_else(|| StoreError::not_found("user", id))?;
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM app_user u JOIN organisation o ON o.id = u.organisation_id WHERE u.id = $1"
+        );
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or_else(|| StoreError::not_found("user", id))?;
         user(&row)
     }
 
     pub async fn user_by_login(&self, login: &str) -> Result<Option<User>, StoreError> {
-        let sql = format!("SELECT {USER_COLUMNS} FROM app_user u JOIN organisation o ON o.id = u.organisation_id WHERE u.login = $1");
-        let row = sqlx::query(AssertSqlSafe(sql)).bind(login.trim().to_ascii_lowercase()).fetch_optional(self.pool()).await?;
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM app_user u JOIN organisation o ON o.id = u.organisation_id WHERE u.login = $1"
+        );
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(login.trim().to_ascii_lowercase())
+            .fetch_optional(self.pool())
+            .await?;
         row.as_ref().map(user).transpose()
     }
 
     /// Users whose organisation lies in `scope`.
     pub async fn users_in(&self, scope: &OrgPath) -> Result<Vec<User>, StoreError> {
-        let sql = format!("SELECT {USER_COLUMNS} FROM app_user u JOIN organisation o ON o.id = u.organisation_id WHERE o.path >= $1 AND o.path < $2 ORDER BY u.id");
-        let rows = sqlx::query(AssertSqlSafe(sql)).bind(scope.as_str().to_string()).bind(scope.upper_bound()).fetch_all(self.pool()).await?;
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM app_user u JOIN organisation o ON o.id = u.organisation_id WHERE o.path >= $1 AND o.path < $2 ORDER BY u.id"
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(scope.as_str().to_string())
+            .bind(scope.upper_bound())
+            .fetch_all(self.pool())
+            .await?;
         rows.iter().map(user).collect()
     }
 
     /// Failed logins from `ip` in the last 15 minutes.
     pub async fn recent_ip_failures(&self, ip: &str) -> Result<i64, StoreError> {
         let since = rfc3339(Utc::now() - Duration::minutes(15));
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM login_failure WHERE ip = $1 AND at > $2").bind(ip).bind(since).fetch_one(self.pool()).await?)
+        Ok(
+            sqlx::query_scalar("SELECT COUNT(*) FROM login_failure WHERE ip = $1 AND at > $2")
+                .bind(ip)
+                .bind(since)
+                .fetch_one(self.pool())
+                .await?,
+        )
     }
 
     pub async fn policy(&self) -> Result<SecurityPolicy, StoreError> {
         Ok(match self.meta_get("security_policy").await? {
-            Some(v) => serde_json::from_str(&v).map_err(|e| StoreError::Config(format!("security_policy: {e}")))?,
+            Some(v) => serde_json::from_str(&v)
+                .map_err(|e| StoreError::Config(format!("security_policy: {e}")))?,
             None => SecurityPolicy::default(),
         })
     }
