@@ -3,5 +3,6 @@
 
 mod api;
 mod cli;
+mod report;
 mod notice;
 mod support;
