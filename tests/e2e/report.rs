@@ -449,3 +449,185 @@ fn libreoffice_renders(docx: &str, stem: &str) {
         artifacts.display()
     );
 }
+
+/// A ledger built through the API (seeded organisations, one measure reported with evidence):
+/// the notice carries the latest progress, the rectification report the evidence count and
+/// the overdue status.
+#[tokio::test(flavor = "multi_thread")]
+async fn reports_show_latest_progress_and_evidence_of_a_ledger_built_through_the_api() {
+    use reqwest::StatusCode;
+    use serde_json::json;
+    use support::Client;
+    for e in support::engines().await {
+        let w = support::seed(&e.store).await;
+        let srv = support::start(&e.store, false).await;
+        let office = Client::login_as(&srv, "office").await;
+        let (st, insp) = office
+            .post(
+                "/api/v1/inspections",
+                json!({"kind": "regular", "team": "市委第一巡察组", "inspected_org_id": w.org_a, "title": "十四届市委第十三轮巡察",
+                       "stationed_from": "2021-03-12", "stationed_to": "2021-04-09", "feedback_on": "2021-07-22"}),
+            )
+            .await;
+        assert_eq!(st, StatusCode::CREATED, "{insp}");
+        let iid = insp["id"].as_i64().unwrap();
+        let (st, aspect) = office
+            .post(
+                &format!("/api/v1/inspections/{iid}/aspects"),
+                json!({"marker": "第一方面问题", "title": "党的领导方面仍需加强"}),
+            )
+            .await;
+        assert_eq!(st, StatusCode::CREATED, "{aspect}");
+        let (st, problem) = office
+            .post("/api/v1/problems", json!({"aspect_id": aspect["id"], "title": "针对党组发挥领导作用不够充分的问题", "severity": 1}))
+            .await;
+        assert_eq!(st, StatusCode::CREATED, "{problem}");
+        let pid = problem["id"].as_i64().unwrap();
+        let mut ids = Vec::new();
+        for text in [
+            "制定党组议事规则，严格落实“第一议题”制度。",
+            "及时向上级党委报备分工调整情况。",
+        ] {
+            let (st, m) = office
+                .post(
+                    "/api/v1/measures",
+                    json!({"problem_id": pid, "text": text, "kind": "time_bound",
+                           "responsible_unit_id": w.unit_a1, "owner_id": w.owner_person, "deadline": "2021-12-31"}),
+                )
+                .await;
+            assert_eq!(st, StatusCode::CREATED, "{m}");
+            ids.push(m["id"].as_i64().unwrap());
+        }
+        let mid = ids[0];
+        let (_, cur) = office.get(&format!("/api/v1/measures/{mid}")).await;
+        let (st, cur) = office
+            .post(
+                &format!("/api/v1/measures/{mid}/transitions"),
+                json!({"action": "assign", "version": cur["version"]}),
+            )
+            .await;
+        assert_eq!(st, StatusCode::OK, "{cur}");
+        let owner = Client::login_as(&srv, "owner").await;
+        let up = owner
+            .http
+            .post(format!(
+                "{}/api/v1/evidence?file_name=minutes.pdf",
+                owner.base
+            ))
+            .header("x-csrf-token", owner.csrf.clone().unwrap())
+            .body(b"%PDF-1.4 minutes of the meeting".to_vec())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(up.status(), StatusCode::CREATED);
+        let ev: serde_json::Value = up.json().await.unwrap();
+        let (st, r) = owner
+            .post("/api/v1/reports", json!({"measure_ids": [mid], "text": "已起草党组议事规则。", "percent": 60, "evidence_ids": [ev["id"]]}))
+            .await;
+        assert_eq!(st, StatusCode::CREATED, "{r}");
+        let (st, r) = owner
+            .post(
+                "/api/v1/reports",
+                json!({"measure_ids": [mid], "text": "党组议事规则已印发实施。", "percent": 100}),
+            )
+            .await;
+        assert_eq!(st, StatusCode::CREATED, "{r}");
+        drop(srv);
+
+        let data: Vec<String> = match &e._data_dir {
+            Some(dir) => vec!["--data-dir".into(), dir.path().display().to_string()],
+            None => vec!["--database".into(), e.url.clone()],
+        };
+        let out = tempfile::tempdir().unwrap();
+        let notice = out.path().join("notice.txt").display().to_string();
+        let iid_s = iid.to_string();
+        run(
+            &[
+                "report",
+                "notice",
+                "--inspection",
+                &iid_s,
+                "--format",
+                "txt",
+                "--out",
+                &notice,
+                "--date",
+                "2022-01-10",
+            ],
+            &data,
+        );
+        let text = std::fs::read_to_string(&notice).unwrap();
+        assert!(
+            text.contains("市教育局关于十四届市委第十三轮巡察整改阶段性进展情况的通报"),
+            "{text}"
+        );
+        assert!(
+            text.contains("根据市委统一部署，2021年3月12日至4月9日，市委第一巡察组对市教育局进行了巡察。7月22日，市委第一巡察组向市教育局反馈了巡察意见。"),
+            "{text}"
+        );
+        assert!(
+            text.contains("第一方面问题，党的领导方面仍需加强。"),
+            "{text}"
+        );
+        assert!(
+            text.contains("（一）针对党组发挥领导作用不够充分的问题"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "1.制定党组议事规则，严格落实“第一议题”制度。整改进展：党组议事规则已印发实施。"
+            ),
+            "the latest report: {text}"
+        );
+        assert!(
+            text.contains("2.及时向上级党委报备分工调整情况。\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("巡察反馈的问题共1个，已完成整改0个"),
+            "{text}"
+        );
+        let n = rectify_notice::parse_text(&text);
+        assert_eq!(
+            (n.counts.aspects, n.counts.problems, n.counts.measures),
+            (1, 1, 2)
+        );
+        assert_eq!(n.inspection.feedback.as_deref(), Some("2021-07-22"));
+
+        let rect = out.path().join("rectification.txt").display().to_string();
+        run(
+            &[
+                "report",
+                "rectification",
+                "--inspection",
+                &iid_s,
+                "--format",
+                "txt",
+                "--out",
+                &rect,
+                "--date",
+                "2022-01-10",
+            ],
+            &data,
+        );
+        let text = std::fs::read_to_string(&rect).unwrap();
+        let rows: Vec<&str> = text
+            .lines()
+            .filter(|l| l.starts_with("1\t") || l.starts_with("2\t"))
+            .collect();
+        assert_eq!(rows.len(), 2, "{text}");
+        assert!(
+            rows[0].contains("\t办公室（张伟）\t2021年12月31日\t"),
+            "{}",
+            rows[0]
+        );
+        assert!(rows[0].ends_with("（逾期）\t1份"), "{}", rows[0]);
+        assert!(rows[1].ends_with("\t0份"), "{}", rows[1]);
+        assert!(
+            text.contains("制定整改措施2项，已销号0项，逾期未完成"),
+            "{text}"
+        );
+        assert!(text.contains("上传佐证材料1份"), "{text}");
+        e.drop_db().await;
+    }
+}
