@@ -247,8 +247,8 @@ impl Store {
         let mut out = HashMap::new();
         for r in &rows {
             let id: i64 = r.try_get("measure_id")?;
-            if !out.contains_key(&id) {
-                out.insert(id, r.try_get::<String, _>("text")?);
+            if let std::collections::hash_map::Entry::Vacant(slot) = out.entry(id) {
+                slot.insert(r.try_get::<String, _>("text")?);
             }
         }
         Ok(out)
