@@ -1219,3 +1219,51 @@ async fn every_object_route_refuses_other_units() {
         e.drop_db().await;
     }
 }
+
+#[tokio::test]
+async fn disabling_a_user_revokes_their_cached_bearer_token_at_once() {
+    for e in engines().await {
+        seed(&e.store).await;
+        let srv = start(&e.store, false).await;
+        let leader = Client::login_as(&srv, "leader").await;
+        let (_, tok) = leader
+            .post("/api/v1/tokens", json!({"name": "dashboard"}))
+            .await;
+        let bearer = Client {
+            http: reqwest::Client::new(),
+            base: leader.base.clone(),
+            csrf: None,
+            bearer: tok["token"].as_str().map(str::to_string),
+        };
+        assert_eq!(
+            bearer.get("/api/v1/inspections").await.0,
+            StatusCode::OK,
+            "token works (and is now cached)"
+        );
+        let sys = Client::login_as(&srv, "sysadmin").await;
+        let id = e.store.user_by_login("leader").await.unwrap().unwrap().id;
+        assert_eq!(
+            sys.put(
+                &format!("/api/v1/users/{id}/disabled"),
+                json!({"disabled": true})
+            )
+            .await
+            .0,
+            StatusCode::NO_CONTENT
+        );
+        let (st, body) = bearer.get("/api/v1/inspections").await;
+        assert_eq!(
+            (st, err(&body).0),
+            (StatusCode::UNAUTHORIZED, "invalid_token")
+        );
+        let (st, _) = Client {
+            bearer: Some("rct_not-a-token".into()),
+            ..Client::new(&srv)
+        }
+        .get("/api/v1/inspections")
+        .await;
+        assert_eq!(st, StatusCode::UNAUTHORIZED);
+        drop(srv);
+        e.drop_db().await;
+    }
+}

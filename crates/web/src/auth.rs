@@ -105,6 +105,40 @@ fn parse_time(s: &str) -> Option<DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
 }
 
+/// Bearer-token resolutions kept for [`TOKEN_TTL`], so machine clients cost one query per
+/// request instead of two. A token revoked or a user disabled through this server is dropped
+/// at once ([`TokenCache::clear`]); other servers sharing the database notice within the TTL.
+#[derive(Default)]
+pub struct TokenCache {
+    entries: std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, i64, User)>>,
+}
+
+pub const TOKEN_TTL: std::time::Duration = std::time::Duration::from_secs(2);
+const TOKEN_CACHE_MAX: usize = 10_000;
+
+impl TokenCache {
+    fn get(&self, hash: &str) -> Option<(i64, User)> {
+        let m = self.entries.lock().ok()?;
+        m.get(hash)
+            .filter(|(at, _, _)| at.elapsed() < TOKEN_TTL)
+            .map(|(_, id, u)| (*id, u.clone()))
+    }
+    fn put(&self, hash: String, id: i64, user: User) {
+        if let Ok(mut m) = self.entries.lock() {
+            if m.len() >= TOKEN_CACHE_MAX {
+                m.clear();
+            }
+            m.insert(hash, (std::time::Instant::now(), id, user));
+        }
+    }
+    /// Forget everything (after any change to accounts, roles or tokens).
+    pub fn clear(&self) {
+        if let Ok(mut m) = self.entries.lock() {
+            m.clear();
+        }
+    }
+}
+
 async fn resolve(parts: &mut Parts, state: &AppState) -> Result<Auth, ApiError> {
     let ctx = parts.extensions.get::<Ctx>().cloned().unwrap_or(Ctx {
         request_id: "-".into(),
@@ -116,14 +150,23 @@ async fn resolve(parts: &mut Parts, state: &AppState) -> Result<Auth, ApiError> 
             .ok()
             .and_then(|v| v.strip_prefix("Bearer "))
             .ok_or_else(|| unauthorized("invalid_token"))?;
+        let hash = api_token_hash(token.trim());
+        if let Some((id, user)) = state.tokens.get(&hash) {
+            return Ok(Auth {
+                user,
+                via: Via::Token { id },
+                ctx,
+            });
+        }
         let row = state
             .store
-            .token(&api_token_hash(token.trim()))
+            .token(&hash)
             .await?
             .ok_or_else(|| unauthorized("invalid_token"))?;
         if row.user.disabled {
             return Err(unauthorized("invalid_token"));
         }
+        state.tokens.put(hash, row.id, row.user.clone());
         return Ok(Auth {
             user: row.user,
             via: Via::Token { id: row.id },

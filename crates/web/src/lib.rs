@@ -51,6 +51,7 @@ pub struct AppState {
     pub config: Arc<WebConfig>,
     policy: Arc<RwLock<(Instant, SecurityPolicy)>>,
     metrics: Arc<metrics::Metrics>,
+    pub(crate) tokens: Arc<auth::TokenCache>,
 }
 
 impl AppState {
@@ -63,6 +64,7 @@ impl AppState {
                 SecurityPolicy::default(),
             ))),
             metrics: Arc::new(metrics::Metrics::default()),
+            tokens: Arc::new(auth::TokenCache::default()),
         }
     }
 

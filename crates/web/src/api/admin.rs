@@ -225,6 +225,7 @@ pub async fn unlock_user(
     let mut w = s.store.begin_write().await?;
     w.unlock_user(&a.actor(), id).await?;
     w.commit().await?;
+    s.tokens.clear();
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -255,6 +256,7 @@ pub async fn set_role(
     let mut w = s.store.begin_write().await?;
     w.set_role(&a.actor(), id, r.role).await?;
     w.commit().await?;
+    s.tokens.clear();
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -285,6 +287,7 @@ pub async fn set_disabled(
     let mut w = s.store.begin_write().await?;
     w.set_disabled(&a.actor(), id, r.disabled).await?;
     w.commit().await?;
+    s.tokens.clear();
     Ok(StatusCode::NO_CONTENT)
 }
 
