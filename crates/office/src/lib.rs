@@ -17,8 +17,8 @@
 
 pub mod docx;
 pub mod gbt9704;
-pub mod notice;
 mod layout;
+pub mod notice;
 mod numerals;
 mod xml;
 

@@ -312,26 +312,45 @@ mod tests {
     use crate::{NewOrganisation, testing};
 
     fn org(name: &str) -> NewOrganisation {
-        NewOrganisation { parent_id: None, name: name.into(), kind: "committee".into() }
+        NewOrganisation {
+            parent_id: None,
+            name: name.into(),
+            kind: "committee".into(),
+        }
     }
 
     #[tokio::test]
     async fn a_failing_audit_insert_rolls_the_change_back() {
         for (store, _guard) in testing::stores().await {
-            let before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM organisation").fetch_one(store.pool()).await.unwrap();
+            let before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM organisation")
+                .fetch_one(store.pool())
+                .await
+                .unwrap();
             // Make every audit insert fail, as a full disk or a broken constraint would.
-            sqlx::query("ALTER TABLE audit_log ADD COLUMN must_be_set TEXT NOT NULL DEFAULT 'x'").execute(store.pool()).await.unwrap();
+            sqlx::query("ALTER TABLE audit_log ADD COLUMN must_be_set TEXT NOT NULL DEFAULT 'x'")
+                .execute(store.pool())
+                .await
+                .unwrap();
             let sabotage = match store.dialect() {
-                crate::Dialect::Sqlite => "CREATE TRIGGER audit_fail BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'disk full'); END",
-                crate::Dialect::Postgres => "CREATE FUNCTION audit_fail() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'disk full'; END $$; \
-                    CREATE TRIGGER audit_fail BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_fail()",
+                crate::Dialect::Sqlite => {
+                    "CREATE TRIGGER audit_fail BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+                }
+                crate::Dialect::Postgres => {
+                    "CREATE FUNCTION audit_fail() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'disk full'; END $$; \
+                    CREATE TRIGGER audit_fail BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_fail()"
+                }
             };
             sqlx::raw_sql(sabotage).execute(store.pool()).await.unwrap();
             let mut w = store.begin_write().await.unwrap();
-            let res = w.create_organisation(&Actor::cli("test"), &org("市委")).await;
+            let res = w
+                .create_organisation(&Actor::cli("test"), &org("市委"))
+                .await;
             assert!(res.is_err(), "the audit failure surfaces");
             drop(w);
-            let after: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM organisation").fetch_one(store.pool()).await.unwrap();
+            let after: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM organisation")
+                .fetch_one(store.pool())
+                .await
+                .unwrap();
             assert_eq!(before, after, "business row rolled back with its audit row");
         }
     }
@@ -343,11 +362,17 @@ mod tests {
             let other = testing::second_pool(&store).await;
             let mut tasks = Vec::new();
             for t in 0..6 {
-                let s = if t % 2 == 0 { store.clone() } else { other.clone() };
+                let s = if t % 2 == 0 {
+                    store.clone()
+                } else {
+                    other.clone()
+                };
                 tasks.push(tokio::spawn(async move {
                     for i in 0..15 {
                         let mut w = s.begin_write().await.unwrap();
-                        w.create_organisation(&Actor::cli("test"), &org(&format!("单位{t}-{i}"))).await.unwrap();
+                        w.create_organisation(&Actor::cli("test"), &org(&format!("单位{t}-{i}")))
+                            .await
+                            .unwrap();
                         w.commit().await.unwrap();
                     }
                 }));
@@ -357,7 +382,10 @@ mod tests {
             }
             match store.audit_verify().await.unwrap() {
                 ChainStatus::Intact(r) => assert_eq!(r.rows, 90),
-                ChainStatus::Broken(b) => panic!("{:?}: chain broken under concurrency: {b:?}", store.dialect()),
+                ChainStatus::Broken(b) => panic!(
+                    "{:?}: chain broken under concurrency: {b:?}",
+                    store.dialect()
+                ),
             }
         }
     }
@@ -373,19 +401,34 @@ mod tests {
             let mut w = store.begin_write().await.unwrap();
             w.create_organisation(&a, &org("乙")).await.unwrap();
             w.commit().await.unwrap();
-            let rows = store.audit_list(&AuditFilter { limit: 10, ..AuditFilter::default() }).await.unwrap();
+            let rows = store
+                .audit_list(&AuditFilter {
+                    limit: 10,
+                    ..AuditFilter::default()
+                })
+                .await
+                .unwrap();
             assert_eq!(rows[0].alg, HashAlg::Sm3);
             assert_eq!(rows.last().unwrap().alg, HashAlg::Sha256);
-            assert!(matches!(store.audit_verify().await.unwrap(), ChainStatus::Intact(_)));
+            assert!(matches!(
+                store.audit_verify().await.unwrap(),
+                ChainStatus::Intact(_)
+            ));
         }
     }
 
     #[tokio::test]
     async fn a_database_from_a_newer_build_is_refused() {
         for (store, _guard) in testing::stores().await {
-            sqlx::query("UPDATE meta SET value = '99' WHERE key = 'schema_version'").execute(store.pool()).await.unwrap();
+            sqlx::query("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+                .execute(store.pool())
+                .await
+                .unwrap();
             let again = testing::reopen(&store).await;
-            assert!(matches!(again, Err(StoreError::SchemaVersion { found: 99, .. })), "{again:?}");
+            assert!(
+                matches!(again, Err(StoreError::SchemaVersion { found: 99, .. })),
+                "{again:?}"
+            );
         }
     }
 }

@@ -4,8 +4,8 @@
 mod audit;
 mod blobs;
 pub mod bulk;
-pub mod import;
 mod error;
+pub mod import;
 mod ledger;
 mod orgs;
 pub mod report;
