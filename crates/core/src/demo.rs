@@ -770,20 +770,6 @@ const SPECIAL_TOPICS: &[&str] = &[
 // ---------------------------------------------------------------------------------------------
 // Small helpers.
 
-fn zh_num(n: usize) -> String {
-    const D: [&str; 10] = ["零", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
-    match n {
-        0..=9 => D[n].to_string(),
-        10..=19 => format!("十{}", if n == 10 { "" } else { D[n - 10] }),
-        20..=99 => format!(
-            "{}十{}",
-            D[n / 10],
-            if n.is_multiple_of(10) { "" } else { D[n % 10] }
-        ),
-        _ => n.to_string(),
-    }
-}
-
 fn add_days(d: NaiveDate, n: i64) -> NaiveDate {
     if n >= 0 {
         d.checked_add_days(Days::new(n as u64)).unwrap_or(d)
@@ -1385,8 +1371,16 @@ impl Gen {
             )
         };
         match body.level {
-            Level::City => format!("{}届市委第{}轮巡察", zh_num(term), zh_num(number)),
-            Level::Province => format!("{}届省委第{}轮巡视", zh_num(term), zh_num(number)),
+            Level::City => format!(
+                "{}届市委第{}轮巡察",
+                crate::text::chinese_numeral(term),
+                crate::text::chinese_numeral(number)
+            ),
+            Level::Province => format!(
+                "{}届省委第{}轮巡视",
+                crate::text::chinese_numeral(term),
+                crate::text::chinese_numeral(number)
+            ),
         }
     }
 
@@ -1403,8 +1397,8 @@ impl Gen {
             let org_name = self.out.organisations[ins.org].name.clone();
             let party = ins.cat.party();
             let team = match body.level {
-                Level::City => format!("市委第{}巡察组", zh_num(d.team)),
-                Level::Province => format!("省委第{}巡视组", zh_num(d.team)),
+                Level::City => format!("市委第{}巡察组", crate::text::chinese_numeral(d.team)),
+                Level::Province => format!("省委第{}巡视组", crate::text::chinese_numeral(d.team)),
             };
             let what = match body.level {
                 Level::City => "巡察",
@@ -1513,7 +1507,7 @@ impl Gen {
         let mut total = 0usize;
         for (ai, c) in cats.iter().enumerate() {
             let cat = &CATEGORIES[*c];
-            let marker = format!("{}、", zh_num(ai + 1));
+            let marker = format!("{}、", crate::text::chinese_numeral(ai + 1));
             let n_problems = match (budget, small) {
                 (Some(b), _) => {
                     // Spread the budget: about three measures per problem.
@@ -2260,11 +2254,11 @@ mod tests {
 
     #[test]
     fn chinese_numerals() {
-        assert_eq!(zh_num(1), "一");
-        assert_eq!(zh_num(10), "十");
-        assert_eq!(zh_num(14), "十四");
-        assert_eq!(zh_num(20), "二十");
-        assert_eq!(zh_num(23), "二十三");
+        assert_eq!(crate::text::chinese_numeral(1), "一");
+        assert_eq!(crate::text::chinese_numeral(10), "十");
+        assert_eq!(crate::text::chinese_numeral(14), "十四");
+        assert_eq!(crate::text::chinese_numeral(20), "二十");
+        assert_eq!(crate::text::chinese_numeral(23), "二十三");
     }
 
     #[test]

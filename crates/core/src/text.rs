@@ -67,9 +67,34 @@ pub fn date(field: &str, value: &str) -> Result<NaiveDate, FieldError> {
         })
 }
 
+/// Chinese numeral for ordinals in headings: 1 → 一, 12 → 十二, 25 → 二十五 (99 at most;
+/// larger numbers stay in digits).
+pub fn chinese_numeral(n: usize) -> String {
+    const D: [&str; 10] = ["零", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
+    match n {
+        0..=9 => D[n].to_string(),
+        10..=19 => format!("十{}", if n == 10 { "" } else { D[n - 10] }),
+        20..=99 => format!(
+            "{}十{}",
+            D[n / 10],
+            if n.is_multiple_of(10) { "" } else { D[n % 10] }
+        ),
+        _ => n.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn chinese_numerals() {
+        let got: Vec<String> = [1, 10, 12, 20, 25, 99, 100]
+            .into_iter()
+            .map(chinese_numeral)
+            .collect();
+        assert_eq!(got, ["一", "十", "十二", "二十", "二十五", "九十九", "100"]);
+    }
 
     #[test]
     fn dates_that_do_not_exist_are_refused() {

@@ -264,23 +264,8 @@ pub fn measure_kind(text: &str) -> MeasureKind {
     }
 }
 
-/// 1 → 一, 12 → 十二, 25 → 二十五.
-fn cn_number(n: usize) -> String {
-    const D: [&str; 10] = ["零", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
-    match n {
-        0..=9 => D[n].to_string(),
-        10..=19 => format!("十{}", if n == 10 { "" } else { D[n - 10] }),
-        20..=99 => format!(
-            "{}十{}",
-            D[n / 10],
-            if n.is_multiple_of(10) { "" } else { D[n % 10] }
-        ),
-        _ => n.to_string(),
-    }
-}
-
 fn location(a: usize, p: Option<usize>, m: Option<usize>) -> String {
-    let mut s = format!("第{}方面", cn_number(a));
+    let mut s = format!("第{}方面", rectify_core::text::chinese_numeral(a));
     if let Some(p) = p {
         s.push_str(&format!(" / 问题 {p}"));
     }
@@ -857,8 +842,8 @@ mod tests {
         );
         assert_eq!(normalise("1．严格（执行）"), "严格(执行)");
         assert_eq!(normalise("1.5万元"), "1.5万元");
-        assert_eq!(cn_number(12), "十二");
-        assert_eq!(cn_number(25), "二十五");
+        assert_eq!(rectify_core::text::chinese_numeral(12), "十二");
+        assert_eq!(rectify_core::text::chinese_numeral(25), "二十五");
         assert_eq!(location(2, Some(3), Some(2)), "第二方面 / 问题 3 / 措施 2");
         assert_eq!(measure_kind("长期坚持学习"), MeasureKind::Ongoing);
         assert_eq!(measure_kind("印发通知"), MeasureKind::TimeBound);
