@@ -3,6 +3,6 @@
 
 mod api;
 mod cli;
-mod report;
 mod notice;
+mod report;
 mod support;
