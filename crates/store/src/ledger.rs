@@ -485,18 +485,7 @@ impl WriteTx {
         version: i64,
         patch: &ProblemPatch,
     ) -> Result<Problem, StoreError> {
-        let before = self.problem(id).await?;
-        let insp = self.inspection(before.inspection_id).await?;
-        if !viewer.sees_path(&insp.org_path) {
-            return Err(StoreError::not_found("problem", id));
-        }
-        if before.version != version {
-            return Err(StoreError::Conflict {
-                entity: "problem",
-                id,
-                current: before.version,
-            });
-        }
+        let (before, _) = self.problem_at(viewer, id, version).await?;
         if before.signed_off_at.is_some() {
             return Err(FieldError::new(
                 "version",
@@ -586,6 +575,29 @@ impl WriteTx {
         )
         .await?;
         Ok(after)
+    }
+
+    /// A problem the viewer may see (else NotFound), at the version the caller read (else Conflict),
+    /// with its inspection.
+    async fn problem_at(
+        &mut self,
+        viewer: &Viewer,
+        id: i64,
+        version: i64,
+    ) -> Result<(Problem, Inspection), StoreError> {
+        let p = self.problem(id).await?;
+        let insp = self.inspection(p.inspection_id).await?;
+        if !viewer.sees_path(&insp.org_path) {
+            return Err(StoreError::not_found("problem", id));
+        }
+        if p.version != version {
+            return Err(StoreError::Conflict {
+                entity: "problem",
+                id,
+                current: p.version,
+            });
+        }
+        Ok((p, insp))
     }
 
     pub async fn problem(&mut self, id: i64) -> Result<Problem, StoreError> {
@@ -1146,18 +1158,7 @@ impl WriteTx {
             )
             .into());
         }
-        let p = self.problem(id).await?;
-        let insp = self.inspection(p.inspection_id).await?;
-        if !viewer.sees_path(&insp.org_path) {
-            return Err(StoreError::not_found("problem", id));
-        }
-        if p.version != version {
-            return Err(StoreError::Conflict {
-                entity: "problem",
-                id,
-                current: p.version,
-            });
-        }
+        let (p, insp) = self.problem_at(viewer, id, version).await?;
         if p.signed_off_at.is_some() {
             return Err(FieldError::new(
                 "action",
