@@ -263,28 +263,45 @@ fn render(ddl: &str, d: Dialect) -> String {
         .replace("{blob}", blob)
 }
 
-/// Bring the schema up to [`SCHEMA_VERSION`] in one transaction; refuse newer databases.
-pub(crate) async fn migrate(store: &Store) -> Result<(), StoreError> {
-    let pool = store.pool();
-    let has_meta: Option<(String,)> = match store.dialect() {
-        Dialect::Sqlite => sqlx::query_as("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'meta'")
-            .fetch_optional(pool)
-            .await?,
-        Dialect::Postgres => {
-            sqlx::query_as("SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'meta'")
-                .fetch_optional(pool)
+/// Migrations in order: (version, DDL). A new version appends here; applied ones never change.
+const MIGRATIONS: [(i64, &str); 1] = [(1, V1)];
+
+async fn current_version(
+    conn: &mut sqlx::AnyConnection,
+    dialect: Dialect,
+) -> Result<i64, StoreError> {
+    let has_meta: Option<(String,)> = match dialect {
+        Dialect::Sqlite => {
+            sqlx::query_as("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'meta'")
+                .fetch_optional(&mut *conn)
                 .await?
         }
+        Dialect::Postgres => {
+            sqlx::query_as(
+                "SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'meta'",
+            )
+            .fetch_optional(&mut *conn)
+            .await?
+        }
     };
-    let current: i64 = if has_meta.is_some() {
-        let v: Option<(String,)> =
-            sqlx::query_as("SELECT value FROM meta WHERE key = 'schema_version'")
-                .fetch_optional(pool)
-                .await?;
-        v.and_then(|v| v.0.parse().ok()).unwrap_or(0)
-    } else {
-        0
-    };
+    if has_meta.is_none() {
+        return Ok(0);
+    }
+    let v: Option<(String,)> =
+        sqlx::query_as("SELECT value FROM meta WHERE key = 'schema_version'")
+            .fetch_optional(&mut *conn)
+            .await?;
+    Ok(v.and_then(|v| v.0.parse().ok()).unwrap_or(0))
+}
+
+/// Bring the schema up to [`SCHEMA_VERSION`] in one transaction; refuse newer databases.
+/// Several servers starting at once on one database serialise here (an advisory lock on
+/// PostgreSQL, the write lock on SQLite) and all but the first find nothing to do.
+pub(crate) async fn migrate(store: &Store) -> Result<(), StoreError> {
+    let pool = store.pool();
+    let mut conn = pool.acquire().await?;
+    let current = current_version(&mut conn, store.dialect()).await?;
+    drop(conn);
     if current > SCHEMA_VERSION {
         return Err(StoreError::SchemaVersion {
             found: current,
@@ -295,22 +312,119 @@ pub(crate) async fn migrate(store: &Store) -> Result<(), StoreError> {
         return Ok(());
     }
     let mut tx = pool.begin().await?;
-    let ddl = render(V1, store.dialect());
-    let triggers = match store.dialect() {
-        Dialect::Sqlite => SQLITE_TRIGGERS,
-        Dialect::Postgres => PG_TRIGGERS,
-    };
-    (&mut *tx)
-        .execute(sqlx::raw_sql(AssertSqlSafe(ddl)))
-        .await?;
-    (&mut *tx).execute(sqlx::raw_sql(triggers)).await?;
-    sqlx::query("INSERT INTO meta (key, value) VALUES ('schema_version', $1)")
+    match store.dialect() {
+        Dialect::Postgres => {
+            sqlx::query("SELECT pg_advisory_xact_lock(7300219117)")
+                .execute(&mut *tx)
+                .await?;
+        }
+        // A write as the first statement takes SQLite's write lock for the whole migration.
+        Dialect::Sqlite => {
+            sqlx::query("CREATE TABLE IF NOT EXISTS migration_lock (id INTEGER)")
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    let current = current_version(&mut tx, store.dialect()).await?;
+    if current >= SCHEMA_VERSION {
+        return Ok(());
+    }
+    for (version, ddl) in MIGRATIONS {
+        if version <= current {
+            continue;
+        }
+        (&mut *tx)
+            .execute(sqlx::raw_sql(AssertSqlSafe(render(ddl, store.dialect()))))
+            .await?;
+        if version == 1 {
+            let triggers = match store.dialect() {
+                Dialect::Sqlite => SQLITE_TRIGGERS,
+                Dialect::Postgres => PG_TRIGGERS,
+            };
+            (&mut *tx).execute(sqlx::raw_sql(triggers)).await?;
+            sqlx::query("INSERT INTO meta (key, value) VALUES ('audit_alg', 'sha256')")
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    sqlx::query("INSERT INTO meta (key, value) VALUES ('schema_version', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
         .bind(SCHEMA_VERSION.to_string())
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("INSERT INTO meta (key, value) VALUES ('audit_alg', 'sha256')")
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{BlobLocation, Dialect, Location, Store};
+    use sqlx::AssertSqlSafe;
+
+    /// Several servers starting at once on an empty database all come up, and the schema is
+    /// created once.
+    #[tokio::test]
+    async fn concurrent_first_starts_migrate_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let loc = Location {
+            database_url: None,
+            data_dir: dir.path().to_path_buf(),
+        };
+        let starts: Vec<_> = (0..4)
+            .map(|_| {
+                let l = loc.clone();
+                tokio::spawn(async move { Store::open(&l).await.map(|_| ()) })
+            })
+            .collect();
+        for s in starts {
+            s.await.unwrap().expect("sqlite start");
+        }
+        let Ok(admin) = std::env::var("RECTIFY_TEST_PG_URL") else {
+            assert!(
+                std::env::var("RECTIFY_TEST_REQUIRE_ALL").as_deref() != Ok("1"),
+                "PostgreSQL required"
+            );
+            eprintln!("SKIPPED: PostgreSQL migration test (RECTIFY_TEST_PG_URL not set)");
+            return;
+        };
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(&admin).await.unwrap();
+        let db = format!(
+            "rectify_m_{}",
+            rectify_security::crypto::random_token(9)
+                .to_ascii_lowercase()
+                .replace(['-', '_'], "x")
+        );
+        sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {db}")))
+            .execute(&pool)
+            .await
+            .unwrap();
+        let mut u = url::Url::parse(&admin).unwrap();
+        u.set_path(&format!("/{db}"));
+        let url = u.to_string();
+        let starts: Vec<_> = (0..4)
+            .map(|_| {
+                let url = url.clone();
+                tokio::spawn(async move {
+                    Store::connect(&url, Dialect::Postgres, BlobLocation::Database).await
+                })
+            })
+            .collect();
+        let mut stores = Vec::new();
+        for s in starts {
+            stores.push(s.await.unwrap().expect("postgres start"));
+        }
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM audit_head")
+            .fetch_one(stores[0].pool())
+            .await
+            .unwrap();
+        assert_eq!(n, 1, "the schema was created once");
+        for s in stores {
+            s.close().await;
+        }
+        let _ = sqlx::query(AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS {db} WITH (FORCE)"
+        )))
+        .execute(&pool)
+        .await;
+    }
 }
