@@ -1267,3 +1267,53 @@ async fn disabling_a_user_revokes_their_cached_bearer_token_at_once() {
         e.drop_db().await;
     }
 }
+
+#[tokio::test]
+async fn uploads_over_the_limit_get_413_in_the_error_envelope_and_store_nothing() {
+    let e = crate::support::sqlite().await;
+    seed(&e.store).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let state = rectify_web::AppState::new(
+        e.store.clone(),
+        rectify_web::WebConfig {
+            upload_limit: 64 * 1024,
+            ..Default::default()
+        },
+    );
+    let task = tokio::spawn(async move {
+        let _ = rectify_web::serve_on(state, listener).await;
+    });
+    let mut c = Client {
+        http: reqwest::Client::builder()
+            .cookie_store(true)
+            .build()
+            .unwrap(),
+        base: format!("http://{addr}"),
+        csrf: None,
+        bearer: None,
+    };
+    assert_eq!(c.login("owner", PASSWORD).await.0, StatusCode::OK);
+    let mut big = b"%PDF-1.4\n".to_vec();
+    big.resize(200 * 1024, b'x');
+    let r = c
+        .http
+        .post(format!("{}/api/v1/evidence?file_name=big.pdf", c.base))
+        .header("x-csrf-token", c.csrf.clone().unwrap())
+        .body(big)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["error"]["code"],
+        "too_large"
+    );
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM evidence")
+        .fetch_one(e.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(n, 0, "nothing stored");
+    task.abort();
+    e.drop_db().await;
+}

@@ -826,8 +826,20 @@ pub async fn upload_evidence(
     State(s): State<AppState>,
     a: Auth,
     Query(q): Query<UploadQuery>,
-    body: Bytes,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> ApiResult<(StatusCode, Json<EvidenceView>)> {
+    let body = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::PayloadTooLarge {
+                message: format!(
+                    "文件超过大小上限 (file over the size limit): {}",
+                    e.body_text()
+                ),
+            }
+        } else {
+            ApiError::field("body", "unreadable_body", e.body_text())
+        }
+    })?;
     a.require(Action::Report)?;
     let name = safe_file_name(&q.file_name)?;
     if body.is_empty() {
