@@ -2,7 +2,7 @@
 //! demo account per role) and `demo generate` (synthetic ledgers loaded in bulk).
 
 use anyhow::{Context, Result, bail};
-use rectify_core::access::{OrgPath, Role};
+use rectify_core::access::Role;
 use rectify_core::demo::{self as gen_demo, Scale};
 use rectify_core::ledger::{InspectionDates, InspectionKind};
 use rectify_core::state::Transition;
@@ -478,6 +478,5 @@ async fn print_accounts(store: &Store) -> Result<()> {
             eprintln!("  {login:<11} {:<8} {}", u.role.label_zh(), org.name);
         }
     }
-    let _ = OrgPath::root(1);
     Ok(())
 }

@@ -15,7 +15,7 @@ use sqlx::AssertSqlSafe;
 use sqlx::Row;
 
 use crate::audit::{Actor, AuditEvent, now_text};
-use crate::row::{Param, Where, bind_all};
+use crate::row::{Where, bind_all};
 use crate::{Store, StoreError, WriteTx};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -819,14 +819,13 @@ impl WriteTx {
             }
             m.co_unit_ids = v.clone();
         }
-        for (field, val, slot) in [
-            ("owner_id", patch.owner_id, &mut m.owner_id),
-            ("leader_id", patch.leader_id, &mut m.leader_id),
-            ("liaison_id", patch.liaison_id, &mut m.liaison_id),
+        for (val, slot) in [
+            (patch.owner_id, &mut m.owner_id),
+            (patch.leader_id, &mut m.leader_id),
+            (patch.liaison_id, &mut m.liaison_id),
         ] {
             if let Some(v) = val {
                 *slot = v;
-                let _ = field;
             }
         }
         self.check_person("owner_id", m.owner_id).await?;
@@ -1325,6 +1324,22 @@ impl Store {
         }
     }
 
+    /// The inspection an aspect belongs to, when the viewer may see it (else NotFound).
+    pub async fn inspection_of_aspect(
+        &self,
+        viewer: &Viewer,
+        aspect_id: i64,
+    ) -> Result<Inspection, StoreError> {
+        let id: Option<i64> = sqlx::query_scalar("SELECT inspection_id FROM aspect WHERE id = $1")
+            .bind(aspect_id)
+            .fetch_optional(self.pool())
+            .await?;
+        let id = id.ok_or_else(|| StoreError::not_found("aspect", aspect_id))?;
+        self.inspection_for(viewer, id)
+            .await
+            .map_err(|_| StoreError::not_found("aspect", aspect_id))
+    }
+
     pub async fn aspects(&self, inspection_id: i64) -> Result<Vec<Aspect>, StoreError> {
         let rows = sqlx::query("SELECT id, inspection_id, seq, marker, title FROM aspect WHERE inspection_id = $1 ORDER BY seq")
             .bind(inspection_id)
@@ -1610,8 +1625,7 @@ impl Store {
         })
     }
 
-    /// Bulk insert for demo and benchmark data: rows go in without per-row audit entries, one
-    /// summary audit row per call (the caller's write). Used by `demo generate`.
+    /// Row count of one of a few tables (tests and tools).
     pub async fn count(&self, table: &'static str) -> Result<i64, StoreError> {
         let sql = match table {
             "measure" => "SELECT COUNT(*) FROM measure",
@@ -1634,6 +1648,3 @@ fn view(row: &sqlx::any::AnyRow, today: NaiveDate) -> Result<MeasureView, StoreE
         measure: m,
     })
 }
-
-#[allow(dead_code)]
-fn _param_is_used(_: Param) {}

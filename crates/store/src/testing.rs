@@ -10,7 +10,6 @@ use crate::{BlobLocation, Dialect, Location, Store, StoreError};
 pub struct Guard {
     _dir: Option<tempfile::TempDir>,
     pg: Option<(String, String)>,
-    url: String,
 }
 
 impl Drop for Guard {
@@ -45,13 +44,11 @@ pub async fn stores() -> Vec<(Store, Guard)> {
         database_url: None,
         data_dir: dir.path().to_path_buf(),
     };
-    let url = loc.url();
     let mut v = vec![(
         Store::open(&loc).await.expect("sqlite"),
         Guard {
             _dir: Some(dir),
             pg: None,
-            url,
         },
     )];
     match std::env::var("RECTIFY_TEST_PG_URL") {
@@ -82,7 +79,6 @@ pub async fn stores() -> Vec<(Store, Guard)> {
                 Guard {
                     _dir: None,
                     pg: Some((admin, db)),
-                    url,
                 },
             ));
         }
@@ -119,9 +115,4 @@ pub async fn reopen(store: &Store) -> Result<Store, StoreError> {
         store.blob_location().clone(),
     )
     .await
-}
-
-#[allow(dead_code)]
-fn _guard_url(g: &Guard) -> &str {
-    &g.url
 }

@@ -325,7 +325,11 @@ pub async fn create_problem(
     a.require(Action::EditPlan)?;
     let severity = Severity::parse("severity", r.severity.unwrap_or(1), 3)
         .map_err(|e| ApiError::field(&e.field, e.code, e.message))?;
-    let aspect_insp = aspect_inspection(&s, &a, r.aspect_id).await?;
+    let aspect_insp = s
+        .store
+        .inspection_of_aspect(&a.viewer(), r.aspect_id)
+        .await
+        .map_err(|_| ApiError::field("aspect_id", "not_found", "方面不存在 (no such aspect)"))?;
     if !a.user.org_path.contains(&aspect_insp.org_path) {
         return Err(ApiError::field(
             "aspect_id",
@@ -347,24 +351,6 @@ pub async fn create_problem(
         .await?;
     w.commit().await?;
     Ok((StatusCode::CREATED, Json(p)))
-}
-
-async fn aspect_inspection(s: &AppState, a: &Auth, aspect_id: i64) -> ApiResult<Inspection> {
-    for i in s.store.inspections(&a.viewer()).await? {
-        if s.store
-            .aspects(i.id)
-            .await?
-            .iter()
-            .any(|x| x.id == aspect_id)
-        {
-            return Ok(i);
-        }
-    }
-    Err(ApiError::field(
-        "aspect_id",
-        "not_found",
-        "方面不存在 (no such aspect)",
-    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/problems/{id}", tag = "ledger", params(("id" = i64, Path)),

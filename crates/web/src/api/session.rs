@@ -1,7 +1,7 @@
 //! Sign-in, sign-out, password change and API tokens.
 
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use chrono::Utc;
@@ -85,9 +85,9 @@ pub async fn login(
             false
         }
     };
+    let uid = user.as_ref().map(|u| u.id);
     let Some(user) = user.filter(|_| ok) else {
         let mut w = s.store.begin_write().await?;
-        let uid = s.store.user_by_login(&req.login).await?.map(|u| u.id);
         w.login_failed(&actor, uid, &req.login, &policy).await?;
         w.commit().await?;
         return Err(generic_failure());
@@ -244,7 +244,6 @@ pub struct TokenCreated {
 pub async fn create_token(
     State(s): State<AppState>,
     a: Auth,
-    _h: HeaderMap,
     JsonBody(req): JsonBody<TokenRequest>,
 ) -> ApiResult<(StatusCode, Json<TokenCreated>)> {
     let (token, hash) = new_api_token();
