@@ -1,4 +1,5 @@
 -- Office files (issue 4): ledger import/export.
 -- Same placeholders as V1 in schema.rs: {pk} {int} {path} {blob}.
-CREATE TABLE IF NOT EXISTS migration_note_v2 (id {int});
-DROP TABLE migration_note_v2;
+
+-- 备注: free remarks carried by the xlsx ledger (export writes it, import reads it).
+ALTER TABLE measure ADD COLUMN remarks TEXT;
