@@ -268,7 +268,14 @@ const MIGRATIONS: [(i64, &str); 4] = [
     (1, V1),
     (2, include_str!("migrations/v2_office.sql")),
     (3, include_str!("migrations/v3_web.sql")),
-    (4, include_str!("migrations/v4_supervision.sql")),
+    (
+        4,
+        concat!(
+            include_str!("migrations/v4a_lights.sql"),
+            include_str!("migrations/v4b_notices.sql"),
+            include_str!("migrations/v4c_lookback.sql"),
+        ),
+    ),
 ];
 
 async fn current_version(

@@ -1,0 +1,2 @@
+-- Supervision engine (issue 6): calendar in the database, light rules, light history, notifications, scheduler runs.
+-- Same placeholders as V1 in schema.rs: {pk} {int} {path} {blob}.

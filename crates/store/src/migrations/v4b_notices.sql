@@ -1,0 +1,2 @@
+-- Supervision engine (issue 6): supervision notices (督办单) and registers.
+-- Same placeholders as V1 in schema.rs: {pk} {int} {path} {blob}.

@@ -1,0 +1,2 @@
+-- Supervision engine (issue 6): look-back, sampling, quality flags, e-mail digests.
+-- Same placeholders as V1 in schema.rs: {pk} {int} {path} {blob}.
