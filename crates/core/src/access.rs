@@ -44,6 +44,12 @@ pub enum Action {
     Review,
     SignOff,
     Reopen,
+    /// Draft, issue, review and close supervision notices (督办单); monthly lists.
+    SuperviseNotices,
+    /// Reply to a supervision notice addressed to one's unit.
+    ReplyNotice,
+    /// Record meetings, rules, accountability, money, site visits and talks.
+    EditRegisters,
 }
 
 impl Role {
@@ -118,9 +124,14 @@ impl Role {
                     | A::SignOff
                     | A::Reopen
                     | A::Report
+                    | A::SuperviseNotices
+                    | A::EditRegisters
             ),
             R::Supervisor => matches!(action, A::ReadLedger | A::Reopen),
-            R::Liaison => matches!(action, A::ReadLedger | A::EditMeasure | A::Report),
+            R::Liaison => matches!(
+                action,
+                A::ReadLedger | A::EditMeasure | A::Report | A::ReplyNotice
+            ),
             R::Owner => matches!(action, A::ReadLedger | A::Report),
             R::Leader => matches!(action, A::ReadLedger),
         }
@@ -258,7 +269,7 @@ impl SignOffPolicy {
 mod tests {
     use super::*;
 
-    const ALL_ACTIONS: [Action; 13] = [
+    const ALL_ACTIONS: [Action; 16] = [
         Action::ManageOrganisations,
         Action::ManageUsers,
         Action::AssignRoles,
@@ -272,6 +283,9 @@ mod tests {
         Action::Review,
         Action::SignOff,
         Action::Reopen,
+        Action::SuperviseNotices,
+        Action::ReplyNotice,
+        Action::EditRegisters,
     ];
 
     #[test]

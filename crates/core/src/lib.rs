@@ -3,8 +3,11 @@
 pub mod access;
 pub mod error;
 pub mod ledger;
+pub mod notices;
 pub mod progress;
+pub mod registers;
 pub mod state;
+pub mod supervision;
 pub mod text;
 
 pub use error::{DomainError, FieldError};
