@@ -316,6 +316,33 @@ mod tests {
     }
 
     #[test]
+    fn reopen_only_from_closed_and_with_a_reason() {
+        let r = ready(MeasureKind::Ongoing);
+        for s in MeasureState::ALL {
+            let got = s.apply(Transition::Reopen, r);
+            if s.is_closed() {
+                assert_eq!(got, Ok(MeasureState::Reopened));
+                let no_reason = Readiness {
+                    has_reason: false,
+                    ..r
+                };
+                assert_eq!(
+                    s.apply(Transition::Reopen, no_reason).unwrap_err().code(),
+                    "reason_required"
+                );
+            } else {
+                assert_eq!(got.unwrap_err().code(), "illegal_transition", "from {s:?}");
+            }
+        }
+        // A reopened measure goes round the loop again and can be closed again.
+        let mut s = MeasureState::Reopened;
+        for t in [Transition::Report, Transition::Submit, Transition::Close] {
+            s = s.apply(t, r).unwrap();
+        }
+        assert_eq!(s, MeasureState::Closed);
+    }
+
+    #[test]
     fn names_round_trip() {
         for s in MeasureState::ALL {
             assert_eq!(MeasureState::parse(s.as_str()), Some(s));
