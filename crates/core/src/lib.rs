@@ -2,7 +2,9 @@
 
 pub mod access;
 pub mod error;
+pub mod flags;
 pub mod ledger;
+pub mod lookback;
 pub mod notices;
 pub mod progress;
 pub mod registers;
