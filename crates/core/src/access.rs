@@ -50,6 +50,12 @@ pub enum Action {
     ReplyNotice,
     /// Record meetings, rules, accountability, money, site visits and talks.
     EditRegisters,
+    /// Record a look-back's result (回头看: holds or relapsed; a relapse reopens the item).
+    LookBack,
+    /// Draw closed items for re-verification (抽查复核) and record what was found.
+    ReVerify,
+    /// Read the quality flags for paper rectification.
+    ReadQualityFlags,
 }
 
 impl Role {
@@ -126,8 +132,14 @@ impl Role {
                     | A::Report
                     | A::SuperviseNotices
                     | A::EditRegisters
+                    | A::LookBack
+                    | A::ReVerify
+                    | A::ReadQualityFlags
             ),
-            R::Supervisor => matches!(action, A::ReadLedger | A::Reopen),
+            R::Supervisor => matches!(
+                action,
+                A::ReadLedger | A::Reopen | A::ReVerify | A::ReadQualityFlags
+            ),
             R::Liaison => matches!(
                 action,
                 A::ReadLedger | A::EditMeasure | A::Report | A::ReplyNotice
@@ -269,7 +281,7 @@ impl SignOffPolicy {
 mod tests {
     use super::*;
 
-    const ALL_ACTIONS: [Action; 16] = [
+    const ALL_ACTIONS: [Action; 19] = [
         Action::ManageOrganisations,
         Action::ManageUsers,
         Action::AssignRoles,
@@ -286,6 +298,9 @@ mod tests {
         Action::SuperviseNotices,
         Action::ReplyNotice,
         Action::EditRegisters,
+        Action::LookBack,
+        Action::ReVerify,
+        Action::ReadQualityFlags,
     ];
 
     #[test]
