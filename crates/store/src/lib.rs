@@ -7,6 +7,7 @@ pub mod bulk;
 mod error;
 pub mod import;
 mod ledger;
+pub mod notices;
 mod orgs;
 pub mod report;
 mod row;
