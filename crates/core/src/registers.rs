@@ -216,6 +216,156 @@ impl fmt::Display for Fen {
     }
 }
 
+/// A register entry as submitted: the kind-specific part, with text not yet checked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum EntryInput {
+    Meeting {
+        meeting_kind: MeetingKind,
+        topic: String,
+        attendees: Option<String>,
+        decisions: Option<String>,
+    },
+    Rule {
+        title: String,
+        /// 文号 in the 〔YYYY〕N号 form, e.g. 东府办〔2021〕35号.
+        doc_number: Option<String>,
+        change: RuleChange,
+    },
+    Accountability {
+        person: String,
+        form: AccountabilityForm,
+        reason: Option<String>,
+    },
+    Money {
+        money_kind: MoneyKind,
+        /// Yuan as written: `1234.56`, `1,234.56元`, `12.34万元`.
+        amount: String,
+        note: Option<String>,
+    },
+    SiteVisit {
+        subject: String,
+        findings: Option<String>,
+    },
+    Talk {
+        person: String,
+        reason: Option<String>,
+    },
+}
+
+/// A checked register entry: trimmed bounded text, a parsed document number, money in fen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EntryBody {
+    Meeting {
+        meeting_kind: MeetingKind,
+        topic: String,
+        attendees: Option<String>,
+        decisions: Option<String>,
+    },
+    Rule {
+        title: String,
+        doc_number: Option<String>,
+        change: RuleChange,
+    },
+    Accountability {
+        person: String,
+        form: AccountabilityForm,
+        reason: Option<String>,
+    },
+    Money {
+        money_kind: MoneyKind,
+        amount_fen: Fen,
+        /// The same amount as an exact decimal of yuan, for display.
+        amount_yuan: String,
+        note: Option<String>,
+    },
+    SiteVisit {
+        subject: String,
+        findings: Option<String>,
+    },
+    Talk {
+        person: String,
+        reason: Option<String>,
+    },
+}
+
+impl EntryInput {
+    /// Check every field; errors name it as `entry.<field>`.
+    pub fn check(&self) -> Result<EntryBody, FieldError> {
+        use crate::text::{NAME_MAX, TEXT_MAX, TITLE_MAX, bounded, optional};
+        let f = |n: &str| format!("entry.{n}");
+        Ok(match self {
+            EntryInput::Meeting {
+                meeting_kind,
+                topic,
+                attendees,
+                decisions,
+            } => EntryBody::Meeting {
+                meeting_kind: *meeting_kind,
+                topic: bounded(&f("topic"), topic, TITLE_MAX)?,
+                attendees: optional(&f("attendees"), attendees.as_deref(), TEXT_MAX)?,
+                decisions: optional(&f("decisions"), decisions.as_deref(), TEXT_MAX)?,
+            },
+            EntryInput::Rule {
+                title,
+                doc_number,
+                change,
+            } => EntryBody::Rule {
+                title: bounded(&f("title"), title, TITLE_MAX)?,
+                doc_number: match doc_number.as_deref().map(str::trim) {
+                    None | Some("") => None,
+                    Some(n) => Some(crate::notices::doc_number(&f("doc_number"), n)?.to_string()),
+                },
+                change: *change,
+            },
+            EntryInput::Accountability {
+                person,
+                form,
+                reason,
+            } => EntryBody::Accountability {
+                person: bounded(&f("person"), person, NAME_MAX)?,
+                form: *form,
+                reason: optional(&f("reason"), reason.as_deref(), TEXT_MAX)?,
+            },
+            EntryInput::Money {
+                money_kind,
+                amount,
+                note,
+            } => {
+                let fen = Fen::parse_yuan(&f("amount"), amount)?;
+                EntryBody::Money {
+                    money_kind: *money_kind,
+                    amount_fen: fen,
+                    amount_yuan: fen.yuan(),
+                    note: optional(&f("note"), note.as_deref(), TEXT_MAX)?,
+                }
+            }
+            EntryInput::SiteVisit { subject, findings } => EntryBody::SiteVisit {
+                subject: bounded(&f("subject"), subject, TITLE_MAX)?,
+                findings: optional(&f("findings"), findings.as_deref(), TEXT_MAX)?,
+            },
+            EntryInput::Talk { person, reason } => EntryBody::Talk {
+                person: bounded(&f("person"), person, NAME_MAX)?,
+                reason: optional(&f("reason"), reason.as_deref(), TEXT_MAX)?,
+            },
+        })
+    }
+}
+
+impl EntryBody {
+    pub fn kind(&self) -> RegisterKind {
+        match self {
+            EntryBody::Meeting { .. } => RegisterKind::Meeting,
+            EntryBody::Rule { .. } => RegisterKind::Rule,
+            EntryBody::Accountability { .. } => RegisterKind::Accountability,
+            EntryBody::Money { .. } => RegisterKind::Money,
+            EntryBody::SiteVisit { .. } => RegisterKind::SiteVisit,
+            EntryBody::Talk { .. } => RegisterKind::Talk,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -271,6 +421,47 @@ mod tests {
         for s in ["1234.56", "0.05", "32500.1", "1200"] {
             assert_eq!(Fen::parse_yuan("a", s).unwrap().yuan(), s);
         }
+    }
+
+    #[test]
+    fn entries_are_checked_field_by_field() {
+        let rule = |n: &str| EntryInput::Rule {
+            title: "党组工作规则".into(),
+            doc_number: Some(n.into()),
+            change: RuleChange::Revised,
+        };
+        let e = rule("东府办[2021]35号").check().unwrap_err();
+        assert_eq!(
+            (e.field.as_str(), e.code),
+            ("entry.doc_number", "wrong_brackets")
+        );
+        assert!(matches!(
+            rule(" 东府办〔2021〕35号 ").check().unwrap(),
+            EntryBody::Rule { doc_number: Some(n), .. } if n == "东府办〔2021〕35号"
+        ));
+        let money = EntryInput::Money {
+            money_kind: MoneyKind::Recovered,
+            amount: "1,234.56元".into(),
+            note: None,
+        };
+        assert!(matches!(
+            money.check().unwrap(),
+            EntryBody::Money { amount_fen: Fen(123_456), ref amount_yuan, .. } if amount_yuan == "1234.56"
+        ));
+        let talk = EntryInput::Talk {
+            person: "  ".into(),
+            reason: None,
+        };
+        assert_eq!(talk.check().unwrap_err().field, "entry.person");
+        let v: EntryInput = serde_json::from_str(
+            r#"{"kind":"accountability","person":"王某","form":"admonishment","reason":null}"#,
+        )
+        .unwrap();
+        assert_eq!(v.check().unwrap().kind(), RegisterKind::Accountability);
+        assert!(
+            serde_json::from_str::<EntryInput>(r#"{"kind":"talk","person":"王某","extra":1}"#)
+                .is_err()
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@ mod error;
 pub mod import;
 mod ledger;
 pub mod notices;
+pub mod registers;
 mod orgs;
 pub mod report;
 mod row;

@@ -1267,7 +1267,7 @@ fn crate_date_zh(d: NaiveDate) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::testing::stores;
     use crate::{NewInspection, NewMeasure, NewOrganisation, NewProblem};
