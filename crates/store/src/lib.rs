@@ -4,9 +4,12 @@
 mod audit;
 mod blobs;
 pub mod bulk;
+pub mod digest;
 mod error;
+pub mod flags;
 pub mod import;
 mod ledger;
+pub mod lookback;
 pub mod notices;
 pub mod registers;
 mod orgs;

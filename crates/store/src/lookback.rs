@@ -1,0 +1,804 @@
+//! Look-back (回头看) and re-verification sampling (抽查复核): the daily scheduling of due
+//! look-backs, recording results (a relapse reopens the item through the state machine, its
+//! history intact), and reproducible random draws of closed measures with their results.
+
+// Dynamic SQL here is assembled only from constant fragments and numbered placeholders;
+// values always travel as bind parameters.
+use chrono::NaiveDate;
+use rectify_core::FieldError;
+use rectify_core::access::Action;
+use rectify_core::lookback::{
+    self, LookbackOutcome, LookbackPolicy, LookbackState, LookbackSubject, SampleSize, VerifyResult,
+};
+use rectify_core::state::{MeasureState, Transition};
+use rectify_core::text;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sqlx::AssertSqlSafe;
+use sqlx::Row;
+
+use crate::audit::{Actor, AuditEvent, now_text};
+use crate::row::{Where, bind_all};
+use crate::{Store, StoreError, Viewer, WriteTx};
+
+/// Setting (in `meta`) for the months between closing and look-back; absent: 6.
+pub const LOOKBACK_MONTHS_KEY: &str = "lookback.months";
+
+/// Rows inserted per statement when scheduling.
+const BATCH: usize = 200;
+
+/// A look-back, with the title of what it looks at.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Lookback {
+    pub id: i64,
+    pub subject_type: LookbackSubject,
+    pub subject_id: i64,
+    /// The measure's text or the problem's title.
+    pub title: String,
+    pub closed_on: String,
+    pub due_on: String,
+    pub state: LookbackState,
+    /// For problems: the sign-off looked back at (kept after a relapse clears it).
+    pub signed_off_at: Option<String>,
+    pub signed_off_by: Option<i64>,
+    pub reviewer_id: Option<i64>,
+    pub notes: Option<String>,
+    pub recorded_at: Option<String>,
+    pub version: i64,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct LookbackFilter {
+    pub state: Option<LookbackState>,
+    /// Only look-backs due on or before this day.
+    pub due_by: Option<NaiveDate>,
+    pub limit: i64,
+}
+
+/// What one day's scheduling created.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DailyLookback {
+    pub measures: i64,
+    pub problems: i64,
+}
+
+/// A recorded draw.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct SampleDraw {
+    pub id: i64,
+    /// Decimal, 0 to 2⁶⁴−1 (text: JSON numbers lose precision past 2⁵³).
+    pub seed: String,
+    /// `count:N` or `percent:P`.
+    pub size_rule: String,
+    /// The population: measures closed on or before this day, in the scope below.
+    pub as_of: String,
+    pub inspection_id: Option<i64>,
+    pub scope_path: String,
+    pub population_size: i64,
+    pub population_digest: String,
+    pub created_by: Option<i64>,
+    pub created_at: String,
+    pub items: Vec<SampleItem>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct SampleItem {
+    /// Order of drawing, from 1.
+    pub seq: i64,
+    pub measure_id: i64,
+    pub result: VerifyResult,
+    pub notes: Option<String>,
+    pub reviewer_id: Option<i64>,
+    pub recorded_at: Option<String>,
+    pub version: i64,
+}
+
+/// What to draw.
+#[derive(Debug, Clone)]
+pub struct NewDraw {
+    pub size: SampleSize,
+    /// None: a fresh random seed, recorded.
+    pub seed: Option<u64>,
+    pub inspection_id: Option<i64>,
+    pub as_of: NaiveDate,
+}
+
+/// A draw recomputed from its seed over today's population.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct DrawReplay {
+    pub draw_id: i64,
+    /// The population (same as_of and scope) is still the one drawn from.
+    pub same_population: bool,
+    /// The recomputed items equal the recorded ones, in order.
+    pub same_items: bool,
+    pub population_size: i64,
+    pub measure_ids: Vec<i64>,
+}
+
+fn day(s: &str) -> String {
+    s.chars().take(10).collect()
+}
+
+fn next_day(d: NaiveDate) -> String {
+    d.succ_opt().unwrap_or(d).format("%Y-%m-%d").to_string()
+}
+
+fn lookback_row(r: &sqlx::any::AnyRow) -> Result<Lookback, StoreError> {
+    let st: String = r.try_get("subject_type")?;
+    let state: String = r.try_get("state")?;
+    Ok(Lookback {
+        id: r.try_get("id")?,
+        subject_type: LookbackSubject::parse(&st)
+            .ok_or_else(|| StoreError::Config(format!("unknown look-back subject {st}")))?,
+        subject_id: r.try_get("subject_id")?,
+        title: r.try_get::<Option<String>, _>("title")?.unwrap_or_default(),
+        closed_on: r.try_get("closed_on")?,
+        due_on: r.try_get("due_on")?,
+        state: LookbackState::parse(&state)
+            .ok_or_else(|| StoreError::Config(format!("unknown look-back state {state}")))?,
+        signed_off_at: r.try_get("signed_off_at")?,
+        signed_off_by: r.try_get("signed_off_by")?,
+        reviewer_id: r.try_get("reviewer_id")?,
+        notes: r.try_get("notes")?,
+        recorded_at: r.try_get("recorded_at")?,
+        version: r.try_get("version")?,
+    })
+}
+
+const LOOKBACK_SELECT: &str = "SELECT l.*, CASE WHEN l.subject_type = 'measure' \
+    THEN (SELECT m.text FROM measure m WHERE m.id = l.subject_id) \
+    ELSE (SELECT p.title FROM problem p WHERE p.id = l.subject_id) END AS title FROM lookback l";
+
+fn item_row(r: &sqlx::any::AnyRow) -> Result<SampleItem, StoreError> {
+    let res: String = r.try_get("result")?;
+    Ok(SampleItem {
+        seq: r.try_get("seq")?,
+        measure_id: r.try_get("measure_id")?,
+        result: VerifyResult::parse(&res)
+            .ok_or_else(|| StoreError::Config(format!("unknown result {res}")))?,
+        notes: r.try_get("notes")?,
+        reviewer_id: r.try_get("reviewer_id")?,
+        recorded_at: r.try_get("recorded_at")?,
+        version: r.try_get("version")?,
+    })
+}
+
+fn forbidden(what: &str) -> StoreError {
+    FieldError::new(
+        "action",
+        "forbidden",
+        format!("当前角色无权{what} (role may not do this)"),
+    )
+    .into()
+}
+
+/// The closed measures a draw is taken from, ordered by id.
+async fn population(
+    conn: &mut sqlx::AnyConnection,
+    scope: &str,
+    scope_upper: &str,
+    inspection_id: Option<i64>,
+    as_of: NaiveDate,
+) -> Result<Vec<i64>, StoreError> {
+    let mut w = Where::default();
+    w.and("m.closed_at <", next_day(as_of));
+    w.and("m.org_path >=", scope);
+    w.and("m.org_path <", scope_upper);
+    if let Some(i) = inspection_id {
+        w.and("m.inspection_id =", i);
+    }
+    let sql = format!(
+        "SELECT m.id FROM measure m WHERE m.state IN ('closed', 'closed_ongoing'){} ORDER BY m.id",
+        w.sql
+    );
+    let rows = bind_all(sqlx::query(AssertSqlSafe(sql)), &w.params)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter()
+        .map(|r| r.try_get::<i64, _>(0).map_err(StoreError::from))
+        .collect()
+}
+
+/// Schedule the look-backs due on `as_of` (the daily run's step): closed measures whose problem
+/// is not signed off, and signed-off problems, closed at least the configured months before.
+/// Running it twice for a day creates nothing the second time.
+pub async fn daily(store: &Store, as_of: NaiveDate) -> Result<DailyLookback, StoreError> {
+    let policy = store.lookback_policy().await?;
+    daily_with(store, as_of, policy).await
+}
+
+/// [`daily`] with an explicit policy.
+pub async fn daily_with(
+    store: &Store,
+    as_of: NaiveDate,
+    policy: LookbackPolicy,
+) -> Result<DailyLookback, StoreError> {
+    let cutoff = next_day(policy.closed_on_or_before(as_of));
+    let mut w = store.begin_write().await?;
+    let measures = sqlx::query(
+        "SELECT m.id, m.org_path, m.closed_at FROM measure m JOIN problem p ON p.id = m.problem_id \
+         WHERE m.state IN ('closed', 'closed_ongoing') AND m.closed_at < $1 AND p.signed_off_at IS NULL \
+         AND NOT EXISTS (SELECT 1 FROM lookback l WHERE l.subject_type = 'measure' AND l.subject_id = m.id \
+         AND l.closed_on = substr(m.closed_at, 1, 10)) ORDER BY m.id",
+    )
+    .bind(cutoff.clone())
+    .fetch_all(w.conn())
+    .await?;
+    let problems = sqlx::query(
+        "SELECT p.id, p.org_path, p.signed_off_at, p.signed_off_by FROM problem p \
+         WHERE p.signed_off_at IS NOT NULL AND p.signed_off_at < $1 \
+         AND NOT EXISTS (SELECT 1 FROM lookback l WHERE l.subject_type = 'problem' AND l.subject_id = p.id \
+         AND l.closed_on = substr(p.signed_off_at, 1, 10)) ORDER BY p.id",
+    )
+    .bind(cutoff)
+    .fetch_all(w.conn())
+    .await?;
+    struct New {
+        subject: &'static str,
+        id: i64,
+        path: String,
+        closed_on: String,
+        due_on: String,
+        signed_off_at: Option<String>,
+        signed_off_by: Option<i64>,
+    }
+    let mut rows = Vec::with_capacity(measures.len() + problems.len());
+    for r in &measures {
+        let closed: String = r.try_get("closed_at")?;
+        let closed_on = day(&closed);
+        let due = NaiveDate::parse_from_str(&closed_on, "%Y-%m-%d")
+            .map(|d| policy.due_on(d).format("%Y-%m-%d").to_string())
+            .map_err(|_| StoreError::Config(format!("corrupt closed_at {closed}")))?;
+        rows.push(New {
+            subject: "measure",
+            id: r.try_get("id")?,
+            path: r.try_get("org_path")?,
+            closed_on,
+            due_on: due,
+            signed_off_at: None,
+            signed_off_by: None,
+        });
+    }
+    for r in &problems {
+        let at: String = r.try_get("signed_off_at")?;
+        let closed_on = day(&at);
+        let due = NaiveDate::parse_from_str(&closed_on, "%Y-%m-%d")
+            .map(|d| policy.due_on(d).format("%Y-%m-%d").to_string())
+            .map_err(|_| StoreError::Config(format!("corrupt signed_off_at {at}")))?;
+        rows.push(New {
+            subject: "problem",
+            id: r.try_get("id")?,
+            path: r.try_get("org_path")?,
+            closed_on,
+            due_on: due,
+            signed_off_at: Some(at),
+            signed_off_by: r.try_get("signed_off_by")?,
+        });
+    }
+    let now = now_text();
+    for chunk in rows.chunks(BATCH) {
+        let mut sql = String::from(
+            "INSERT INTO lookback (subject_type, subject_id, org_path, closed_on, due_on, state, signed_off_at, signed_off_by, created_at) VALUES ",
+        );
+        for i in 0..chunk.len() {
+            let b = i * 8;
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!(
+                "(${}, ${}, ${}, ${}, ${}, 'due', ${}, ${}, ${})",
+                b + 1,
+                b + 2,
+                b + 3,
+                b + 4,
+                b + 5,
+                b + 6,
+                b + 7,
+                b + 8
+            ));
+        }
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for n in chunk {
+            q = q
+                .bind(n.subject)
+                .bind(n.id)
+                .bind(n.path.clone())
+                .bind(n.closed_on.clone())
+                .bind(n.due_on.clone())
+                .bind(n.signed_off_at.clone())
+                .bind(n.signed_off_by)
+                .bind(now.clone());
+        }
+        q.execute(w.conn()).await?;
+    }
+    let out = DailyLookback {
+        measures: measures.len() as i64,
+        problems: problems.len() as i64,
+    };
+    if !rows.is_empty() {
+        w.audit(
+            &Actor::cli("supervise"),
+            AuditEvent::ok(
+                "lookback.schedule",
+                "lookback",
+                as_of.format("%Y-%m-%d"),
+            )
+            .after(json!({"as_of": as_of, "months": policy.month_count(), "measures": out.measures, "problems": out.problems})),
+        )
+        .await?;
+    }
+    w.commit().await?;
+    Ok(out)
+}
+
+impl Store {
+    /// The configured look-back interval (default 6 months).
+    pub async fn lookback_policy(&self) -> Result<LookbackPolicy, StoreError> {
+        match self.meta_get(LOOKBACK_MONTHS_KEY).await? {
+            None => Ok(LookbackPolicy::default()),
+            Some(v) => {
+                let n: i64 = v.parse().map_err(|_| {
+                    StoreError::Config(format!("{LOOKBACK_MONTHS_KEY} is not a number: {v}"))
+                })?;
+                Ok(LookbackPolicy::months(n)?)
+            }
+        }
+    }
+
+    /// Look-backs in the viewer's scope, earliest due first.
+    pub async fn lookbacks(
+        &self,
+        viewer: &Viewer,
+        f: &LookbackFilter,
+    ) -> Result<Vec<Lookback>, StoreError> {
+        let mut w = Where::default();
+        w.and("l.org_path >=", viewer.scope.as_str());
+        w.and("l.org_path <", viewer.scope.upper_bound());
+        if let Some(s) = f.state {
+            w.and("l.state =", s.as_str());
+        }
+        if let Some(d) = f.due_by {
+            w.and("l.due_on <=", d.format("%Y-%m-%d").to_string());
+        }
+        let limit = f.limit.clamp(1, 1000);
+        let sql = format!(
+            "{LOOKBACK_SELECT} WHERE 1 = 1{} ORDER BY l.due_on, l.id LIMIT {limit}",
+            w.sql
+        );
+        let rows = bind_all(sqlx::query(AssertSqlSafe(sql)), &w.params)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(lookback_row).collect()
+    }
+
+    /// One look-back, or NotFound outside the viewer's scope.
+    pub async fn lookback_for(&self, viewer: &Viewer, id: i64) -> Result<Lookback, StoreError> {
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "{LOOKBACK_SELECT} WHERE l.id = $1 AND l.org_path >= $2 AND l.org_path < $3"
+        )))
+        .bind(id)
+        .bind(viewer.scope.as_str().to_string())
+        .bind(viewer.scope.upper_bound())
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or_else(|| StoreError::not_found("lookback", id))?;
+        lookback_row(&row)
+    }
+
+    /// Draws taken in the viewer's scope (without items), newest first.
+    pub async fn sample_draws(&self, viewer: &Viewer) -> Result<Vec<SampleDraw>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT * FROM sample_draw WHERE scope_path >= $1 AND scope_path < $2 ORDER BY id DESC LIMIT 200",
+        )
+        .bind(viewer.scope.as_str().to_string())
+        .bind(viewer.scope.upper_bound())
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(|r| draw_row(r, Vec::new())).collect()
+    }
+
+    /// One draw with its items, or NotFound outside the viewer's scope.
+    pub async fn sample_draw(&self, viewer: &Viewer, id: i64) -> Result<SampleDraw, StoreError> {
+        let mut conn = self.pool().acquire().await?;
+        load_draw(&mut conn, viewer, id).await
+    }
+
+    /// Recompute a draw from its recorded seed over the population as it is now.
+    pub async fn replay_draw(&self, viewer: &Viewer, id: i64) -> Result<DrawReplay, StoreError> {
+        let mut conn = self.pool().acquire().await?;
+        let d = load_draw(&mut conn, viewer, id).await?;
+        let as_of = NaiveDate::parse_from_str(&d.as_of, "%Y-%m-%d")
+            .map_err(|_| StoreError::Config(format!("corrupt as_of {}", d.as_of)))?;
+        let scope = rectify_core::access::OrgPath::parse(&d.scope_path)
+            .ok_or_else(|| StoreError::Config(format!("corrupt path {}", d.scope_path)))?;
+        let pop = population(
+            &mut conn,
+            scope.as_str(),
+            &scope.upper_bound(),
+            d.inspection_id,
+            as_of,
+        )
+        .await?;
+        let size = SampleSize::parse_text(&d.size_rule)
+            .ok_or_else(|| StoreError::Config(format!("corrupt size rule {}", d.size_rule)))?;
+        let seed: u64 = d
+            .seed
+            .parse()
+            .map_err(|_| StoreError::Config(format!("corrupt seed {}", d.seed)))?;
+        let ids = lookback::draw(&pop, size, seed);
+        let recorded: Vec<i64> = d.items.iter().map(|i| i.measure_id).collect();
+        Ok(DrawReplay {
+            draw_id: id,
+            same_population: lookback::population_digest(&pop) == d.population_digest,
+            same_items: ids == recorded,
+            population_size: pop.len() as i64,
+            measure_ids: ids,
+        })
+    }
+}
+
+fn draw_row(r: &sqlx::any::AnyRow, items: Vec<SampleItem>) -> Result<SampleDraw, StoreError> {
+    Ok(SampleDraw {
+        id: r.try_get("id")?,
+        seed: r.try_get("seed")?,
+        size_rule: r.try_get("size_rule")?,
+        as_of: r.try_get("as_of")?,
+        inspection_id: r.try_get("inspection_id")?,
+        scope_path: r.try_get("scope_path")?,
+        population_size: r.try_get("population_size")?,
+        population_digest: r.try_get("population_digest")?,
+        created_by: r.try_get("created_by")?,
+        created_at: r.try_get("created_at")?,
+        items,
+    })
+}
+
+async fn load_draw(
+    conn: &mut sqlx::AnyConnection,
+    viewer: &Viewer,
+    id: i64,
+) -> Result<SampleDraw, StoreError> {
+    let row = sqlx::query(
+        "SELECT * FROM sample_draw WHERE id = $1 AND scope_path >= $2 AND scope_path < $3",
+    )
+    .bind(id)
+    .bind(viewer.scope.as_str().to_string())
+    .bind(viewer.scope.upper_bound())
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or_else(|| StoreError::not_found("sample_draw", id))?;
+    let items = sqlx::query("SELECT * FROM sample_item WHERE draw_id = $1 ORDER BY seq")
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(item_row)
+        .collect::<Result<Vec<_>, _>>()?;
+    draw_row(&row, items)
+}
+
+impl WriteTx {
+    /// Configure the months between closing and look-back.
+    pub async fn set_lookback_months(
+        &mut self,
+        actor: &Actor,
+        months: i64,
+    ) -> Result<LookbackPolicy, StoreError> {
+        let p = LookbackPolicy::months(months)?;
+        let before = self.meta_value(LOOKBACK_MONTHS_KEY).await?;
+        self.meta_set(LOOKBACK_MONTHS_KEY, &months.to_string())
+            .await?;
+        self.audit(
+            actor,
+            AuditEvent::ok("lookback.configure", "meta", LOOKBACK_MONTHS_KEY)
+                .before(json!({"months": before}))
+                .after(json!({"months": months})),
+        )
+        .await?;
+        Ok(p)
+    }
+
+    async fn meta_value(&mut self, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(sqlx::query_scalar("SELECT value FROM meta WHERE key = $1")
+            .bind(key)
+            .fetch_optional(self.conn())
+            .await?)
+    }
+
+    async fn lookback_in(&mut self, viewer: &Viewer, id: i64) -> Result<Lookback, StoreError> {
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "{LOOKBACK_SELECT} WHERE l.id = $1 AND l.org_path >= $2 AND l.org_path < $3"
+        )))
+        .bind(id)
+        .bind(viewer.scope.as_str().to_string())
+        .bind(viewer.scope.upper_bound())
+        .fetch_optional(self.conn())
+        .await?
+        .ok_or_else(|| StoreError::not_found("lookback", id))?;
+        lookback_row(&row)
+    }
+
+    /// Record a look-back's result. `relapsed` reopens the item through the measure state
+    /// machine (a problem: its sign-off is cleared, the old one kept on the look-back and in
+    /// the audit trail, and each of its closed measures reopened). Everything or nothing.
+    pub async fn record_lookback(
+        &mut self,
+        actor: &Actor,
+        viewer: &Viewer,
+        id: i64,
+        version: i64,
+        outcome: LookbackOutcome,
+        notes: Option<&str>,
+    ) -> Result<Lookback, StoreError> {
+        if !viewer.role.may(Action::LookBack) {
+            return Err(forbidden("记录回头看结果"));
+        }
+        let notes = text::optional("notes", notes, text::REASON_MAX)?;
+        if outcome == LookbackOutcome::Relapsed && notes.is_none() {
+            return Err(FieldError::new(
+                "notes",
+                "required",
+                "发现反弹须说明情况 (a relapse needs notes saying what was found)",
+            )
+            .into());
+        }
+        let before = self.lookback_in(viewer, id).await?;
+        if before.version != version {
+            return Err(StoreError::Conflict {
+                entity: "lookback",
+                id,
+                current: before.version,
+            });
+        }
+        let next = before.state.record(outcome)?;
+        let reason = format!(
+            "回头看发现反弹 (relapse found at look-back {id}): {}",
+            notes.clone().unwrap_or_default()
+        );
+        if next == LookbackState::Relapsed {
+            match before.subject_type {
+                LookbackSubject::Measure => {
+                    let m = self.measure(before.subject_id).await?;
+                    self.transition_measure(
+                        actor,
+                        viewer,
+                        m.id,
+                        m.version,
+                        Transition::Reopen,
+                        Some(&reason),
+                    )
+                    .await?;
+                }
+                LookbackSubject::Problem => {
+                    self.reopen_problem(actor, viewer, before.subject_id, &reason)
+                        .await?;
+                }
+            }
+        }
+        let r = sqlx::query(
+            "UPDATE lookback SET state = $1, notes = $2, reviewer_id = $3, recorded_at = $4, version = version + 1 WHERE id = $5 AND version = $6",
+        )
+        .bind(next.as_str())
+        .bind(notes.clone())
+        .bind(viewer.user_id)
+        .bind(now_text())
+        .bind(id)
+        .bind(version)
+        .execute(self.conn())
+        .await?;
+        if r.rows_affected() != 1 {
+            return Err(StoreError::Conflict {
+                entity: "lookback",
+                id,
+                current: version + 1,
+            });
+        }
+        let after = self.lookback_in(viewer, id).await?;
+        self.audit(
+            actor,
+            AuditEvent::ok("lookback.record", "lookback", id)
+                .before(json!({"state": before.state, "version": before.version}))
+                .after(json!({"state": after.state, "notes": notes, "subject_type": after.subject_type, "subject_id": after.subject_id, "version": after.version})),
+        )
+        .await?;
+        Ok(after)
+    }
+
+    /// A signed-off problem relapsed: clear the sign-off (audited with the old one) and reopen
+    /// each closed measure through the state machine.
+    async fn reopen_problem(
+        &mut self,
+        actor: &Actor,
+        viewer: &Viewer,
+        problem_id: i64,
+        reason: &str,
+    ) -> Result<(), StoreError> {
+        let p = self.problem(problem_id).await?;
+        if p.signed_off_at.is_some() {
+            sqlx::query("UPDATE problem SET signed_off_at = NULL, signed_off_by = NULL, version = version + 1 WHERE id = $1")
+                .bind(problem_id)
+                .execute(self.conn())
+                .await?;
+            self.audit(
+                actor,
+                AuditEvent::ok("problem.sign_off_cleared", "problem", problem_id)
+                    .before(json!({"signed_off_at": p.signed_off_at, "signed_off_by": p.signed_off_by, "version": p.version}))
+                    .after(json!({"signed_off_at": null, "reason": reason})),
+            )
+            .await?;
+        }
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM measure WHERE problem_id = $1 AND state IN ('closed', 'closed_ongoing') ORDER BY id",
+        )
+        .bind(problem_id)
+        .fetch_all(self.conn())
+        .await?;
+        for mid in ids {
+            let m = self.measure(mid).await?;
+            debug_assert!(m.state.is_closed() && m.state != MeasureState::Reopened);
+            self.transition_measure(
+                actor,
+                viewer,
+                mid,
+                m.version,
+                Transition::Reopen,
+                Some(reason),
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Draw closed measures for re-verification and record the draw.
+    pub async fn create_sample_draw(
+        &mut self,
+        actor: &Actor,
+        viewer: &Viewer,
+        n: &NewDraw,
+    ) -> Result<i64, StoreError> {
+        if !viewer.role.may(Action::ReVerify) {
+            return Err(forbidden("抽查复核"));
+        }
+        if let Some(i) = n.inspection_id {
+            let path: Option<String> =
+                sqlx::query_scalar("SELECT org_path FROM inspection WHERE id = $1")
+                    .bind(i)
+                    .fetch_optional(self.conn())
+                    .await?;
+            let visible = path
+                .and_then(|p| rectify_core::access::OrgPath::parse(&p))
+                .is_some_and(|p| viewer.scope.contains(&p) || p.contains(&viewer.scope));
+            if !visible {
+                return Err(FieldError::new(
+                    "inspection_id",
+                    "not_found",
+                    "巡察不存在 (no such inspection)",
+                )
+                .into());
+            }
+        }
+        let seed = n
+            .seed
+            .unwrap_or_else(|| u64::from_le_bytes(rectify_security::crypto::random_bytes::<8>()));
+        let scope = viewer.scope.as_str().to_string();
+        let upper = viewer.scope.upper_bound();
+        let pop = population(self.conn(), &scope, &upper, n.inspection_id, n.as_of).await?;
+        if pop.is_empty() {
+            return Err(FieldError::new(
+                "as_of",
+                "empty_population",
+                "截至该日没有已销号的整改措施可供抽取 (no closed measures to draw from)",
+            )
+            .into());
+        }
+        let ids = lookback::draw(&pop, n.size, seed);
+        let digest = lookback::population_digest(&pop);
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO sample_draw (seed, size_rule, as_of, inspection_id, scope_path, population_size, population_digest, created_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+        )
+        .bind(seed.to_string())
+        .bind(n.size.as_text())
+        .bind(n.as_of.format("%Y-%m-%d").to_string())
+        .bind(n.inspection_id)
+        .bind(scope)
+        .bind(pop.len() as i64)
+        .bind(digest.clone())
+        .bind(Some(viewer.user_id).filter(|u| *u > 0))
+        .bind(now_text())
+        .fetch_one(self.conn())
+        .await?;
+        for (i, mid) in ids.iter().enumerate() {
+            sqlx::query("INSERT INTO sample_item (draw_id, seq, measure_id) VALUES ($1, $2, $3)")
+                .bind(id)
+                .bind(i as i64 + 1)
+                .bind(*mid)
+                .execute(self.conn())
+                .await?;
+        }
+        self.audit(
+            actor,
+            AuditEvent::ok("sample.draw", "sample_draw", id).after(json!({
+                "seed": seed.to_string(), "size_rule": n.size.as_text(), "as_of": n.as_of, "inspection_id": n.inspection_id,
+                "population_size": pop.len(), "population_digest": digest, "measure_ids": ids
+            })),
+        )
+        .await?;
+        Ok(id)
+    }
+
+    /// Record what re-verification of one drawn item found.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn record_sample_result(
+        &mut self,
+        actor: &Actor,
+        viewer: &Viewer,
+        draw_id: i64,
+        seq: i64,
+        version: i64,
+        result: VerifyResult,
+        notes: Option<&str>,
+    ) -> Result<SampleItem, StoreError> {
+        if !viewer.role.may(Action::ReVerify) {
+            return Err(forbidden("抽查复核"));
+        }
+        if result == VerifyResult::Pending {
+            return Err(FieldError::new(
+                "result",
+                "invalid",
+                "复核结果须为 confirmed 或 not_confirmed (result must be confirmed or not_confirmed)",
+            )
+            .into());
+        }
+        let notes = text::optional("notes", notes, text::REASON_MAX)?;
+        if result == VerifyResult::NotConfirmed && notes.is_none() {
+            return Err(FieldError::new(
+                "notes",
+                "required",
+                "整改不实须说明情况 (not confirmed needs notes)",
+            )
+            .into());
+        }
+        let d = load_draw(self.conn(), viewer, draw_id).await?;
+        let before = d
+            .items
+            .iter()
+            .find(|i| i.seq == seq)
+            .cloned()
+            .ok_or_else(|| StoreError::not_found("sample_item", format!("{draw_id}/{seq}")))?;
+        if before.version != version {
+            return Err(StoreError::Conflict {
+                entity: "sample_item",
+                id: seq,
+                current: before.version,
+            });
+        }
+        sqlx::query(
+            "UPDATE sample_item SET result = $1, notes = $2, reviewer_id = $3, recorded_at = $4, version = version + 1 \
+             WHERE draw_id = $5 AND seq = $6 AND version = $7",
+        )
+        .bind(result.as_str())
+        .bind(notes.clone())
+        .bind(viewer.user_id)
+        .bind(now_text())
+        .bind(draw_id)
+        .bind(seq)
+        .bind(version)
+        .execute(self.conn())
+        .await?;
+        let after = load_draw(self.conn(), viewer, draw_id)
+            .await?
+            .items
+            .into_iter()
+            .find(|i| i.seq == seq)
+            .ok_or_else(|| StoreError::not_found("sample_item", seq))?;
+        self.audit(
+            actor,
+            AuditEvent::ok("sample.verify", "sample_draw", draw_id).after(json!({
+                "seq": seq, "measure_id": after.measure_id, "result": result, "notes": notes, "before": before.result
+            })),
+        )
+        .await?;
+        Ok(after)
+    }
+}
