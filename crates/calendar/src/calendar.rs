@@ -137,6 +137,15 @@ impl Calendar {
         crate::text::write(self)
     }
 
+    /// One year's block in the line format (`[YEAR]` header first), if covered; parsing it
+    /// gives a calendar holding just that year.
+    pub fn year_text(&self, year: i32) -> Option<String> {
+        let schedule = self.years.get(&year)?;
+        let mut out = String::new();
+        crate::text::write_year(&mut out, schedule);
+        Some(out)
+    }
+
     pub(crate) fn from_years(years: impl IntoIterator<Item = YearSchedule>) -> Calendar {
         Calendar {
             years: years.into_iter().map(|s| (s.year, s)).collect(),

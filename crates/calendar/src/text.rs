@@ -270,26 +270,32 @@ pub(crate) fn write(calendar: &Calendar) -> String {
         "# 中国法定节假日与调休安排 — written by rectify-calendar; format: see crates/calendar/README.md\n",
     );
     for schedule in calendar.schedules() {
-        let _ = write!(out, "\n[{}]\n", schedule.year());
-        for entry in schedule.entries() {
-            out.push_str(&entry.festivals.to_string());
-            if let Some((from, to)) = entry.range {
-                if from == to {
-                    let _ = write!(out, " {from}");
-                } else {
-                    let _ = write!(out, " {from}..{to}");
-                }
-            }
-            if !entry.workdays.is_empty() {
-                out.push(' ');
-                out.push_str(WORK_KEYWORD);
-                for (i, d) in entry.workdays.iter().enumerate() {
-                    let sep = if i == 0 { " " } else { ", " };
-                    let _ = write!(out, "{sep}{d}");
-                }
-            }
-            out.push('\n');
-        }
+        out.push('\n');
+        write_year(&mut out, schedule);
     }
     out
+}
+
+/// One `[YEAR]` block, header included.
+pub(crate) fn write_year(out: &mut String, schedule: &YearSchedule) {
+    let _ = writeln!(out, "[{}]", schedule.year());
+    for entry in schedule.entries() {
+        out.push_str(&entry.festivals.to_string());
+        if let Some((from, to)) = entry.range {
+            if from == to {
+                let _ = write!(out, " {from}");
+            } else {
+                let _ = write!(out, " {from}..{to}");
+            }
+        }
+        if !entry.workdays.is_empty() {
+            out.push(' ');
+            out.push_str(WORK_KEYWORD);
+            for (i, d) in entry.workdays.iter().enumerate() {
+                let sep = if i == 0 { " " } else { ", " };
+                let _ = write!(out, "{sep}{d}");
+            }
+        }
+        out.push('\n');
+    }
 }

@@ -4,6 +4,7 @@
 mod audit;
 mod blobs;
 pub mod bulk;
+pub mod calendar;
 pub mod digest;
 mod error;
 pub mod flags;
@@ -17,6 +18,7 @@ pub mod report;
 mod row;
 mod schema;
 mod sessions;
+pub mod supervision;
 #[cfg(test)]
 mod testing;
 mod users;
@@ -153,6 +155,7 @@ impl Store {
             url: url.to_string(),
         };
         schema::migrate(&store).await?;
+        store.seed_builtin_calendar().await?;
         Ok(store)
     }
 

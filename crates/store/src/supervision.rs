@@ -1,0 +1,902 @@
+//! The daily supervision run (`run_day`): traffic lights and their history, escalation
+//! notifications in the inbox, the run record; one runner per database, idempotent per day.
+//! Also the light rules policy, light history queries and the inbox.
+
+// Dynamic SQL here is assembled only from constant fragments and numbered placeholders;
+// values always travel as bind parameters.
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rectify_core::FieldError;
+use rectify_core::access::OrgPath;
+use rectify_core::ledger::MeasureKind;
+use rectify_core::state::MeasureState;
+use rectify_core::supervision::{
+    Assessment, Light, LightRules, MeasureFacts, Recipient, Thresholds, Tier, should_notify,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sqlx::{AnyConnection, AssertSqlSafe, Row};
+
+use crate::audit::{Actor, AuditEvent, now_text};
+use crate::{Dialect, Store, StoreError};
+
+/// Where the light rules live in `meta` (JSON; absent means the defaults).
+pub const RULES_KEY: &str = "supervision.light_rules";
+/// The advisory lock that makes one server the runner on PostgreSQL.
+const RUNNER_LOCK: i64 = 7_300_219_118;
+/// Rows per multi-row INSERT.
+const INSERT_ROWS: usize = 500;
+/// What the history stores for a measure that left supervision (closed, back to draft).
+const CLOSED: &str = "closed";
+
+/// How a run reads and who it is.
+#[derive(Debug, Clone)]
+pub struct RunConfig {
+    /// Measures read per keyset page (memory stays bounded by this).
+    pub page_size: i64,
+    /// Who the run acts as in the audit trail.
+    pub actor: Actor,
+    /// On SQLite, how long an unfinished run row keeps other runners away (a crashed run is
+    /// taken over after it).
+    pub lease: chrono::Duration,
+}
+
+impl Default for RunConfig {
+    fn default() -> Self {
+        RunConfig {
+            page_size: 5_000,
+            actor: Actor::cli("supervise run"),
+            lease: chrono::Duration::minutes(15),
+        }
+    }
+}
+
+/// Measures per light among those under supervision.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct LightCounts {
+    pub green: u64,
+    pub blue: u64,
+    pub yellow: u64,
+    pub red: u64,
+    pub deep_red: u64,
+}
+
+impl LightCounts {
+    pub fn add(&mut self, light: Light, n: u64) {
+        match light {
+            Light::Green => self.green += n,
+            Light::Blue => self.blue += n,
+            Light::Yellow => self.yellow += n,
+            Light::Red => self.red += n,
+            Light::DeepRed => self.deep_red += n,
+        }
+    }
+
+    pub fn total(&self) -> u64 {
+        self.green + self.blue + self.yellow + self.red + self.deep_red
+    }
+}
+
+/// What one extra daily step did (supervision-notice replies, look-back, …).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct StepSummary {
+    pub name: String,
+    /// Items the step found due or overdue.
+    pub items: u64,
+    /// Inbox notifications it created.
+    pub notifications: u64,
+}
+
+/// How the call went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RunOutcome {
+    /// This call did the day's run.
+    Ran,
+    /// The day had been run before; the summary is that run's.
+    AlreadyRan,
+    /// Another runner holds the day; nothing done.
+    Busy,
+}
+
+/// The result of a day's run, kept as JSON in `supervision_run.summary_json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct RunSummary {
+    pub day: NaiveDate,
+    pub outcome: RunOutcome,
+    /// Measures under supervision (assigned and not closed).
+    pub measures: u64,
+    pub lights: LightCounts,
+    /// History rows written (light or tier changed).
+    pub changes: u64,
+    /// Inbox notifications created by the lights step.
+    pub notifications: u64,
+    /// Measures whose tier rose to the leader in charge or above.
+    pub escalations: u64,
+    /// Measures that needed attention with nobody on record to tell.
+    pub unaddressed: u64,
+    /// The further daily steps.
+    pub steps: Vec<StepSummary>,
+}
+
+impl RunSummary {
+    fn new(day: NaiveDate, outcome: RunOutcome) -> RunSummary {
+        RunSummary {
+            day,
+            outcome,
+            measures: 0,
+            lights: LightCounts::default(),
+            changes: 0,
+            notifications: 0,
+            escalations: 0,
+            unaddressed: 0,
+            steps: Vec::new(),
+        }
+    }
+
+    /// Notifications of every step.
+    pub fn all_notifications(&self) -> u64 {
+        self.notifications + self.steps.iter().map(|s| s.notifications).sum::<u64>()
+    }
+}
+
+/// The day's supervision run as of `day`: lights, history and escalation notifications, then
+/// the further daily steps, then the run record. Exactly one runner per database (an advisory
+/// lock on PostgreSQL, the run row under the write lock on SQLite); a day already run returns
+/// its recorded summary and changes nothing.
+pub async fn run_day(
+    store: &Store,
+    day: NaiveDate,
+    cfg: &RunConfig,
+) -> Result<RunSummary, StoreError> {
+    let Some(lock) = RunnerLock::acquire(store).await? else {
+        return Ok(RunSummary::new(day, RunOutcome::Busy));
+    };
+    let result = match claim(store, day, cfg).await? {
+        Claim::Finished(mut done) => {
+            done.outcome = RunOutcome::AlreadyRan;
+            Ok(done)
+        }
+        Claim::Busy => Ok(RunSummary::new(day, RunOutcome::Busy)),
+        Claim::Claimed => {
+            let steps = run_steps(store, day, cfg).await;
+            if steps.is_err() {
+                // Let the next attempt claim the day at once.
+                let _ = sqlx::query(
+                    "DELETE FROM supervision_run WHERE day = $1 AND finished_at IS NULL",
+                )
+                .bind(day_text(day))
+                .execute(store.pool())
+                .await;
+            }
+            steps
+        }
+    };
+    lock.release().await;
+    result
+}
+
+/// The daily steps, in order. Each step is idempotent for a day.
+async fn run_steps(
+    store: &Store,
+    day: NaiveDate,
+    cfg: &RunConfig,
+) -> Result<RunSummary, StoreError> {
+    let rules = store.light_rules().await?;
+    let calendar = store.calendar().await?;
+    let th = rules
+        .thresholds(&calendar, day)
+        .map_err(|e| crate::calendar::calendar_error("day", &e))?;
+    let mut summary = RunSummary::new(day, RunOutcome::Ran);
+
+    // Step 1: traffic lights, their history and escalation notifications.
+    lights_step(store, &rules, &th, cfg, &mut summary).await?;
+
+    // Further daily steps, one line each, pushing a `StepSummary`:
+    //   step 2 (supervision notices): replies overdue → escalate;
+    //   step 3 (look-back): look-back items falling due.
+
+    finish(store, day, cfg, &summary).await?;
+    Ok(summary)
+}
+
+/// A session-level advisory lock on a dedicated connection (PostgreSQL); nothing on SQLite.
+struct RunnerLock {
+    conn: Option<sqlx::pool::PoolConnection<sqlx::Any>>,
+}
+
+impl RunnerLock {
+    async fn acquire(store: &Store) -> Result<Option<RunnerLock>, StoreError> {
+        if store.dialect() != Dialect::Postgres {
+            return Ok(Some(RunnerLock { conn: None }));
+        }
+        let mut conn = store.pool().acquire().await?;
+        let got: i64 = sqlx::query_scalar(
+            "SELECT CAST(CASE WHEN pg_try_advisory_lock($1) THEN 1 ELSE 0 END AS BIGINT)",
+        )
+        .bind(RUNNER_LOCK)
+        .fetch_one(&mut *conn)
+        .await?;
+        Ok((got == 1).then_some(RunnerLock { conn: Some(conn) }))
+    }
+
+    async fn release(mut self) {
+        if let Some(mut conn) = self.conn.take() {
+            let unlocked = sqlx::query("SELECT pg_advisory_unlock($1)")
+                .bind(RUNNER_LOCK)
+                .execute(&mut *conn)
+                .await;
+            if unlocked.is_err() {
+                // Closing the session frees the lock.
+                drop(conn.detach());
+            }
+        }
+    }
+}
+
+impl Drop for RunnerLock {
+    fn drop(&mut self) {
+        // Dropped without release (an error or a cancelled task): close the session rather
+        // than return a connection holding the lock to the pool.
+        if let Some(conn) = self.conn.take() {
+            drop(conn.detach());
+        }
+    }
+}
+
+enum Claim {
+    Claimed,
+    Finished(RunSummary),
+    Busy,
+}
+
+async fn claim(store: &Store, day: NaiveDate, cfg: &RunConfig) -> Result<Claim, StoreError> {
+    let mut w = store.begin_write().await?;
+    let row = sqlx::query(
+        "SELECT started_at, finished_at, summary_json FROM supervision_run WHERE day = $1",
+    )
+    .bind(day_text(day))
+    .fetch_optional(w.conn())
+    .await?;
+    let now = now_text();
+    match row {
+        Some(row) => {
+            let finished: Option<String> = row.try_get("finished_at")?;
+            if finished.is_some() {
+                let json: Option<String> = row.try_get("summary_json")?;
+                let summary = json
+                    .and_then(|j| serde_json::from_str::<RunSummary>(&j).ok())
+                    .unwrap_or_else(|| RunSummary::new(day, RunOutcome::AlreadyRan));
+                return Ok(Claim::Finished(summary));
+            }
+            // Unfinished: on PostgreSQL we hold the runner lock, so its runner died; on
+            // SQLite another runner may be at work until the lease runs out.
+            let started: String = row.try_get("started_at")?;
+            let fresh = DateTime::parse_from_rfc3339(&started)
+                .map(|t| Utc::now() - t.with_timezone(&Utc) < cfg.lease)
+                .unwrap_or(false);
+            if store.dialect() == Dialect::Sqlite && fresh {
+                return Ok(Claim::Busy);
+            }
+            sqlx::query("UPDATE supervision_run SET started_at = $1 WHERE day = $2")
+                .bind(&now)
+                .bind(day_text(day))
+                .execute(w.conn())
+                .await?;
+        }
+        None => {
+            sqlx::query("INSERT INTO supervision_run (day, started_at) VALUES ($1, $2)")
+                .bind(day_text(day))
+                .bind(&now)
+                .execute(w.conn())
+                .await?;
+        }
+    }
+    w.commit().await?;
+    Ok(Claim::Claimed)
+}
+
+async fn finish(
+    store: &Store,
+    day: NaiveDate,
+    cfg: &RunConfig,
+    summary: &RunSummary,
+) -> Result<(), StoreError> {
+    let json = serde_json::to_string(summary).map_err(|e| StoreError::Config(e.to_string()))?;
+    let mut w = store.begin_write().await?;
+    sqlx::query("UPDATE supervision_run SET finished_at = $1, summary_json = $2 WHERE day = $3")
+        .bind(now_text())
+        .bind(&json)
+        .bind(day_text(day))
+        .execute(w.conn())
+        .await?;
+    w.audit(
+        &cfg.actor,
+        AuditEvent::ok("supervision.run", "supervision_run", day_text(day)).after(json!(summary)),
+    )
+    .await?;
+    w.commit().await
+}
+
+/// What the inspection contributes to its measures' rules and recipients.
+#[derive(Clone, Copy)]
+struct InspectionFacts {
+    feedback_on: Option<NaiveDate>,
+    principal_leader_id: Option<i64>,
+}
+
+/// One measure as the lights step reads it.
+struct MeasureRow {
+    id: i64,
+    inspection_id: i64,
+    facts: Option<MeasureFacts>,
+    owner_id: Option<i64>,
+    leader_id: Option<i64>,
+    text: String,
+    prior: Option<Prior>,
+}
+
+/// The history's value for a measure as of the day before this run's write.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Prior {
+    Lit(Light, Tier),
+    Closed,
+}
+
+struct Notification {
+    person: i64,
+    tier: Tier,
+    measure_id: i64,
+    message: String,
+}
+
+const PAGE_SQL: &str = "SELECT m.id, m.inspection_id, m.kind, m.state, m.deadline, m.percent, m.owner_id, m.leader_id, \
+     SUBSTR(m.text, 1, 40) AS text, \
+     (SELECT h.light || '/' || CAST(h.tier AS TEXT) FROM measure_light h \
+        WHERE h.measure_id = m.id AND h.from_day <= $1 ORDER BY h.from_day DESC LIMIT 1) AS prior, \
+     (SELECT MAX(ms.percent) FROM measure_milestone ms WHERE ms.measure_id = m.id AND ms.due <= $1) AS planned \
+     FROM measure m WHERE m.id > $2 ORDER BY m.id LIMIT $3";
+
+async fn lights_step(
+    store: &Store,
+    rules: &LightRules,
+    th: &Thresholds,
+    cfg: &RunConfig,
+    summary: &mut RunSummary,
+) -> Result<(), StoreError> {
+    let day = day_text(th.today);
+    let inspections = inspection_facts(store).await?;
+    let mut after_id = 0i64;
+    loop {
+        let rows = sqlx::query(PAGE_SQL)
+            .bind(&day)
+            .bind(after_id)
+            .bind(cfg.page_size.max(1))
+            .fetch_all(store.pool())
+            .await?;
+        let Some(last) = rows.last() else { break };
+        after_id = last.try_get("id")?;
+        let full_page = rows.len() as i64 >= cfg.page_size.max(1);
+        let mut history: Vec<(i64, &'static str, Tier)> = Vec::new();
+        let mut notes: Vec<Notification> = Vec::new();
+        for row in &rows {
+            let mut m = measure_row(row)?;
+            let insp = inspections.get(&m.inspection_id).copied();
+            if let Some(f) = m.facts.as_mut() {
+                f.feedback_on = insp.and_then(|i| i.feedback_on);
+            }
+            let assessment = m.facts.as_ref().and_then(|f| rules.assess(th, f));
+            let Some(a) = assessment else {
+                if matches!(m.prior, Some(Prior::Lit(..))) {
+                    history.push((m.id, CLOSED, Tier::NONE));
+                }
+                continue;
+            };
+            summary.measures += 1;
+            summary.lights.add(a.light, 1);
+            let before = match m.prior {
+                Some(Prior::Lit(l, t)) => Some((l, t)),
+                Some(Prior::Closed) | None => None,
+            };
+            let unchanged = match m.prior {
+                Some(Prior::Lit(l, t)) => (l, t) == (a.light, a.tier),
+                // No row yet means green.
+                None => a.light == Light::Green,
+                Some(Prior::Closed) => false,
+            };
+            if !unchanged {
+                history.push((m.id, a.light.as_str(), a.tier));
+            }
+            if !should_notify(before, (a.light, a.tier)) {
+                continue;
+            }
+            if a.tier >= Tier::LEADER && before.is_none_or(|(_, t)| t < a.tier) {
+                summary.escalations += 1;
+            }
+            let people = recipients(&m, a.tier, insp.and_then(|i| i.principal_leader_id));
+            if people.is_empty() {
+                summary.unaddressed += 1;
+                continue;
+            }
+            let message = message(&m, &a);
+            for person in people {
+                notes.push(Notification {
+                    person,
+                    tier: a.tier,
+                    measure_id: m.id,
+                    message: message.clone(),
+                });
+            }
+            m.text.clear();
+        }
+        if !history.is_empty() || !notes.is_empty() {
+            let mut w = store.begin_write().await?;
+            summary.changes += insert_history(w.conn(), store.dialect(), &day, &history).await?;
+            summary.notifications +=
+                insert_notifications(w.conn(), store.dialect(), &day, &notes).await?;
+            w.commit().await?;
+        }
+        if !full_page {
+            break;
+        }
+    }
+    Ok(())
+}
+
+fn recipients(m: &MeasureRow, tier: Tier, principal: Option<i64>) -> Vec<i64> {
+    let mut out: Vec<i64> = Vec::with_capacity(3);
+    for r in tier.recipients() {
+        let who = match r {
+            Recipient::Owner => m.owner_id,
+            Recipient::LeaderInCharge => m.leader_id,
+            Recipient::PrincipalLeader => principal,
+        };
+        if let Some(p) = who
+            && !out.contains(&p)
+        {
+            out.push(p);
+        }
+    }
+    out
+}
+
+fn message(m: &MeasureRow, a: &Assessment) -> String {
+    format!(
+        "{}:整改措施「{}」{}",
+        a.light.label_zh(),
+        m.text,
+        a.reason.text_zh()
+    )
+}
+
+async fn inspection_facts(store: &Store) -> Result<HashMap<i64, InspectionFacts>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT i.id, i.feedback_on, o.principal_leader_id FROM inspection i JOIN organisation o ON o.id = i.inspected_org_id",
+    )
+    .fetch_all(store.pool())
+    .await?;
+    let mut out = HashMap::with_capacity(rows.len());
+    for row in rows {
+        let feedback: Option<String> = row.try_get("feedback_on")?;
+        out.insert(
+            row.try_get::<i64, _>("id")?,
+            InspectionFacts {
+                feedback_on: feedback.as_deref().and_then(parse_day),
+                principal_leader_id: row.try_get("principal_leader_id")?,
+            },
+        );
+    }
+    Ok(out)
+}
+
+fn measure_row(row: &sqlx::any::AnyRow) -> Result<MeasureRow, StoreError> {
+    let kind: String = row.try_get("kind")?;
+    let state: String = row.try_get("state")?;
+    let deadline: Option<String> = row.try_get("deadline")?;
+    let percent: i64 = row.try_get("percent")?;
+    let planned: Option<i64> = row.try_get("planned")?;
+    let facts = match (MeasureKind::parse(&kind), MeasureState::parse(&state)) {
+        (Some(kind), Some(state)) => Some(MeasureFacts {
+            kind,
+            state,
+            deadline: deadline.as_deref().and_then(parse_day),
+            percent: percent.clamp(0, 100) as u8,
+            milestone_percent: planned.map(|p| p.clamp(0, 100) as u8),
+            feedback_on: None,
+        }),
+        _ => None,
+    };
+    let prior: Option<String> = row.try_get("prior")?;
+    Ok(MeasureRow {
+        id: row.try_get("id")?,
+        inspection_id: row.try_get("inspection_id")?,
+        facts,
+        owner_id: row.try_get("owner_id")?,
+        leader_id: row.try_get("leader_id")?,
+        text: row
+            .try_get::<Option<String>, _>("text")?
+            .unwrap_or_default(),
+        prior: prior.as_deref().and_then(parse_prior),
+    })
+}
+
+fn parse_prior(s: &str) -> Option<Prior> {
+    let (light, tier) = s.split_once('/')?;
+    if light == CLOSED {
+        return Some(Prior::Closed);
+    }
+    Some(Prior::Lit(
+        Light::parse(light)?,
+        Tier::from_stored(tier.parse().ok()?),
+    ))
+}
+
+fn parse_day(s: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
+}
+
+fn day_text(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+/// `(…), (…)` of `cols` parameters each: `$n` on PostgreSQL, `?` on SQLite (which looks `$n`
+/// up linearly, making long statements quadratic).
+fn values(dialect: Dialect, rows: usize, cols: usize) -> String {
+    let mut s = String::with_capacity(rows * cols * 6);
+    for r in 0..rows {
+        s.push_str(if r == 0 { "(" } else { ", (" });
+        for c in 0..cols {
+            if c > 0 {
+                s.push_str(", ");
+            }
+            match dialect {
+                Dialect::Postgres => {
+                    s.push('$');
+                    s.push_str(&(r * cols + c + 1).to_string());
+                }
+                Dialect::Sqlite => s.push('?'),
+            }
+        }
+        s.push(')');
+    }
+    s
+}
+
+async fn insert_history(
+    conn: &mut AnyConnection,
+    dialect: Dialect,
+    day: &str,
+    rows: &[(i64, &'static str, Tier)],
+) -> Result<u64, StoreError> {
+    let mut n = 0;
+    for chunk in rows.chunks(INSERT_ROWS) {
+        let sql = format!(
+            "INSERT INTO measure_light (measure_id, from_day, light, tier) VALUES {} \
+             ON CONFLICT (measure_id, from_day) DO UPDATE SET light = excluded.light, tier = excluded.tier",
+            values(dialect, chunk.len(), 4)
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for (id, light, tier) in chunk {
+            q = q
+                .bind(*id)
+                .bind(day)
+                .bind(*light)
+                .bind(i64::from(tier.get()));
+        }
+        n += q.execute(&mut *conn).await?.rows_affected();
+    }
+    Ok(n)
+}
+
+async fn insert_notifications(
+    conn: &mut AnyConnection,
+    dialect: Dialect,
+    day: &str,
+    rows: &[Notification],
+) -> Result<u64, StoreError> {
+    let mut n = 0;
+    for chunk in rows.chunks(INSERT_ROWS) {
+        let sql = format!(
+            "INSERT INTO notification (recipient_person_id, day, kind, tier, object_type, object_id, message) VALUES {} \
+             ON CONFLICT (recipient_person_id, day, kind, object_type, object_id) DO NOTHING",
+            values(dialect, chunk.len(), 7)
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for note in chunk {
+            q = q
+                .bind(note.person)
+                .bind(day)
+                .bind("light")
+                .bind(i64::from(note.tier.get()))
+                .bind("measure")
+                .bind(note.measure_id)
+                .bind(note.message.as_str());
+        }
+        n += q.execute(&mut *conn).await?.rows_affected();
+    }
+    Ok(n)
+}
+
+/// A measure's light from a day on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct LightChange {
+    pub from_day: NaiveDate,
+    /// `green` … `deep_red`, or `closed` when the measure left supervision.
+    pub light: String,
+    pub tier: u8,
+}
+
+/// An inbox entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct InboxItem {
+    pub id: i64,
+    pub day: NaiveDate,
+    pub kind: String,
+    pub tier: u8,
+    pub object_type: String,
+    pub object_id: i64,
+    pub message: String,
+    pub read_at: Option<String>,
+}
+
+impl Store {
+    /// The light rules in force (the defaults when none are stored).
+    pub async fn light_rules(&self) -> Result<LightRules, StoreError> {
+        match self.meta_get(RULES_KEY).await? {
+            None => Ok(LightRules::default()),
+            Some(json) => serde_json::from_str(&json)
+                .map_err(|e| StoreError::Config(format!("{RULES_KEY}: {e}"))),
+        }
+    }
+
+    /// Stores new light rules (validated, audited); they apply from the next run.
+    pub async fn set_light_rules(
+        &self,
+        actor: &Actor,
+        rules: &LightRules,
+    ) -> Result<(), StoreError> {
+        rules
+            .validate()
+            .map_err(|e| StoreError::Invalid(FieldError::new(e.field, "invalid", e.message)))?;
+        let before = self.light_rules().await?;
+        let json = serde_json::to_string(rules).map_err(|e| StoreError::Config(e.to_string()))?;
+        let mut w = self.begin_write().await?;
+        w.meta_set(RULES_KEY, &json).await?;
+        w.audit(
+            actor,
+            AuditEvent::ok("supervision.set_light_rules", "meta", RULES_KEY)
+                .before(json!(before))
+                .after(json!(rules)),
+        )
+        .await?;
+        w.commit().await
+    }
+
+    /// Sets a measure's milestones (replacing any), as `(due, percent)`; percents must rise
+    /// with the dates and lie in 1..=100.
+    pub async fn set_milestones(
+        &self,
+        actor: &Actor,
+        measure_id: i64,
+        milestones: &[(NaiveDate, u8)],
+    ) -> Result<(), StoreError> {
+        let mut sorted = milestones.to_vec();
+        sorted.sort();
+        for (i, (due, percent)) in sorted.iter().enumerate() {
+            if !(1..=100).contains(percent) {
+                return Err(StoreError::Invalid(FieldError::new(
+                    format!("milestones[{i}].percent"),
+                    "out_of_range",
+                    format!("{percent} on {due}: a milestone percent lies in 1..=100"),
+                )));
+            }
+            if i > 0 && (sorted[i - 1].0 == *due || sorted[i - 1].1 > *percent) {
+                return Err(StoreError::Invalid(FieldError::new(
+                    format!("milestones[{i}]"),
+                    "not_rising",
+                    format!("{due}: one milestone per date, percents rising with the dates"),
+                )));
+            }
+        }
+        let mut w = self.begin_write().await?;
+        let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM measure WHERE id = $1")
+            .bind(measure_id)
+            .fetch_optional(w.conn())
+            .await?;
+        if exists.is_none() {
+            return Err(StoreError::not_found("measure", measure_id));
+        }
+        sqlx::query("DELETE FROM measure_milestone WHERE measure_id = $1")
+            .bind(measure_id)
+            .execute(w.conn())
+            .await?;
+        for (due, percent) in &sorted {
+            sqlx::query(
+                "INSERT INTO measure_milestone (measure_id, due, percent) VALUES ($1, $2, $3)",
+            )
+            .bind(measure_id)
+            .bind(day_text(*due))
+            .bind(i64::from(*percent))
+            .execute(w.conn())
+            .await?;
+        }
+        let list: Vec<_> = sorted
+            .iter()
+            .map(|(d, p)| json!({"due": day_text(*d), "percent": p}))
+            .collect();
+        w.audit(
+            actor,
+            AuditEvent::ok("measure.set_milestones", "measure", measure_id)
+                .after(json!({ "milestones": list })),
+        )
+        .await?;
+        w.commit().await
+    }
+
+    /// A measure's light history, oldest first.
+    pub async fn light_history(&self, measure_id: i64) -> Result<Vec<LightChange>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT from_day, light, tier FROM measure_light WHERE measure_id = $1 ORDER BY from_day",
+        )
+        .bind(measure_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(light_change).collect()
+    }
+
+    /// A measure's light as of `day`: the last change on or before it; green when a run has
+    /// covered the day without ever lighting the measure; `None` before any run.
+    pub async fn light_as_of(
+        &self,
+        measure_id: i64,
+        day: NaiveDate,
+    ) -> Result<Option<LightChange>, StoreError> {
+        let row = sqlx::query(
+            "SELECT from_day, light, tier FROM measure_light WHERE measure_id = $1 AND from_day <= $2 ORDER BY from_day DESC LIMIT 1",
+        )
+        .bind(measure_id)
+        .bind(day_text(day))
+        .fetch_optional(self.pool())
+        .await?;
+        if let Some(row) = row {
+            return Ok(Some(light_change(&row)?));
+        }
+        let first: Option<String> = sqlx::query_scalar(
+            "SELECT MIN(day) FROM supervision_run WHERE day <= $1 AND finished_at IS NOT NULL",
+        )
+        .bind(day_text(day))
+        .fetch_one(self.pool())
+        .await?;
+        Ok(first.as_deref().and_then(parse_day).map(|d| LightChange {
+            from_day: d,
+            light: Light::Green.as_str().into(),
+            tier: 0,
+        }))
+    }
+
+    /// Counts by light as of `day` of the measures under supervision within `scope` (an
+    /// organisation subtree); measures never lit count green.
+    pub async fn lights_summary(
+        &self,
+        scope: &OrgPath,
+        day: NaiveDate,
+    ) -> Result<LightCounts, StoreError> {
+        let rows = sqlx::query(
+            "SELECT x.light, COUNT(*) AS n FROM (SELECT (SELECT h.light FROM measure_light h \
+               WHERE h.measure_id = m.id AND h.from_day <= $1 ORDER BY h.from_day DESC LIMIT 1) AS light \
+               FROM measure m WHERE m.org_path >= $2 AND m.org_path < $3 \
+               AND m.state NOT IN ('draft', 'closed', 'closed_ongoing')) x GROUP BY x.light",
+        )
+        .bind(day_text(day))
+        .bind(scope.as_str())
+        .bind(scope.upper_bound())
+        .fetch_all(self.pool())
+        .await?;
+        let mut counts = LightCounts::default();
+        for row in rows {
+            let light: Option<String> = row.try_get("light")?;
+            let n: i64 = row.try_get("n")?;
+            let light = match light.as_deref() {
+                None => Some(Light::Green),
+                Some(s) => Light::parse(s),
+            };
+            if let Some(l) = light {
+                counts.add(l, u64::try_from(n).unwrap_or(0));
+            }
+        }
+        Ok(counts)
+    }
+
+    /// The recorded run of a day, if finished.
+    pub async fn supervision_run(&self, day: NaiveDate) -> Result<Option<RunSummary>, StoreError> {
+        let json: Option<Option<String>> =
+            sqlx::query_scalar("SELECT summary_json FROM supervision_run WHERE day = $1")
+                .bind(day_text(day))
+                .fetch_optional(self.pool())
+                .await?;
+        Ok(json
+            .flatten()
+            .and_then(|j| serde_json::from_str::<RunSummary>(&j).ok()))
+    }
+
+    /// The newest finished run.
+    pub async fn latest_supervision_run(&self) -> Result<Option<RunSummary>, StoreError> {
+        let json: Option<String> = sqlx::query_scalar(
+            "SELECT summary_json FROM supervision_run WHERE finished_at IS NOT NULL ORDER BY day DESC LIMIT 1",
+        )
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(json.and_then(|j| serde_json::from_str::<RunSummary>(&j).ok()))
+    }
+
+    /// A person's inbox, newest first, `limit` entries before the id `before` (paging).
+    pub async fn inbox(
+        &self,
+        person_id: i64,
+        unread_only: bool,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<InboxItem>, StoreError> {
+        let mut sql = String::from(
+            "SELECT id, day, kind, tier, object_type, object_id, message, read_at FROM notification WHERE recipient_person_id = $1 AND id < $2",
+        );
+        if unread_only {
+            sql.push_str(" AND read_at IS NULL");
+        }
+        sql.push_str(" ORDER BY id DESC LIMIT $3");
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(person_id)
+            .bind(before.unwrap_or(i64::MAX))
+            .bind(limit.clamp(1, 500))
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter()
+            .map(|row| {
+                let day: String = row.try_get("day")?;
+                let tier: i64 = row.try_get("tier")?;
+                Ok(InboxItem {
+                    id: row.try_get("id")?,
+                    day: parse_day(&day).unwrap_or_default(),
+                    kind: row.try_get("kind")?,
+                    tier: Tier::from_stored(tier).get(),
+                    object_type: row.try_get("object_type")?,
+                    object_id: row.try_get("object_id")?,
+                    message: row.try_get("message")?,
+                    read_at: row.try_get("read_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Marks a person's notification read (idempotent); someone else's answers not found.
+    pub async fn mark_read(&self, person_id: i64, id: i64) -> Result<(), StoreError> {
+        let mut w = self.begin_write().await?;
+        let found: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM notification WHERE id = $1 AND recipient_person_id = $2",
+        )
+        .bind(id)
+        .bind(person_id)
+        .fetch_optional(w.conn())
+        .await?;
+        if found.is_none() {
+            return Err(StoreError::not_found("notification", id));
+        }
+        sqlx::query("UPDATE notification SET read_at = $1 WHERE id = $2 AND read_at IS NULL")
+            .bind(now_text())
+            .bind(id)
+            .execute(w.conn())
+            .await?;
+        w.commit().await
+    }
+}
+
+fn light_change(row: &sqlx::any::AnyRow) -> Result<LightChange, StoreError> {
+    let day: String = row.try_get("from_day")?;
+    let tier: i64 = row.try_get("tier")?;
+    Ok(LightChange {
+        from_day: parse_day(&day).unwrap_or_default(),
+        light: row.try_get("light")?,
+        tier: Tier::from_stored(tier).get(),
+    })
+}
