@@ -802,3 +802,358 @@ impl WriteTx {
         Ok(after)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+    use rectify_core::lookback::{
+        LookbackOutcome, LookbackState, LookbackSubject, SampleSize, VerifyResult,
+    };
+    use rectify_core::state::MeasureState;
+
+    use super::*;
+    use crate::AuditFilter;
+    use crate::flags::fixture::*;
+    use crate::testing::stores;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[tokio::test]
+    async fn look_backs_fall_due_once_and_a_relapse_reopens_with_history() {
+        for (store, _g) in stores().await {
+            let fx = ledger(&store).await;
+            let u = &fx.units;
+            let p1 = problem(&store, &fx, "问题一").await;
+            let m1 = closed_measure(
+                &store,
+                &fx,
+                p1,
+                u[0],
+                "已完成",
+                Some(&"a".repeat(64)),
+                "2025-03-10",
+            )
+            .await;
+            let m2 = closed_measure(&store, &fx, p1, u[1], "已完成", None, "2025-03-20").await;
+            let p2 = problem(&store, &fx, "问题二").await;
+            let m3 = closed_measure(&store, &fx, p2, u[2], "已完成", None, "2025-02-01").await;
+            sign_off(&store, &fx, p2, "2025-03-01").await;
+
+            // 9 Sep: only m1 (10 Mar) and p2 (1 Mar) are six months old; m3 goes with its problem.
+            let got = daily(&store, d("2025-09-10")).await.unwrap();
+            assert_eq!(
+                got,
+                DailyLookback {
+                    measures: 1,
+                    problems: 1
+                },
+                "{:?}",
+                store.dialect()
+            );
+            assert_eq!(
+                daily(&store, d("2025-09-10")).await.unwrap(),
+                DailyLookback::default(),
+                "idempotent"
+            );
+            let all = store
+                .lookbacks(
+                    &fx.viewer,
+                    &LookbackFilter {
+                        limit: 100,
+                        ..Default::default()
+                    },
+                )
+                .await
+                .unwrap();
+            let key: Vec<_> = all
+                .iter()
+                .map(|l| (l.subject_type, l.subject_id, l.due_on.as_str()))
+                .collect();
+            assert_eq!(
+                key,
+                vec![
+                    (LookbackSubject::Problem, p2, "2025-09-01"),
+                    (LookbackSubject::Measure, m1, "2025-09-10"),
+                ]
+            );
+            assert_eq!(
+                daily(&store, d("2025-09-20")).await.unwrap().measures,
+                1,
+                "m2 falls due"
+            );
+            let _ = m3;
+
+            // Holds: recorded once.
+            let lb_m1 = all.iter().find(|l| l.subject_id == m1).unwrap().clone();
+            let mut w = store.begin_write().await.unwrap();
+            let held = w
+                .record_lookback(
+                    &fx.actor,
+                    &fx.viewer,
+                    lb_m1.id,
+                    lb_m1.version,
+                    LookbackOutcome::Holds,
+                    None,
+                )
+                .await
+                .unwrap();
+            w.commit().await.unwrap();
+            assert_eq!(held.state, LookbackState::Holds);
+            let mut w = store.begin_write().await.unwrap();
+            let again = w
+                .record_lookback(
+                    &fx.actor,
+                    &fx.viewer,
+                    lb_m1.id,
+                    held.version,
+                    LookbackOutcome::Relapsed,
+                    Some("又出现"),
+                )
+                .await
+                .unwrap_err();
+            drop(w);
+            assert!(
+                matches!(again, StoreError::Invalid(ref f) if f.code == "already_recorded"),
+                "{again:?}"
+            );
+
+            // A relapse without notes is refused; nothing changes.
+            let lb_p2 = all.iter().find(|l| l.subject_id == p2).unwrap().clone();
+            let mut w = store.begin_write().await.unwrap();
+            let e = w
+                .record_lookback(
+                    &fx.actor,
+                    &fx.viewer,
+                    lb_p2.id,
+                    lb_p2.version,
+                    LookbackOutcome::Relapsed,
+                    None,
+                )
+                .await
+                .unwrap_err();
+            drop(w);
+            assert!(
+                matches!(e, StoreError::Invalid(ref f) if f.field == "notes"),
+                "{e:?}"
+            );
+
+            // The problem relapses: sign-off cleared (old one kept), its measure reopened.
+            let mut w = store.begin_write().await.unwrap();
+            let rel = w
+                .record_lookback(
+                    &fx.actor,
+                    &fx.viewer,
+                    lb_p2.id,
+                    lb_p2.version,
+                    LookbackOutcome::Relapsed,
+                    Some("公车私用问题再次出现"),
+                )
+                .await
+                .unwrap();
+            w.commit().await.unwrap();
+            assert_eq!(rel.state, LookbackState::Relapsed);
+            assert!(
+                rel.signed_off_at
+                    .as_deref()
+                    .unwrap()
+                    .starts_with("2025-03-01")
+            );
+            let p = store.problem_for(&fx.viewer, p2).await.unwrap();
+            assert_eq!(p.signed_off_at, None);
+            let m = store.measure_for(&fx.viewer, m3).await.unwrap().measure;
+            assert_eq!(m.state, MeasureState::Reopened);
+            let audit = store
+                .audit_list(&AuditFilter {
+                    object_type: Some("problem".into()),
+                    object_id: Some(p2.to_string()),
+                    limit: 50,
+                    ..Default::default()
+                })
+                .await
+                .unwrap();
+            let actions: Vec<&str> = audit.iter().map(|a| a.action.as_str()).collect();
+            assert!(
+                actions.contains(&"problem.sign_off")
+                    && actions.contains(&"problem.sign_off_cleared"),
+                "{actions:?}"
+            );
+            let cleared = audit
+                .iter()
+                .find(|a| a.action == "problem.sign_off_cleared")
+                .unwrap();
+            assert!(
+                cleared
+                    .before
+                    .as_deref()
+                    .unwrap()
+                    .contains("2025-03-01"),
+                "{cleared:?}"
+            );
+            let history = store
+                .audit_list(&AuditFilter {
+                    object_type: Some("measure".into()),
+                    object_id: Some(m3.to_string()),
+                    limit: 50,
+                    ..Default::default()
+                })
+                .await
+                .unwrap();
+            let actions: Vec<&str> = history.iter().map(|a| a.action.as_str()).collect();
+            for a in [
+                "measure.create",
+                "measure.assign",
+                "measure.close",
+                "measure.reopen",
+            ] {
+                assert!(actions.contains(&a), "history keeps {a}: {actions:?}");
+            }
+            // A reopened measure's earlier reports are still there.
+            assert_eq!(
+                store
+                    .reports_for_measure(&fx.viewer, m3)
+                    .await
+                    .unwrap()
+                    .len(),
+                1
+            );
+            let _ = m2;
+        }
+    }
+
+    #[tokio::test]
+    async fn a_sample_draw_is_reproduced_from_its_seed() {
+        for (store, _g) in stores().await {
+            let fx = ledger(&store).await;
+            let p = problem(&store, &fx, "问题").await;
+            let mut ids = Vec::new();
+            for i in 0..12 {
+                ids.push(
+                    closed_measure(
+                        &store,
+                        &fx,
+                        p,
+                        fx.units[i % 6],
+                        "已完成",
+                        None,
+                        "2025-03-01",
+                    )
+                    .await,
+                );
+            }
+            // One closed after the as-of day: not in the population.
+            closed_measure(&store, &fx, p, fx.units[0], "已完成", None, "2025-07-01").await;
+            let new = NewDraw {
+                size: SampleSize::Count(4),
+                seed: Some(20_250_601),
+                inspection_id: Some(fx.inspection),
+                as_of: d("2025-06-01"),
+            };
+            let mut w = store.begin_write().await.unwrap();
+            let a = w
+                .create_sample_draw(&fx.actor, &fx.viewer, &new)
+                .await
+                .unwrap();
+            let b = w
+                .create_sample_draw(&fx.actor, &fx.viewer, &new)
+                .await
+                .unwrap();
+            w.commit().await.unwrap();
+            let da = store.sample_draw(&fx.viewer, a).await.unwrap();
+            let db = store.sample_draw(&fx.viewer, b).await.unwrap();
+            let items = |d: &SampleDraw| d.items.iter().map(|i| i.measure_id).collect::<Vec<_>>();
+            assert_eq!(items(&da), items(&db));
+            assert_eq!(
+                items(&da),
+                rectify_core::lookback::draw(&ids, SampleSize::Count(4), 20_250_601)
+            );
+            assert_eq!((da.population_size, da.seed.as_str()), (12, "20250601"));
+            let r = store.replay_draw(&fx.viewer, a).await.unwrap();
+            assert!(r.same_population && r.same_items, "{r:?}");
+
+            // Record a result; a stale version is refused.
+            let it = &da.items[0];
+            let mut w = store.begin_write().await.unwrap();
+            let rec = w
+                .record_sample_result(
+                    &fx.actor,
+                    &fx.viewer,
+                    a,
+                    it.seq,
+                    it.version,
+                    VerifyResult::NotConfirmed,
+                    Some("现场核查未见整改"),
+                )
+                .await
+                .unwrap();
+            w.commit().await.unwrap();
+            assert_eq!(rec.result, VerifyResult::NotConfirmed);
+            let mut w = store.begin_write().await.unwrap();
+            let e = w
+                .record_sample_result(
+                    &fx.actor,
+                    &fx.viewer,
+                    a,
+                    it.seq,
+                    it.version,
+                    VerifyResult::Confirmed,
+                    None,
+                )
+                .await
+                .unwrap_err();
+            assert!(matches!(e, StoreError::Conflict { .. }), "{e:?}");
+            drop(w);
+
+            // The population changes (one item reopened): the replay says so.
+            let m = store.measure_for(&fx.viewer, ids[0]).await.unwrap().measure;
+            let mut w = store.begin_write().await.unwrap();
+            w.transition_measure(
+                &fx.actor,
+                &fx.viewer,
+                m.id,
+                m.version,
+                rectify_core::state::Transition::Reopen,
+                Some("抽查发现不实"),
+            )
+            .await
+            .unwrap();
+            w.commit().await.unwrap();
+            let r = store.replay_draw(&fx.viewer, a).await.unwrap();
+            assert!(!r.same_population && r.population_size == 11, "{r:?}");
+
+            // Bad input: an empty population, an unknown inspection.
+            let mut w = store.begin_write().await.unwrap();
+            let e = w
+                .create_sample_draw(
+                    &fx.actor,
+                    &fx.viewer,
+                    &NewDraw {
+                        as_of: d("2024-01-01"),
+                        ..new.clone()
+                    },
+                )
+                .await
+                .unwrap_err();
+            assert!(
+                matches!(e, StoreError::Invalid(ref f) if f.code == "empty_population"),
+                "{e:?}"
+            );
+            let e = w
+                .create_sample_draw(
+                    &fx.actor,
+                    &fx.viewer,
+                    &NewDraw {
+                        inspection_id: Some(9999),
+                        ..new.clone()
+                    },
+                )
+                .await
+                .unwrap_err();
+            assert!(
+                matches!(e, StoreError::Invalid(ref f) if f.field == "inspection_id"),
+                "{e:?}"
+            );
+        }
+    }
+}
