@@ -296,6 +296,7 @@ mod tests {
             let audit = store
                 .audit_list(&AuditFilter {
                     object_type: Some("calendar_year".into()),
+                    limit: 100,
                     ..AuditFilter::default()
                 })
                 .await

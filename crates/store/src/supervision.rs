@@ -900,3 +900,305 @@ fn light_change(row: &sqlx::any::AnyRow) -> Result<LightChange, StoreError> {
         tier: Tier::from_stored(tier).get(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+    use rectify_core::demo::{Scale, generate_as_of};
+
+    use super::*;
+    use crate::testing::{second_pool, stores};
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    async fn count(store: &Store, sql: &'static str) -> i64 {
+        sqlx::query_scalar(sql)
+            .fetch_one(store.pool())
+            .await
+            .unwrap()
+    }
+
+    async fn demo(store: &Store) {
+        let ledger = generate_as_of(Scale::Small, 5, d("2025-02-28"));
+        crate::bulk::load(store, &ledger, &Actor::cli("demo"))
+            .await
+            .unwrap();
+    }
+
+    /// A measure with known people and a deadline of 2025-03-31; returns (measure, owner,
+    /// leader, principal).
+    async fn tracked_measure(store: &Store) -> (i64, i64, i64, i64) {
+        let id: i64 = sqlx::query_scalar("SELECT MIN(id) FROM measure")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        let people: Vec<i64> = sqlx::query_scalar("SELECT id FROM person ORDER BY id LIMIT 3")
+            .fetch_all(store.pool())
+            .await
+            .unwrap();
+        let (owner, leader, principal) = (people[0], people[1], people[2]);
+        sqlx::query(
+            "UPDATE measure SET state = 'in_progress', kind = 'time_bound', deadline = '2025-03-31', percent = 10, owner_id = $1, leader_id = $2 WHERE id = $3",
+        )
+        .bind(owner)
+        .bind(leader)
+        .bind(id)
+        .execute(store.pool())
+        .await
+        .unwrap();
+        sqlx::query(
+            "UPDATE organisation SET principal_leader_id = $1 WHERE id = (SELECT i.inspected_org_id FROM inspection i JOIN measure m ON m.inspection_id = i.id WHERE m.id = $2)",
+        )
+        .bind(principal)
+        .bind(id)
+        .execute(store.pool())
+        .await
+        .unwrap();
+        (id, owner, leader, principal)
+    }
+
+    async fn notes_for(store: &Store, person: i64, measure: i64) -> Vec<(String, i64)> {
+        sqlx::query_as(
+            "SELECT day, tier FROM notification WHERE recipient_person_id = $1 AND object_id = $2 AND object_type = 'measure' ORDER BY day",
+        )
+        .bind(person)
+        .bind(measure)
+        .fetch_all(store.pool())
+        .await
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn second_run_of_a_day_changes_nothing() {
+        for (store, _g) in stores().await {
+            demo(&store).await;
+            let cfg = RunConfig {
+                page_size: 7, // several pages even on the small ledger
+                ..RunConfig::default()
+            };
+            let first = run_day(&store, d("2025-03-03"), &cfg).await.unwrap();
+            assert_eq!(first.outcome, RunOutcome::Ran);
+            let open = count(
+                &store,
+                "SELECT COUNT(*) FROM measure WHERE state NOT IN ('draft', 'closed', 'closed_ongoing')",
+            )
+            .await;
+            assert!(open > 0);
+            assert_eq!(first.measures, open as u64);
+            assert_eq!(first.lights.total(), first.measures);
+            let lit = count(&store, "SELECT COUNT(*) FROM measure_light").await;
+            assert_eq!(lit as u64, first.changes);
+            assert_eq!(
+                lit as u64,
+                first.lights.total() - first.lights.green,
+                "green needs no row on a first run"
+            );
+            let notes = count(&store, "SELECT COUNT(*) FROM notification").await;
+            assert_eq!(notes as u64, first.notifications);
+            let audit = store.count("audit_log").await.unwrap();
+
+            let again = run_day(&store, d("2025-03-03"), &cfg).await.unwrap();
+            assert_eq!(again.outcome, RunOutcome::AlreadyRan);
+            assert_eq!(again.lights, first.lights);
+            assert_eq!(
+                count(&store, "SELECT COUNT(*) FROM measure_light").await,
+                lit
+            );
+            assert_eq!(
+                count(&store, "SELECT COUNT(*) FROM notification").await,
+                notes
+            );
+            assert_eq!(store.count("audit_log").await.unwrap(), audit);
+            // The next day with nothing changed writes no history and tells nobody again.
+            let next = run_day(&store, d("2025-03-04"), &cfg).await.unwrap();
+            assert_eq!(next.outcome, RunOutcome::Ran);
+            assert!(next.changes <= first.lights.total());
+            assert_eq!(
+                store
+                    .supervision_run(d("2025-03-03"))
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .lights,
+                first.lights
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn history_escalates_and_answers_as_of_a_day() {
+        for (store, _g) in stores().await {
+            demo(&store).await;
+            let (m, owner, leader, principal) = tracked_measure(&store).await;
+            let cfg = RunConfig::default();
+            assert_eq!(store.light_as_of(m, d("2025-03-03")).await.unwrap(), None);
+            for day in ["2025-03-03", "2025-03-25", "2025-04-01", "2025-04-29"] {
+                run_day(&store, d(day), &cfg).await.unwrap();
+            }
+            sqlx::query("UPDATE measure SET state = 'closed', percent = 100 WHERE id = $1")
+                .bind(m)
+                .execute(store.pool())
+                .await
+                .unwrap();
+            run_day(&store, d("2025-05-06"), &cfg).await.unwrap();
+            let history: Vec<(String, String, u8)> = store
+                .light_history(m)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|c| (c.from_day.to_string(), c.light, c.tier))
+                .collect();
+            assert_eq!(
+                history,
+                vec![
+                    ("2025-03-25".into(), "yellow".into(), 1),
+                    ("2025-04-01".into(), "red".into(), 2),
+                    ("2025-04-29".into(), "deep_red".into(), 3),
+                    ("2025-05-06".into(), "closed".into(), 0),
+                ]
+            );
+            let at = |day| {
+                let store = store.clone();
+                async move { store.light_as_of(m, d(day)).await.unwrap().unwrap().light }
+            };
+            assert_eq!(at("2025-03-10").await, "green");
+            assert_eq!(at("2025-03-31").await, "yellow");
+            // Red in April stays red in April's report, whatever came later.
+            assert_eq!(at("2025-04-15").await, "red");
+            assert_eq!(at("2025-05-01").await, "deep_red");
+            assert_eq!(at("2025-06-01").await, "closed");
+            // Owner told at every rise, the leader from red, the principal leader at deep red.
+            let days = |v: Vec<(String, i64)>| v.into_iter().map(|x| x.0).collect::<Vec<_>>();
+            assert_eq!(
+                days(notes_for(&store, owner, m).await),
+                ["2025-03-25", "2025-04-01", "2025-04-29"]
+            );
+            assert_eq!(
+                days(notes_for(&store, leader, m).await),
+                ["2025-04-01", "2025-04-29"]
+            );
+            assert_eq!(days(notes_for(&store, principal, m).await), ["2025-04-29"]);
+            // The inbox reads and marks.
+            let inbox = store.inbox(principal, true, None, 50).await.unwrap();
+            let item = inbox.iter().find(|i| i.object_id == m).unwrap();
+            assert!(item.message.contains("深红灯"), "{}", item.message);
+            store.mark_read(principal, item.id).await.unwrap();
+            assert!(
+                !store
+                    .inbox(principal, true, None, 50)
+                    .await
+                    .unwrap()
+                    .iter()
+                    .any(|i| i.id == item.id)
+            );
+            assert!(matches!(
+                store.mark_read(owner, item.id).await,
+                Err(StoreError::NotFound { .. })
+            ));
+        }
+    }
+
+    #[tokio::test]
+    async fn milestones_make_a_measure_behind_pace() {
+        for (store, _g) in stores().await {
+            demo(&store).await;
+            let (m, owner, _, _) = tracked_measure(&store).await;
+            sqlx::query("UPDATE measure SET deadline = '2025-12-31' WHERE id = $1")
+                .bind(m)
+                .execute(store.pool())
+                .await
+                .unwrap();
+            let actor = Actor::cli("test");
+            let bad = store
+                .set_milestones(&actor, m, &[(d("2025-03-01"), 60), (d("2025-06-01"), 40)])
+                .await
+                .unwrap_err();
+            assert!(matches!(bad, StoreError::Invalid(ref f) if f.field == "milestones[1]"));
+            store
+                .set_milestones(&actor, m, &[(d("2025-03-01"), 30), (d("2025-06-01"), 60)])
+                .await
+                .unwrap();
+            run_day(&store, d("2025-03-03"), &RunConfig::default())
+                .await
+                .unwrap();
+            let now = store
+                .light_as_of(m, d("2025-03-03"))
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!((now.light.as_str(), now.tier), ("yellow", 1));
+            let inbox = store.inbox(owner, false, None, 50).await.unwrap();
+            let note = inbox.iter().find(|i| i.object_id == m).unwrap();
+            assert!(note.message.contains("计划应达30%"), "{}", note.message);
+        }
+    }
+
+    #[tokio::test]
+    async fn two_runners_on_two_pools_run_once() {
+        for (store, _g) in stores().await {
+            demo(&store).await;
+            let other = second_pool(&store).await;
+            let cfg = RunConfig::default();
+            let day = d("2025-03-03");
+            let (a, b) = tokio::join!(run_day(&store, day, &cfg), run_day(&other, day, &cfg));
+            let outcomes = [a.unwrap().outcome, b.unwrap().outcome];
+            assert_eq!(
+                outcomes.iter().filter(|o| **o == RunOutcome::Ran).count(),
+                1,
+                "{outcomes:?}"
+            );
+            assert_eq!(
+                count(&store, "SELECT COUNT(*) FROM supervision_run").await,
+                1
+            );
+            let runs: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM audit_log WHERE action = 'supervision.run'",
+            )
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+            assert_eq!(runs, 1);
+            other.close().await;
+        }
+    }
+
+    #[tokio::test]
+    async fn a_day_in_a_year_without_schedule_is_refused_naming_it() {
+        for (store, _g) in stores().await {
+            let err = run_day(&store, d("2031-03-03"), &RunConfig::default())
+                .await
+                .unwrap_err();
+            assert!(err.to_string().contains("2031"), "{err}");
+            // The failed attempt leaves no run behind.
+            assert_eq!(
+                count(&store, "SELECT COUNT(*) FROM supervision_run").await,
+                0
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn light_rules_validated_and_stored() {
+        for (store, _g) in stores().await {
+            let actor = Actor::cli("test");
+            assert_eq!(store.light_rules().await.unwrap(), LightRules::default());
+            let bad = LightRules {
+                principal_from: Light::Yellow,
+                ..LightRules::default()
+            };
+            assert!(matches!(
+                store.set_light_rules(&actor, &bad).await,
+                Err(StoreError::Invalid(ref f)) if f.field == "principal_from"
+            ));
+            let good = LightRules {
+                yellow_within_workdays: 3,
+                blue_for_ongoing: true,
+                ..LightRules::default()
+            };
+            store.set_light_rules(&actor, &good).await.unwrap();
+            assert_eq!(store.light_rules().await.unwrap(), good);
+        }
+    }
+}
