@@ -212,8 +212,16 @@ pub async fn notice_data(
         stationed_to: f.inspection.dates.stationed_to,
         feedback_on: f.inspection.dates.feedback_on,
         published_on,
-        // The ledger does not record the rectification structure or meetings yet.
-        organisation: OrganisationPart::default(),
+        // Meetings come from the register; the rectification structure is not recorded yet.
+        organisation: OrganisationPart {
+            meetings: f
+                .registers
+                .meetings
+                .iter()
+                .map(|m| (m.label.clone(), u32_of(u64::try_from(m.count).unwrap_or(0))))
+                .collect(),
+            ..OrganisationPart::default()
+        },
         aspects: f
             .aspects
             .iter()
@@ -243,9 +251,16 @@ pub async fn notice_data(
             largely_completed: u32_of(p.largely_completed),
             in_progress: u32_of(p.in_progress),
             not_completed: u32_of(p.not_completed),
-            rules: None,
-            money: Vec::new(),
-            accountability: None,
+            rules: (f.registers.rules > 0).then(|| u32_of(u64::try_from(f.registers.rules).unwrap_or(0))),
+            money: f
+                .registers
+                .money
+                .iter()
+                .filter(|m| m.fen.0 > 0)
+                .map(|m| (m.label.clone(), m.yuan.clone()))
+                .collect(),
+            accountability: (f.registers.accountability_people > 0)
+                .then(|| u32_of(u64::try_from(f.registers.accountability_people).unwrap_or(0))),
         },
         next_steps: Vec::new(),
         contact,

@@ -379,7 +379,7 @@ mod tests {
         assert_eq!(fen("1234.56"), 123_456);
         assert_eq!(fen("1,234.56元"), 123_456);
         assert_eq!(fen("1，234元"), 123_400);
-        assert_eq!(fen("12.34万元"), 123_400_00);
+        assert_eq!(fen("12.34万元"), 12_340_000);
         assert_eq!(fen("3.25万"), 3_250_000);
         assert_eq!(fen("0.01"), 1);
         assert_eq!(fen("0.1"), 10);

@@ -19,6 +19,7 @@ pub mod docx;
 pub mod gbt9704;
 mod layout;
 pub mod notice;
+pub mod supervision_notice;
 mod numerals;
 mod xml;
 

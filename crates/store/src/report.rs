@@ -29,6 +29,9 @@ pub struct NoticeFacts {
     pub stats: InspectionStats,
     /// The date the statistics are as of.
     pub as_of: NaiveDate,
+    /// Register figures of the inspection: meetings held, rules issued, people held
+    /// accountable, money recovered.
+    pub registers: crate::registers::RegisterStats,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -109,6 +112,7 @@ impl Store {
         inspection_id: i64,
     ) -> Result<NoticeFacts, StoreError> {
         let r = self.rectification_items(viewer, inspection_id).await?;
+        let registers = self.register_stats(viewer, Some(inspection_id)).await?;
         Ok(NoticeFacts {
             inspection: r.inspection,
             inspected: r.inspected,
@@ -116,6 +120,7 @@ impl Store {
             aspects: r.aspects,
             stats: r.stats,
             as_of: r.as_of,
+            registers,
         })
     }
 
