@@ -4,6 +4,7 @@ mod calendar;
 mod demo;
 mod notice;
 mod report;
+mod supervise;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -70,6 +71,8 @@ enum Cmd {
         tls: bool,
         #[command(flatten)]
         data: DataOpts,
+        #[command(flatten)]
+        schedule: supervise::SchedulerOpts,
     },
     /// Administration.
     Admin {
@@ -100,6 +103,11 @@ enum Cmd {
     Calendar {
         #[command(subcommand)]
         cmd: calendar::CalendarCmd,
+    },
+    /// Daily supervision: traffic lights, escalation, the inbox (督查督办).
+    Supervise {
+        #[command(subcommand)]
+        cmd: supervise::SuperviseCmd,
     },
     /// Demo and benchmark data.
     Demo {
@@ -253,7 +261,8 @@ async fn run(cmd: Cmd) -> Result<ExitCode> {
             demo,
             tls,
             data,
-        } => serve(addr, demo, tls, &data).await,
+            schedule,
+        } => serve(addr, demo, tls, &data, &schedule).await,
         Cmd::Admin {
             cmd:
                 AdminCmd::Bootstrap {
@@ -404,7 +413,8 @@ async fn run(cmd: Cmd) -> Result<ExitCode> {
             }
         }
         Cmd::Notice { cmd } => notice::run(cmd).await,
-        Cmd::Calendar { cmd } => calendar::run(cmd),
+        Cmd::Calendar { cmd } => calendar::run(cmd).await,
+        Cmd::Supervise { cmd } => supervise::run(cmd).await,
         Cmd::Report { cmd } => report::run(cmd).await,
         Cmd::Demo {
             cmd:
@@ -427,7 +437,13 @@ async fn run(cmd: Cmd) -> Result<ExitCode> {
     }
 }
 
-async fn serve(addr: SocketAddr, demo_mode: bool, tls: bool, data: &DataOpts) -> Result<ExitCode> {
+async fn serve(
+    addr: SocketAddr,
+    demo_mode: bool,
+    tls: bool,
+    data: &DataOpts,
+    schedule: &supervise::SchedulerOpts,
+) -> Result<ExitCode> {
     let store = data.open().await?;
     if demo_mode {
         demo::ensure_demo(&store).await?;
@@ -445,6 +461,7 @@ async fn serve(addr: SocketAddr, demo_mode: bool, tls: bool, data: &DataOpts) ->
         );
     }
     tokio::spawn(maintenance(store.clone()));
+    supervise::spawn_scheduler(store.clone(), schedule);
     let state = rectify_web::AppState::new(
         store,
         rectify_web::WebConfig {
