@@ -56,6 +56,10 @@ pub enum Action {
     ReVerify,
     /// Read the quality flags for paper rectification.
     ReadQualityFlags,
+    /// Add or replace a year of the working-day calendar (system configuration).
+    ManageCalendar,
+    /// Set the traffic-light rules of the daily supervision run.
+    EditLightRules,
 }
 
 impl Role {
@@ -118,7 +122,10 @@ impl Role {
         use Action as A;
         use Role as R;
         match self {
-            R::SystemAdmin => matches!(action, A::ManageOrganisations | A::ManageUsers),
+            R::SystemAdmin => matches!(
+                action,
+                A::ManageOrganisations | A::ManageUsers | A::ManageCalendar
+            ),
             R::SecurityAdmin => matches!(action, A::AssignRoles | A::UnlockUsers | A::EditPolicy),
             R::AuditAdmin => matches!(action, A::ReadAudit),
             R::Office => matches!(
@@ -135,6 +142,7 @@ impl Role {
                     | A::LookBack
                     | A::ReVerify
                     | A::ReadQualityFlags
+                    | A::EditLightRules
             ),
             R::Supervisor => matches!(
                 action,
@@ -281,7 +289,7 @@ impl SignOffPolicy {
 mod tests {
     use super::*;
 
-    const ALL_ACTIONS: [Action; 19] = [
+    const ALL_ACTIONS: [Action; 21] = [
         Action::ManageOrganisations,
         Action::ManageUsers,
         Action::AssignRoles,
@@ -301,6 +309,8 @@ mod tests {
         Action::LookBack,
         Action::ReVerify,
         Action::ReadQualityFlags,
+        Action::ManageCalendar,
+        Action::EditLightRules,
     ];
 
     #[test]
