@@ -207,6 +207,20 @@ pub async fn daily(store: &Store, as_of: NaiveDate) -> Result<DailyLookback, Sto
     daily_with(store, as_of, policy).await
 }
 
+/// The daily run's look-back step (`supervision::run_day`): schedules the look-backs falling
+/// due and reports how many.
+pub async fn daily_step(
+    store: &Store,
+    as_of: NaiveDate,
+) -> Result<crate::supervision::StepSummary, StoreError> {
+    let d = daily(store, as_of).await?;
+    Ok(crate::supervision::StepSummary {
+        name: "look-back (回头看) falling due".into(),
+        items: (d.measures + d.problems) as u64,
+        notifications: 0,
+    })
+}
+
 /// [`daily`] with an explicit policy.
 pub async fn daily_with(
     store: &Store,
