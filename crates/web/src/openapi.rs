@@ -20,8 +20,11 @@ use crate::api::{admin, ledger, notice, session};
         ledger::list_reports, ledger::measure_history, ledger::create_report,
         ledger::upload_evidence, ledger::get_evidence, ledger::download_evidence,
         notice::import_notice,
+        crate::api::lookback::list_lookbacks, crate::api::lookback::record_lookback, crate::api::lookback::get_lookback_policy, crate::api::lookback::put_lookback_policy,
+        crate::api::lookback::create_draw, crate::api::lookback::list_draws, crate::api::lookback::get_draw, crate::api::lookback::replay_draw,
+        crate::api::lookback::record_verification, crate::api::lookback::list_flags, crate::api::lookback::set_person_email,
     ),
-    tags((name = "session"), (name = "admin"), (name = "ledger"))
+    tags((name = "session"), (name = "admin"), (name = "ledger"), (name = "lookback"))
 )]
 pub struct ApiDoc;
 

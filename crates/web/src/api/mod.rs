@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod ledger;
+pub mod lookback;
 pub mod notice;
 pub mod session;
 
@@ -86,5 +87,23 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         )
         .route("/evidence/{id}", get(ledger::get_evidence))
         .route("/evidence/{id}/content", get(ledger::download_evidence))
+        .route("/lookbacks", get(lookback::list_lookbacks))
+        .route("/lookbacks/{id}/result", post(lookback::record_lookback))
+        .route(
+            "/lookback-policy",
+            get(lookback::get_lookback_policy).put(lookback::put_lookback_policy),
+        )
+        .route(
+            "/samples",
+            get(lookback::list_draws).post(lookback::create_draw),
+        )
+        .route("/samples/{id}", get(lookback::get_draw))
+        .route("/samples/{id}/replay", get(lookback::replay_draw))
+        .route(
+            "/samples/{id}/items/{seq}/result",
+            post(lookback::record_verification),
+        )
+        .route("/quality-flags", get(lookback::list_flags))
+        .route("/people/{id}/email", put(lookback::set_person_email))
         .layer(DefaultBodyLimit::max(state.config.json_limit))
 }
