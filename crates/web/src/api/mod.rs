@@ -5,6 +5,7 @@ pub mod ledger;
 pub mod lookback;
 pub mod notice;
 pub mod session;
+pub mod supervision;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -87,6 +88,21 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         )
         .route("/evidence/{id}", get(ledger::get_evidence))
         .route("/evidence/{id}/content", get(ledger::download_evidence))
+        .route("/calendar", get(supervision::list_years))
+        .route(
+            "/calendar/{year}",
+            get(supervision::get_year).put(supervision::put_year),
+        )
+        .route("/supervision/lights", get(supervision::lights_summary))
+        .route("/supervision/runs/{date}", get(supervision::get_run))
+        .route(
+            "/supervision/light-rules",
+            get(supervision::get_rules).put(supervision::put_rules),
+        )
+        .route("/measures/{id}/lights", get(supervision::measure_lights))
+        .route("/measures/{id}/milestones", put(supervision::put_milestones))
+        .route("/inbox", get(supervision::inbox))
+        .route("/inbox/{id}/read", post(supervision::mark_read))
         .route("/lookbacks", get(lookback::list_lookbacks))
         .route("/lookbacks/{id}/result", post(lookback::record_lookback))
         .route(
