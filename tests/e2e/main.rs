@@ -4,5 +4,6 @@
 mod api;
 mod cli;
 mod notice;
+mod notices;
 mod report;
 mod support;

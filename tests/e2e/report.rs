@@ -326,7 +326,7 @@ print(json.dumps({
 }, ensure_ascii=False))
 "#;
 
-fn python_docx(path: &str) -> Option<serde_json::Value> {
+pub(crate) fn python_docx(path: &str) -> Option<serde_json::Value> {
     let python = tool("RECTIFY_TEST_PYTHON", "python-docx reader")?;
     let out = Command::new(&python)
         .arg("-c")
@@ -391,7 +391,7 @@ const FONTS_CONF: &str = r#"<?xml version="1.0"?>
 "#;
 
 /// LibreOffice converts the .docx to PDF; page 1 is rendered to `<target>/report-artifacts/`.
-fn libreoffice_renders(docx: &str, stem: &str) {
+pub(crate) fn libreoffice_renders(docx: &str, stem: &str) {
     let Some(soffice) = tool("RECTIFY_TEST_SOFFICE", "LibreOffice PDF rendering") else {
         return;
     };

@@ -992,6 +992,16 @@ pub const LIST_CAP: usize = 5000;
 const OPEN_STATES: &str = "('assigned', 'in_progress', 'submitted', 'returned', 'reopened')";
 
 impl Store {
+    /// An issuer's numbering scheme (default `督办〔{year}〕{n}号`).
+    pub async fn notice_scheme(&self, issuer_org_id: i64) -> Result<NumberScheme, StoreError> {
+        let p: Option<String> =
+            sqlx::query_scalar("SELECT prefix FROM notice_scheme WHERE issuer_org_id = $1")
+                .bind(issuer_org_id)
+                .fetch_optional(self.pool())
+                .await?;
+        Ok(p.map(|prefix| NumberScheme { prefix }).unwrap_or_default())
+    }
+
     pub async fn notice_for(
         &self,
         viewer: &Viewer,

@@ -3,7 +3,7 @@
 use axum::Json;
 use utoipa::OpenApi;
 
-use crate::api::{admin, ledger, notice, session};
+use crate::api::{admin, ledger, notice, notices, registers, session};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -24,11 +24,15 @@ use crate::api::{admin, ledger, notice, session};
         crate::api::supervision::lights_summary, crate::api::supervision::get_run, crate::api::supervision::measure_lights,
         crate::api::supervision::put_milestones, crate::api::supervision::get_rules, crate::api::supervision::put_rules,
         crate::api::supervision::inbox, crate::api::supervision::mark_read,
+        notices::list_notices, notices::create_notice, notices::get_notice, notices::update_notice, notices::issue_notice,
+        notices::reply_notice, notices::review_notice, notices::close_notice, notices::notice_docx, notices::get_scheme, notices::put_scheme,
+        notices::monthly_lists, notices::monthly_lists_docx, notices::draft_from_lists,
         crate::api::lookback::list_lookbacks, crate::api::lookback::record_lookback, crate::api::lookback::get_lookback_policy, crate::api::lookback::put_lookback_policy,
         crate::api::lookback::create_draw, crate::api::lookback::list_draws, crate::api::lookback::get_draw, crate::api::lookback::replay_draw,
         crate::api::lookback::record_verification, crate::api::lookback::list_flags, crate::api::lookback::set_person_email,
+        registers::list_entries, registers::create_entry, registers::get_entry, registers::replace_entry, registers::delete_entry, registers::register_stats,
     ),
-    tags((name = "session"), (name = "admin"), (name = "ledger"), (name = "lookback"))
+    tags((name = "session"), (name = "admin"), (name = "ledger"), (name = "supervision"), (name = "registers"), (name = "lookback"))
 )]
 pub struct ApiDoc;
 

@@ -4,6 +4,8 @@ pub mod admin;
 pub mod ledger;
 pub mod lookback;
 pub mod notice;
+pub mod notices;
+pub mod registers;
 pub mod session;
 pub mod supervision;
 
@@ -103,6 +105,37 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/measures/{id}/milestones", put(supervision::put_milestones))
         .route("/inbox", get(supervision::inbox))
         .route("/inbox/{id}/read", post(supervision::mark_read))
+        .route(
+            "/notices",
+            get(notices::list_notices).post(notices::create_notice),
+        )
+        .route(
+            "/notices/{id}",
+            get(notices::get_notice).patch(notices::update_notice),
+        )
+        .route("/notices/{id}/issue", post(notices::issue_notice))
+        .route("/notices/{id}/reply", post(notices::reply_notice))
+        .route("/notices/{id}/review", post(notices::review_notice))
+        .route("/notices/{id}/close", post(notices::close_notice))
+        .route("/notices/{id}/docx", get(notices::notice_docx))
+        .route(
+            "/notice-scheme",
+            get(notices::get_scheme).put(notices::put_scheme),
+        )
+        .route("/supervision/lists", get(notices::monthly_lists))
+        .route("/supervision/lists/docx", get(notices::monthly_lists_docx))
+        .route("/supervision/lists/drafts", post(notices::draft_from_lists))
+        .route(
+            "/registers",
+            get(registers::list_entries).post(registers::create_entry),
+        )
+        .route("/registers/stats", get(registers::register_stats))
+        .route(
+            "/registers/{id}",
+            get(registers::get_entry)
+                .put(registers::replace_entry)
+                .delete(registers::delete_entry),
+        )
         .route("/lookbacks", get(lookback::list_lookbacks))
         .route("/lookbacks/{id}/result", post(lookback::record_lookback))
         .route(
