@@ -137,6 +137,8 @@ pub struct NoticeDaily {
     pub escalated: Vec<i64>,
     /// Overdue at the top tier (挂牌督办): recorded, tier unchanged.
     pub at_top: Vec<i64>,
+    /// Inbox notifications to the addressed units' principal leaders.
+    pub notifications: u64,
 }
 
 fn ds(d: NaiveDate) -> String {
@@ -930,6 +932,38 @@ pub async fn daily(
             day,
         )
         .await?;
+        // The addressed unit's principal leader (主要负责人) hears of it in the inbox.
+        let leader: Option<i64> = sqlx::query_scalar(
+            "SELECT o.principal_leader_id FROM supervision_notice n JOIN organisation o ON o.id = n.unit_id WHERE n.id = $1",
+        )
+        .bind(id)
+        .fetch_one(w.conn())
+        .await?;
+        if let Some(person) = leader {
+            let number: Option<String> =
+                sqlx::query_scalar("SELECT doc_number FROM supervision_notice WHERE id = $1")
+                    .bind(id)
+                    .fetch_one(w.conn())
+                    .await?;
+            let r = sqlx::query(
+                "INSERT INTO notification (recipient_person_id, day, kind, tier, object_type, object_id, message) \
+                 VALUES ($1, $2, 'notice_overdue', $3, 'supervision_notice', $4, $5) \
+                 ON CONFLICT (recipient_person_id, day, kind, object_type, object_id) DO NOTHING",
+            )
+            .bind(person)
+            .bind(ds(day))
+            .bind(Tier::ALL.iter().position(|t| *t == to).unwrap_or(0) as i64 + 1)
+            .bind(id)
+            .bind(format!(
+                "督办单{}逾期未回复(回复期限{}),已提升为{}",
+                number.unwrap_or_default(),
+                due,
+                to.label_zh()
+            ))
+            .execute(w.conn())
+            .await?;
+            out.notifications += r.rows_affected();
+        }
         w.audit(
             actor,
             AuditEvent::ok("notice.escalate", "supervision_notice", id)
@@ -940,6 +974,19 @@ pub async fn daily(
     }
     w.commit().await?;
     Ok(out)
+}
+
+/// [`daily`] as a step of the supervision run (`supervision::run_day`).
+pub async fn daily_step(
+    store: &Store,
+    day: NaiveDate,
+) -> Result<crate::supervision::StepSummary, StoreError> {
+    let d = daily(store, &Actor::cli("supervise run"), day).await?;
+    Ok(crate::supervision::StepSummary {
+        name: "supervision notices (督办单): overdue replies escalated".into(),
+        items: (d.escalated.len() + d.at_top.len()) as u64,
+        notifications: d.notifications,
+    })
 }
 
 /// One lagging or at-risk measure on a monthly list.
@@ -1744,9 +1791,25 @@ pub(crate) mod tests {
             w.commit().await.unwrap();
             // On the reply date itself nothing happens.
             assert_eq!(daily(&store, &a, t).await.unwrap(), NoticeDaily::default());
+            let person: i64 = sqlx::query_scalar("SELECT MIN(id) FROM person")
+                .fetch_one(store.pool())
+                .await
+                .unwrap();
+            let mut w = store.begin_write().await.unwrap();
+            w.set_principal_leader(&a, f.unit, person).await.unwrap();
+            w.commit().await.unwrap();
             let later = t + chrono::Duration::days(2);
             let r = daily(&store, &a, later).await.unwrap();
             assert_eq!(r.escalated, [n.id]);
+            assert_eq!(r.notifications, 1, "the unit's principal leader is told");
+            let msg: String = sqlx::query_scalar(
+                "SELECT message FROM notification WHERE recipient_person_id = $1 AND kind = 'notice_overdue'",
+            )
+            .bind(person)
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+            assert!(msg.contains("重点督办"), "{msg}");
             let audit = store.count("audit_log").await.unwrap();
             assert_eq!(
                 daily(&store, &a, later).await.unwrap(),
