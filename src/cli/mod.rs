@@ -2,6 +2,8 @@
 
 mod calendar;
 mod demo;
+mod digest;
+mod lookback;
 mod notice;
 mod report;
 mod supervise;

@@ -43,6 +43,8 @@ pub struct SchedulerOpts {
     pub no_supervise: bool,
     #[command(flatten)]
     pub zone: ZoneOpts,
+    #[command(flatten)]
+    pub smtp: super::digest::SmtpOpts,
 }
 
 #[derive(Subcommand)]
@@ -57,8 +59,16 @@ pub enum SuperviseCmd {
         #[command(flatten)]
         zone: ZoneOpts,
         #[command(flatten)]
+        smtp: super::digest::SmtpOpts,
+        #[command(flatten)]
         data: DataOpts,
     },
+    /// Draw closed measures for re-verification (抽查复核) with a recorded seed, or replay a draw.
+    Sample(super::lookback::SampleArgs),
+    /// The quality flags for paper rectification (pointers for review, never findings).
+    Flags(super::lookback::FlagsArgs),
+    /// Send the day's digest e-mails (also done by `run` when SMTP is configured).
+    Digest(super::lookback::DigestArgs),
     /// Print the light rules as JSON, or store new ones from a JSON file (--set FILE).
     Rules {
         #[arg(long)]
@@ -75,7 +85,15 @@ pub fn today(zone: FixedOffset) -> NaiveDate {
 
 pub async fn run(cmd: SuperviseCmd) -> Result<ExitCode> {
     match cmd {
-        SuperviseCmd::Run { date, zone, data } => {
+        SuperviseCmd::Sample(a) => return super::lookback::sample(a).await,
+        SuperviseCmd::Flags(a) => return super::lookback::flags(a).await,
+        SuperviseCmd::Digest(a) => return super::lookback::digest(a).await,
+        SuperviseCmd::Run {
+            date,
+            zone,
+            smtp,
+            data,
+        } => {
             let day = match date {
                 Some(d) => rectify_core::text::date("date", &d)
                     .map_err(|e| anyhow!("--date: {}", e.message))?,
@@ -86,6 +104,11 @@ pub async fn run(cmd: SuperviseCmd) -> Result<ExitCode> {
                 .await
                 .with_context(|| format!("supervision run of {day}"))?;
             print!("{}", summary_text(&summary));
+            if summary.outcome != RunOutcome::Busy
+                && let Some(line) = super::digest::send_if_configured(&store, day, &smtp).await?
+            {
+                print!("{line}");
+            }
             store.close().await;
         }
         SuperviseCmd::Rules { set, data } => {
@@ -157,6 +180,7 @@ pub fn spawn_scheduler(store: Store, opts: &SchedulerOpts) {
     }
     let at = opts.supervise_at;
     let zone = opts.zone.utc_offset;
+    let smtp = opts.smtp.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(60));
         loop {
@@ -188,6 +212,10 @@ pub fn spawn_scheduler(store: Store, opts: &SchedulerOpts) {
                 ),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(day = %day, error = %e, "supervision run failed"),
+            }
+            // Digest e-mails after the run (once per person and day; `supervise digest` retries failures).
+            if let Err(e) = super::digest::send_if_configured(&store, day, &smtp).await {
+                tracing::warn!(day = %day, error = %e, "digest e-mails failed");
             }
         }
     });

@@ -401,17 +401,33 @@ fn without_evidence(f: &Facts, out: &mut Vec<Flag>) {
             measure_ids: vec![m.measure_id],
             problem_ids: vec![m.problem_id],
             unit_ids: m.unit_id.into_iter().collect(),
-            explanation_zh: format!(
-                "措施 {}({})于 {} 销号,但其 {} 份进展报告均未附佐证材料。",
-                m.measure_id,
-                f.unit_name(m.unit_id),
-                m.closed_on,
-                m.report_count
-            ),
-            explanation_en: format!(
-                "Measure {} was closed on {} with no evidence file in any of its {} progress reports.",
-                m.measure_id, m.closed_on, m.report_count
-            ),
+            explanation_zh: if m.report_count == 0 {
+                format!(
+                    "措施 {}({})于 {} 销号,但没有任何进展报告和佐证材料。",
+                    m.measure_id,
+                    f.unit_name(m.unit_id),
+                    m.closed_on
+                )
+            } else {
+                format!(
+                    "措施 {}({})于 {} 销号,但其 {} 份进展报告均未附佐证材料。",
+                    m.measure_id,
+                    f.unit_name(m.unit_id),
+                    m.closed_on,
+                    m.report_count
+                )
+            },
+            explanation_en: if m.report_count == 0 {
+                format!(
+                    "Measure {} was closed on {} with no progress report and no evidence file at all.",
+                    m.measure_id, m.closed_on
+                )
+            } else {
+                format!(
+                    "Measure {} was closed on {} with no evidence file in any of its {} progress reports.",
+                    m.measure_id, m.closed_on, m.report_count
+                )
+            },
             figures: vec![fig("report_count", m.report_count), fig("evidence_count", 0)],
         });
     }

@@ -346,6 +346,22 @@ pub async fn daily_with(
 }
 
 impl Store {
+    /// A viewer for local command-line tools given no inspection: an office over the tree of
+    /// the first root organisation (None on an empty database).
+    pub async fn root_viewer(&self) -> Result<Option<Viewer>, StoreError> {
+        let id: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM organisation WHERE parent_id IS NULL ORDER BY id LIMIT 1",
+        )
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(id.map(|id| Viewer {
+            user_id: 0,
+            role: rectify_core::access::Role::Office,
+            scope: rectify_core::access::OrgPath::root(id),
+            person_id: None,
+        }))
+    }
+
     /// The configured look-back interval (default 6 months).
     pub async fn lookback_policy(&self) -> Result<LookbackPolicy, StoreError> {
         match self.meta_get(LOOKBACK_MONTHS_KEY).await? {
@@ -998,11 +1014,7 @@ mod tests {
                 .find(|a| a.action == "problem.sign_off_cleared")
                 .unwrap();
             assert!(
-                cleared
-                    .before
-                    .as_deref()
-                    .unwrap()
-                    .contains("2025-03-01"),
+                cleared.before.as_deref().unwrap().contains("2025-03-01"),
                 "{cleared:?}"
             );
             let history = store
