@@ -3,6 +3,7 @@
 
 mod api;
 mod cli;
+mod lookback;
 mod notice;
 mod notices;
 mod report;
