@@ -69,17 +69,19 @@ async fn start_sink(python: &str, dir: &Path) -> Sink {
         .stderr(Stdio::null())
         .spawn()
         .expect("start aiosmtpd");
+    // Owned at once, so a failed start still kills and reaps the process.
+    let sink = Sink {
+        child,
+        port,
+        dir: dir.to_path_buf(),
+        python: python.to_string(),
+    };
     for _ in 0..100 {
         if tokio::net::TcpStream::connect(("127.0.0.1", port))
             .await
             .is_ok()
         {
-            return Sink {
-                child,
-                port,
-                dir: dir.to_path_buf(),
-                python: python.to_string(),
-            };
+            return sink;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
