@@ -7,4 +7,5 @@ mod lookback;
 mod notice;
 mod notices;
 mod report;
+mod supervise;
 mod support;
