@@ -251,7 +251,8 @@ pub async fn notice_data(
             largely_completed: u32_of(p.largely_completed),
             in_progress: u32_of(p.in_progress),
             not_completed: u32_of(p.not_completed),
-            rules: (f.registers.rules > 0).then(|| u32_of(u64::try_from(f.registers.rules).unwrap_or(0))),
+            rules: (f.registers.rules > 0)
+                .then(|| u32_of(u64::try_from(f.registers.rules).unwrap_or(0))),
             money: f
                 .registers
                 .money

@@ -1002,6 +1002,9 @@ pub struct ListItem {
     pub percent: i64,
     /// Days past the deadline at the list's date (negative: days left).
     pub days_overdue: i64,
+    /// At risk because the light history shows it behind the planned pace (yellow), not
+    /// because its deadline is near.
+    pub behind_pace: bool,
 }
 
 /// A unit's part of a list.
@@ -1009,6 +1012,8 @@ pub struct ListItem {
 pub struct UnitList {
     pub unit_id: Option<i64>,
     pub unit: String,
+    /// The unit's items on the list (all of them, listed or not).
+    pub count: i64,
     pub items: Vec<ListItem>,
 }
 
@@ -1016,7 +1021,8 @@ pub struct UnitList {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct MonthList {
     pub total: i64,
-    /// More than [`LIST_CAP`] items: the rest are counted in `total` but not listed.
+    /// More items than the limit asked for: the rest are counted in `total` and in each
+    /// unit's `count` but not listed.
     pub truncated: bool,
     pub units: Vec<UnitList>,
 }
@@ -1033,8 +1039,16 @@ pub struct MonthlyLists {
     pub at_risk: MonthList,
 }
 
+/// Listed items keyed by unit, and every unit's count.
+type ListRows = (
+    Vec<((String, Option<i64>), ListItem)>,
+    Vec<((String, Option<i64>), i64)>,
+);
+
 /// Most items a list carries in one answer.
 pub const LIST_CAP: usize = 5000;
+/// Items per list in one answer unless asked otherwise (every unit's count is always there).
+pub const LIST_DEFAULT: usize = 200;
 
 const OPEN_STATES: &str = "('assigned', 'in_progress', 'submitted', 'returned', 'reopened')";
 
@@ -1121,7 +1135,9 @@ impl Store {
         month: Month,
         window_days: i64,
         unit_id: Option<i64>,
+        limit: usize,
     ) -> Result<MonthlyLists, StoreError> {
+        let limit = limit.clamp(1, LIST_CAP);
         let scope = match unit_id {
             Some(u) => {
                 let o = self
@@ -1142,13 +1158,14 @@ impl Store {
         };
         let window_days = window_days.clamp(0, 366);
         let as_of = month.last.min(today());
-        let lagging = self.list_query(viewer, &scope, as_of, None).await?;
+        let lagging = self.list_query(viewer, &scope, as_of, None, limit).await?;
         let at_risk = self
             .list_query(
                 viewer,
                 &scope,
                 as_of,
                 Some(as_of + chrono::Duration::days(window_days)),
+                limit,
             )
             .await?;
         Ok(MonthlyLists {
@@ -1167,54 +1184,126 @@ impl Store {
         scope: &OrgPath,
         as_of: NaiveDate,
         until: Option<NaiveDate>,
+        limit: usize,
     ) -> Result<MonthList, StoreError> {
-        let mut w = crate::row::Where::default();
-        w.and("m.org_path >=", scope.as_str());
-        w.and("m.org_path <", scope.upper_bound());
-        if viewer.role == Role::Owner {
-            w.and("m.owner_id =", viewer.person_id.unwrap_or(-1));
-        }
-        w.raw(&format!("m.state IN {OPEN_STATES}"));
-        match until {
-            None => w.and("m.deadline <", ds(as_of)),
+        let base = || {
+            let mut w = crate::row::Where::default();
+            w.and("m.org_path >=", scope.as_str());
+            w.and("m.org_path <", scope.upper_bound());
+            if viewer.role == Role::Owner {
+                w.and("m.owner_id =", viewer.person_id.unwrap_or(-1));
+            }
+            w.raw(&format!("m.state IN {OPEN_STATES}"));
+            w
+        };
+        let (mut items, mut counts) = match until {
+            None => {
+                let mut w = base();
+                w.and("m.deadline <", ds(as_of));
+                self.list_rows(&w, "", as_of, false, limit).await?
+            }
             Some(u) => {
+                let mut w = base();
                 w.and("m.deadline >=", ds(as_of));
                 w.and("m.deadline <=", ds(u));
+                self.list_rows(&w, "", as_of, false, limit).await?
+            }
+        };
+        if let Some(u) = until {
+            // Behind the planned pace: the light history says yellow on the list's date, though
+            // the deadline is further away than the window.
+            let mut w = base();
+            w.and("m.deadline >", ds(u));
+            w.params.push(ds(as_of).into());
+            let n = w.params.len();
+            let join = format!(
+                " JOIN measure_light l ON l.measure_id = m.id AND l.light = 'yellow' AND l.from_day = \
+                 (SELECT MAX(l2.from_day) FROM measure_light l2 WHERE l2.measure_id = m.id AND l2.from_day <= ${n})"
+            );
+            let (more, more_counts) = self.list_rows(&w, &join, as_of, true, limit).await?;
+            counts.extend(more_counts);
+            items.extend(more);
+            items.sort_by(|a, b| {
+                (a.1.deadline, a.1.measure_id).cmp(&(b.1.deadline, b.1.measure_id))
+            });
+        }
+        items.truncate(limit);
+        let total: i64 = counts.iter().map(|c| c.1).sum();
+        let truncated = total > items.len() as i64;
+        let mut units: BTreeMap<(String, Option<i64>), UnitList> = BTreeMap::new();
+        for ((unit, unit_id), n) in counts {
+            units
+                .entry((unit.clone(), unit_id))
+                .or_insert_with(|| UnitList {
+                    unit_id,
+                    unit,
+                    count: 0,
+                    items: Vec::new(),
+                })
+                .count += n;
+        }
+        for (key, item) in items {
+            if let Some(u) = units.get_mut(&key) {
+                u.items.push(item);
             }
         }
+        Ok(MonthList {
+            total,
+            truncated,
+            units: units.into_values().collect(),
+        })
+    }
+
+    /// The first `limit` items matching `w` (with `join` after `measure m`), and the count of
+    /// all of them per unit.
+    async fn list_rows(
+        &self,
+        w: &crate::row::Where,
+        join: &str,
+        as_of: NaiveDate,
+        behind_pace: bool,
+        limit: usize,
+    ) -> Result<ListRows, StoreError> {
         let sql = format!(
             "SELECT m.id, m.inspection_id, m.problem_id, m.text, m.state, m.deadline, m.percent, m.responsible_unit_id, \
-             u.name AS unit_name, p.title AS problem_title FROM measure m \
+             u.name AS unit_name, p.title AS problem_title FROM measure m{join} \
              JOIN problem p ON p.id = m.problem_id LEFT JOIN organisation u ON u.id = m.responsible_unit_id \
-             WHERE 1 = 1{} ORDER BY m.deadline, m.id LIMIT {}",
-            w.sql,
-            LIST_CAP + 1
+             WHERE 1 = 1{} ORDER BY m.deadline, m.id LIMIT {limit}",
+            w.sql
         );
         let rows = crate::row::bind_all(sqlx::query(AssertSqlSafe(sql)), &w.params)
             .fetch_all(self.pool())
             .await?;
-        let truncated = rows.len() > LIST_CAP;
-        let total = if truncated {
-            let sql = format!("SELECT COUNT(*) FROM measure m WHERE 1 = 1{}", w.sql);
-            crate::row::bind_all(sqlx::query(AssertSqlSafe(sql)), &w.params)
-                .fetch_one(self.pool())
-                .await?
-                .try_get::<i64, _>(0)?
-        } else {
-            rows.len() as i64
-        };
-        let mut units: BTreeMap<(String, Option<i64>), Vec<ListItem>> = BTreeMap::new();
-        for r in rows.iter().take(LIST_CAP) {
+        let sql = format!(
+            "SELECT m.responsible_unit_id, MIN(u.name) AS unit_name, COUNT(*) AS n FROM measure m{join} \
+             LEFT JOIN organisation u ON u.id = m.responsible_unit_id WHERE 1 = 1{} GROUP BY m.responsible_unit_id",
+            w.sql
+        );
+        let count_rows = crate::row::bind_all(sqlx::query(AssertSqlSafe(sql)), &w.params)
+            .fetch_all(self.pool())
+            .await?;
+        let mut counts = Vec::with_capacity(count_rows.len());
+        for r in &count_rows {
+            let unit: Option<String> = r.try_get("unit_name")?;
+            counts.push((
+                (
+                    unit.unwrap_or_else(|| "未明确责任单位".into()),
+                    r.try_get("responsible_unit_id")?,
+                ),
+                r.try_get::<i64, _>("n")?,
+            ));
+        }
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
             let deadline = pd(&r.try_get::<String, _>("deadline")?)?;
             let state: String = r.try_get("state")?;
             let unit: Option<String> = r.try_get("unit_name")?;
-            units
-                .entry((
+            out.push((
+                (
                     unit.unwrap_or_else(|| "未明确责任单位".into()),
                     r.try_get("responsible_unit_id")?,
-                ))
-                .or_default()
-                .push(ListItem {
+                ),
+                ListItem {
                     measure_id: r.try_get("id")?,
                     inspection_id: r.try_get("inspection_id")?,
                     problem_id: r.try_get("problem_id")?,
@@ -1224,20 +1313,11 @@ impl Store {
                     deadline,
                     percent: r.try_get("percent")?,
                     days_overdue: (as_of - deadline).num_days(),
-                });
+                    behind_pace,
+                },
+            ));
         }
-        Ok(MonthList {
-            total,
-            truncated,
-            units: units
-                .into_iter()
-                .map(|((unit, unit_id), items)| UnitList {
-                    unit_id,
-                    unit,
-                    items,
-                })
-                .collect(),
-        })
+        Ok((out, counts))
     }
 
     /// Draft one notice per unit from the month's lists (lagging items, and at-risk ones when
@@ -1255,7 +1335,9 @@ impl Store {
         if !viewer.role.may(Action::SuperviseNotices) {
             return Err(forbidden("action"));
         }
-        let lists = self.monthly_lists(viewer, month, window_days, None).await?;
+        let lists = self
+            .monthly_lists(viewer, month, window_days, None, LIST_CAP)
+            .await?;
         let mut by_unit: BTreeMap<i64, (String, Vec<(i64, bool)>)> = BTreeMap::new();
         let mut add = |l: &MonthList, lagging: bool| {
             for u in &l.units {
@@ -1837,8 +1919,23 @@ pub(crate) mod tests {
             let a = Actor::cli("test");
             let t = today();
             let month = Month::parse("month", &t.format("%Y-%m").to_string()).unwrap();
+            // Measure 2 is due in 90 days but the light history has it yellow (behind pace)
+            // since yesterday; a later change after the list's date does not count.
+            for (day, light) in [
+                (t - chrono::Duration::days(20), "green"),
+                (t - chrono::Duration::days(1), "yellow"),
+                (t + chrono::Duration::days(40), "green"),
+            ] {
+                sqlx::query("INSERT INTO measure_light (measure_id, from_day, light, tier) VALUES ($1, $2, $3, 0)")
+                    .bind(f.measures[2])
+                    .bind(ds(day))
+                    .bind(light)
+                    .execute(store.pool())
+                    .await
+                    .unwrap();
+            }
             let l = store
-                .monthly_lists(&f.office, month, 7, None)
+                .monthly_lists(&f.office, month, 7, None, LIST_DEFAULT)
                 .await
                 .unwrap();
             let lag: Vec<i64> = l
@@ -1857,17 +1954,38 @@ pub(crate) mod tests {
                 .flat_map(|u| u.items.iter().map(|i| i.measure_id))
                 .collect();
             // Due in 3 days is at risk when the list is as of today (the running month).
-            if l.as_of == t {
-                assert_eq!(risk, [f.measures[1]]);
-            }
+            assert_eq!(l.as_of, t);
+            assert_eq!(risk, [f.measures[1], f.measures[2]]);
+            let paced: Vec<bool> = l
+                .at_risk
+                .units
+                .iter()
+                .flat_map(|u| u.items.iter().map(|i| i.behind_pace))
+                .collect();
+            assert_eq!(paced, [false, true]);
+            assert_eq!(l.at_risk.total, 2);
+            // A limit lists fewer items but every unit keeps its count.
+            let short = store
+                .monthly_lists(&f.office, month, 7, None, 1)
+                .await
+                .unwrap();
+            assert_eq!((short.lagging.total, short.lagging.truncated), (2, true));
+            let counts: Vec<(i64, usize)> = short
+                .lagging
+                .units
+                .iter()
+                .map(|u| (u.count, u.items.len()))
+                .collect();
+            assert_eq!(counts.iter().map(|c| c.0).sum::<i64>(), 2);
+            assert_eq!(counts.iter().map(|c| c.1).sum::<usize>(), 1);
             // A liaison sees its own unit only.
             let l1 = store
-                .monthly_lists(&f.liaison, month, 7, None)
+                .monthly_lists(&f.liaison, month, 7, None, LIST_DEFAULT)
                 .await
                 .unwrap();
             assert_eq!(l1.lagging.total, 1);
             assert!(
-                matches!(store.monthly_lists(&f.liaison, month, 7, Some(f.other_unit)).await, Err(StoreError::Invalid(fe)) if fe.field == "unit_id")
+                matches!(store.monthly_lists(&f.liaison, month, 7, Some(f.other_unit), LIST_DEFAULT).await, Err(StoreError::Invalid(fe)) if fe.field == "unit_id")
             );
             let drafts = store
                 .draft_notices_from_lists(

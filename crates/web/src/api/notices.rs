@@ -14,8 +14,8 @@ use rectify_office::supervision_notice::{
     self as doc, ListDocItem, MonthlyListData, NoticeDocData, NoticeDocItem, UnitItems,
 };
 use rectify_store::notices::{
-    MonthlyLists, NewNotice, NewNoticeItem, NoticeFilter, NoticePatch, ReviewOutcome,
-    SupervisionNotice, UnitList,
+    LIST_CAP, LIST_DEFAULT, MonthlyLists, NewNotice, NewNoticeItem, NoticeFilter, NoticePatch,
+    ReviewOutcome, SupervisionNotice, UnitList,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -395,6 +395,8 @@ pub struct ListsQuery {
     /// At risk: due within this many days after the list's date (default 15).
     pub window_days: Option<i64>,
     pub unit_id: Option<i64>,
+    /// Items listed per list (default 200, at most 5000); every unit's count is always given.
+    pub limit: Option<usize>,
 }
 
 /// The monthly lagging (滞后) and at-risk (隐患) lists, per unit.
@@ -410,7 +412,13 @@ pub async fn monthly_lists(
     let m = month(&q.month)?;
     Ok(Json(
         s.store
-            .monthly_lists(&a.viewer(), m, q.window_days.unwrap_or(15), q.unit_id)
+            .monthly_lists(
+                &a.viewer(),
+                m,
+                q.window_days.unwrap_or(15),
+                q.unit_id,
+                q.limit.unwrap_or(LIST_DEFAULT),
+            )
             .await?,
     ))
 }
@@ -448,7 +456,13 @@ pub async fn monthly_lists_docx(
     let m = month(&q.month)?;
     let l = s
         .store
-        .monthly_lists(&a.viewer(), m, q.window_days.unwrap_or(15), q.unit_id)
+        .monthly_lists(
+            &a.viewer(),
+            m,
+            q.window_days.unwrap_or(15),
+            q.unit_id,
+            q.limit.unwrap_or(LIST_CAP),
+        )
         .await?;
     let issuer = s.store.organisation(a.user.organisation_id).await?.name;
     let d = MonthlyListData {
