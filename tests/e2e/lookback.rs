@@ -753,9 +753,9 @@ async fn the_daily_run_sends_one_digest_per_person_to_a_real_smtp_server() {
         assert_eq!(files.len(), 1, "one digest: 李强 has no address");
         let (to, subject, body) = sink.read(&files[0]);
         assert_eq!(to, "张伟 <zhangwei@example.cn>");
-        assert_eq!(subject, "【整改通】2025年7月15日 整改事项提醒(1项)");
+        assert_eq!(subject, "【整改通】2025年7月15日 整改事项提醒（1项）");
         assert!(
-            body.starts_with("张伟同志:") && body.contains("整改措施「清理违规公务用车」"),
+            body.starts_with("张伟同志：") && body.contains("整改措施「清理违规公务用车」"),
             "{body}"
         );
         let raw = std::fs::read_to_string(&files[0]).unwrap();

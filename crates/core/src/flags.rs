@@ -176,7 +176,7 @@ impl Facts {
                 .get(&id)
                 .cloned()
                 .unwrap_or_else(|| format!("#{id}")),
-            None => "(未指定单位)".to_string(),
+            None => "（未指定单位）".to_string(),
         }
     }
     fn unit_list(&self, units: &[Option<i64>]) -> String {
@@ -274,7 +274,7 @@ fn fast_close(f: &Facts, out: &mut Vec<Flag>) {
                 problem_ids: vec![m.problem_id],
                 unit_ids: m.unit_id.into_iter().collect(),
                 explanation_zh: format!(
-                    "措施 {} 自反馈({})起 {} 天即销号;同一巡察的同类措施共 {} 项已销号,用时中位数 {} 天,该项不足中位数的 1/{}。仅提示核查,不是问责结论。",
+                    "措施 {} 自反馈（{}）起 {} 天即销号；同一巡察的同类措施共 {} 项已销号，用时中位数 {} 天，该项不足中位数的 1/{}。仅提示核查，不是问责结论。",
                     m.measure_id, start, d, group.len(), half(med2), FAST_FACTOR
                 ),
                 explanation_en: format!(
@@ -326,7 +326,7 @@ fn evidence_reused(f: &Facts, out: &mut Vec<Flag>) {
         out.push(Flag {
             kind: FlagKind::EvidenceReused,
             explanation_zh: format!(
-                "同一佐证文件(SHA-256 {short}…,文件名:{})被 {} 项措施使用,涉及 {} 个问题、{} 个单位({}):措施 {}。不同问题、不同单位的整改佐证完全相同,建议核实。",
+                "同一佐证文件（SHA-256 {short}…，文件名：{}）被 {} 项措施使用，涉及 {} 个问题、{} 个单位（{}）：措施 {}。不同问题、不同单位的整改佐证完全相同，建议核实。",
                 names.join("、"), measures.len(), problems.len(), units.len(), f.unit_list(&units), join(&measures)
             ),
             explanation_en: format!(
@@ -371,7 +371,7 @@ fn boilerplate(f: &Facts, out: &mut Vec<Flag>) {
         out.push(Flag {
             kind: FlagKind::BoilerplateText,
             explanation_zh: format!(
-                "{} 个单位({})的 {} 份进展报告内容相同(去除空白、标点和数字后 {} 字):「{}…」;措施 {}。",
+                "{} 个单位（{}）的 {} 份进展报告内容相同（去除空白、标点和数字后 {} 字）：「{}…」；措施 {}。",
                 units.len(), f.unit_list(&units), reports.len(), len, excerpt, join(&measures)
             ),
             explanation_en: format!(
@@ -403,14 +403,14 @@ fn without_evidence(f: &Facts, out: &mut Vec<Flag>) {
             unit_ids: m.unit_id.into_iter().collect(),
             explanation_zh: if m.report_count == 0 {
                 format!(
-                    "措施 {}({})于 {} 销号,但没有任何进展报告和佐证材料。",
+                    "措施 {}（{}）于 {} 销号，但没有任何进展报告和佐证材料。",
                     m.measure_id,
                     f.unit_name(m.unit_id),
                     m.closed_on
                 )
             } else {
                 format!(
-                    "措施 {}({})于 {} 销号,但其 {} 份进展报告均未附佐证材料。",
+                    "措施 {}（{}）于 {} 销号，但其 {} 份进展报告均未附佐证材料。",
                     m.measure_id,
                     f.unit_name(m.unit_id),
                     m.closed_on,
@@ -441,7 +441,7 @@ fn without_evidence(f: &Facts, out: &mut Vec<Flag>) {
             problem_ids: vec![p.problem_id],
             unit_ids: Vec::new(),
             explanation_zh: format!(
-                "问题 {} 于 {} 销号,但其 {} 项整改措施均无佐证材料。",
+                "问题 {} 于 {} 销号，但其 {} 项整改措施均无佐证材料。",
                 p.problem_id, p.signed_off_on, p.measure_count
             ),
             explanation_en: format!(

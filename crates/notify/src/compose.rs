@@ -34,9 +34,13 @@ pub fn compose(name: &str, day: NaiveDate, items: &[Item]) -> Option<Composed> {
     if items.is_empty() {
         return None;
     }
-    let subject = format!("【整改通】{} 整改事项提醒({}项)", zh_date(day), items.len());
+    let subject = format!(
+        "【整改通】{} 整改事项提醒（{}项）",
+        zh_date(day),
+        items.len()
+    );
     let mut body = format!(
-        "{name}同志:\n\n截至{},您有 {} 项整改事项需要关注:\n\n",
+        "{name}同志：\n\n截至{}，您有 {} 项整改事项需要关注：\n\n",
         zh_date(day),
         items.len()
     );
@@ -49,7 +53,7 @@ pub fn compose(name: &str, day: NaiveDate, items: &[Item]) -> Option<Composed> {
         ));
     }
     body.push_str(
-        "\n请登录整改通(Rectify)查看详情并及时处理。\n本邮件由系统每日汇总发送一次,请勿直接回复。\n",
+        "\n请登录整改通（Rectify）查看详情并及时处理。\n本邮件由系统每日汇总发送一次，请勿直接回复。\n",
     );
     Some(Composed { subject, body })
 }
@@ -82,10 +86,10 @@ mod tests {
             ],
         )
         .unwrap();
-        assert_eq!(c.subject, "【整改通】2026年3月5日 整改事项提醒(2项)");
+        assert_eq!(c.subject, "【整改通】2026年3月5日 整改事项提醒（2项）");
         assert!(
             c.body
-                .starts_with("张三同志:\n\n截至2026年3月5日,您有 2 项")
+                .starts_with("张三同志：\n\n截至2026年3月5日，您有 2 项")
         );
         let first = c.body.find("1. 【督办·已报主要负责人】措施 7").unwrap();
         let second = c.body.find("2. 【提醒】措施 9").unwrap();

@@ -167,6 +167,7 @@ async fn deliver(
         .from(cfg.from.clone())
         .to(to)
         .subject(c.subject.clone())
+        .message_id(None)
         .header(ContentType::TEXT_PLAIN)
         .body(c.body.clone())
         .map_err(|e| format!("message: {e}"))?;

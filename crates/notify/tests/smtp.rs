@@ -259,8 +259,8 @@ async fn daily_digest_reaches_a_real_smtp_server_once() {
     );
     let (to, subject, body) = sink.parse(&files[0]);
     assert_eq!(to, "张三 <zhangsan@example.cn>");
-    assert_eq!(subject, "【整改通】2026年3月5日 整改事项提醒(2项)");
-    assert!(body.starts_with("张三同志:"), "{body}");
+    assert_eq!(subject, "【整改通】2026年3月5日 整改事项提醒（2项）");
+    assert!(body.starts_with("张三同志："), "{body}");
     let red = body
         .find("1. 【督办·已报主要负责人】措施 9「清理违规公务用车」")
         .expect(&body);
