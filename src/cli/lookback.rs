@@ -44,6 +44,9 @@ pub struct FlagsArgs {
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
+    /// Print at most this many flags (the counts by kind cover all).
+    #[arg(long, default_value_t = 200)]
+    pub limit: usize,
     #[command(flatten)]
     pub data: DataOpts,
 }
@@ -154,13 +157,21 @@ pub async fn flags(a: FlagsArgs) -> Result<ExitCode> {
     let v = viewer(&store, a.inspection).await?;
     let flags = store.quality_flags(&v, a.inspection).await?;
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&flags)?);
+        let shown = &flags[..flags.len().min(a.limit)];
+        println!("{}", serde_json::to_string_pretty(shown)?);
     } else {
         println!(
             "quality flags (pointers for review, not findings): {}",
             flags.len()
         );
+        let mut by_kind = std::collections::BTreeMap::new();
         for f in &flags {
+            *by_kind.entry(f.kind).or_insert(0usize) += 1;
+        }
+        for (k, n) in &by_kind {
+            println!("  {} {}: {n}", k.as_str(), k.label_zh());
+        }
+        for f in flags.iter().take(a.limit) {
             println!("- [{}] {}", f.kind.label_zh(), f.explanation_zh);
             println!("  {}", f.explanation_en);
         }

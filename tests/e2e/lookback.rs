@@ -552,6 +552,20 @@ async fn quality_flags_on_a_crafted_ledger_via_api_and_cli() {
             .get("/api/v1/quality-flags?inspection_id=abc")
             .await;
         assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        let (st, v) = supervisor.get("/api/v1/quality-flags?limit=0").await;
+        assert_eq!(
+            (st, err(&v).1),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("limit"))
+        );
+        let (_, only) = supervisor
+            .get(&format!(
+                "/api/v1/quality-flags?inspection_id={iid}&kind=boilerplate_text"
+            ))
+            .await;
+        assert_eq!(only.as_array().unwrap().len(), 1);
+        assert_eq!(only[0]["measure_ids"], json!([c, d]));
+        let (_, first) = supervisor.get("/api/v1/quality-flags?limit=1").await;
+        assert_eq!(first.as_array().unwrap().len(), 1);
 
         let out = ok(
             &[

@@ -6,7 +6,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use chrono::NaiveDate;
 use rectify_core::access::Action;
-use rectify_core::flags::Flag;
+use rectify_core::flags::{Flag, FlagKind};
 use rectify_core::lookback::{
     LookbackOutcome, LookbackState, SampleSize, VerifyResult, parse_seed,
 };
@@ -276,6 +276,10 @@ pub async fn record_verification(
 #[serde(deny_unknown_fields)]
 pub struct FlagQuery {
     pub inspection_id: Option<i64>,
+    /// Only flags of this kind.
+    pub kind: Option<FlagKind>,
+    /// At most this many flags, in order (1–10000; default 1000).
+    pub limit: Option<i64>,
 }
 
 /// Quality flags for paper rectification: pointers for the supervisor, each with its reasons
@@ -298,9 +302,20 @@ pub async fn list_flags(
             )
         })?;
     }
-    Ok(Json(
-        s.store.quality_flags(&a.viewer(), q.inspection_id).await?,
-    ))
+    let limit = q.limit.unwrap_or(1000);
+    if !(1..=10_000).contains(&limit) {
+        return Err(ApiError::field(
+            "limit",
+            "out_of_range",
+            "limit 须为 1 至 10000 (limit must be 1–10000)",
+        ));
+    }
+    let mut flags = s.store.quality_flags(&a.viewer(), q.inspection_id).await?;
+    if let Some(k) = q.kind {
+        flags.retain(|f| f.kind == k);
+    }
+    flags.truncate(limit as usize);
+    Ok(Json(flags))
 }
 
 #[derive(Deserialize, ToSchema)]
