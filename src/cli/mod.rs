@@ -5,6 +5,7 @@ mod demo;
 mod digest;
 mod lookback;
 mod notice;
+mod notices;
 mod report;
 mod supervise;
 

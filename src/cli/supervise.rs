@@ -69,6 +69,8 @@ pub enum SuperviseCmd {
     Flags(super::lookback::FlagsArgs),
     /// Send the day's digest e-mails (also done by `run` when SMTP is configured).
     Digest(super::lookback::DigestArgs),
+    /// The month's lagging (滞后) and at-risk (隐患) lists per unit; --out FILE writes the .docx.
+    Lists(super::notices::ListsArgs),
     /// Print the light rules as JSON, or store new ones from a JSON file (--set FILE).
     Rules {
         #[arg(long)]
@@ -88,6 +90,7 @@ pub async fn run(cmd: SuperviseCmd) -> Result<ExitCode> {
         SuperviseCmd::Sample(a) => return super::lookback::sample(a).await,
         SuperviseCmd::Flags(a) => return super::lookback::flags(a).await,
         SuperviseCmd::Digest(a) => return super::lookback::digest(a).await,
+        SuperviseCmd::Lists(a) => return super::notices::lists(a).await,
         SuperviseCmd::Run {
             date,
             zone,

@@ -327,7 +327,7 @@ async fn notice_lifecycle_scoping_bad_input_and_documents() {
         let (st, l) = office.get("/api/v1/supervision/lists?month=2026-03").await;
         assert_eq!(st, StatusCode::OK, "{l}");
         assert_eq!(l["lagging"]["total"], 1, "{l}");
-        assert_eq!(l["lagging"]["units"][0]["unit"], "办公室");
+        assert_eq!(l["lagging"]["units"][0]["unit"], "办公室（市教育局）");
         assert_eq!(l["lagging"]["units"][0]["items"][0]["measure_id"], ms[0]);
         assert_eq!(
             other.get("/api/v1/supervision/lists?month=2026-03").await.1["lagging"]["total"],
@@ -361,6 +361,39 @@ async fn notice_lifecycle_scoping_bad_input_and_documents() {
             .unwrap();
         assert_eq!(resp.status(), StatusCode::OK);
         assert!(resp.bytes().await.unwrap().starts_with(b"PK"));
+
+        // The same lists from the command line, with the document.
+        let data: Vec<String> = match &e._data_dir {
+            Some(dir) => vec!["--data-dir".into(), dir.path().display().to_string()],
+            None => vec!["--database".into(), e.url.clone()],
+        };
+        let out = dir.path().join("lists.docx");
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_rectify"))
+            .env("RECTIFY_LOG", "warn")
+            .args(["supervise", "lists", "--month", "2026-03", "--out"])
+            .arg(&out)
+            .args(&data)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            o.status.success(),
+            "{stdout}{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(
+            stdout.contains("lagging (滞后事项): 1 items in 1 units"),
+            "{stdout}"
+        );
+        assert!(stdout.contains("办公室（市教育局）\t1"), "{stdout}");
+        assert!(std::fs::read(&out).unwrap().starts_with(b"PK"));
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_rectify"))
+            .args(["supervise", "lists", "--month", "2026-3"])
+            .args(&data)
+            .output()
+            .unwrap();
+        assert!(!o.status.success());
+        assert!(String::from_utf8_lossy(&o.stderr).contains("--month"));
 
         drop(srv);
         e.drop_db().await;

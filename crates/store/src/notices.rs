@@ -160,6 +160,10 @@ fn forbidden(field: &str) -> StoreError {
 }
 
 /// The organisation a viewer belongs to: the last id of its scope path.
+pub fn viewer_org_id(viewer: &Viewer) -> i64 {
+    viewer_org(viewer)
+}
+
 pub(crate) fn viewer_org(viewer: &Viewer) -> i64 {
     viewer
         .scope
@@ -1039,6 +1043,19 @@ pub struct MonthlyLists {
     pub at_risk: MonthList,
 }
 
+/// A unit as lists name it: `人事科（市教育局）` below an organisation, the bare name for an
+/// organisation directly under the root, `未明确责任单位` when the measure has none.
+fn unit_label(r: &sqlx::any::AnyRow) -> Result<String, StoreError> {
+    let unit: Option<String> = r.try_get("unit_name")?;
+    let parent: Option<String> = r.try_get("parent_name")?;
+    let grand: Option<i64> = r.try_get("grand_id")?;
+    Ok(match (unit, parent, grand) {
+        (None, _, _) => "未明确责任单位".into(),
+        (Some(u), Some(p), Some(_)) => format!("{u}（{p}）"),
+        (Some(u), _, _) => u,
+    })
+}
+
 /// Listed items keyed by unit, and every unit's count.
 type ListRows = (
     Vec<((String, Option<i64>), ListItem)>,
@@ -1053,6 +1070,21 @@ pub const LIST_DEFAULT: usize = 200;
 const OPEN_STATES: &str = "('assigned', 'in_progress', 'submitted', 'returned', 'reopened')";
 
 impl Store {
+    /// A viewer for local command-line tools: an office of the first root organisation.
+    pub async fn root_office_viewer(&self) -> Result<Viewer, StoreError> {
+        let id: Option<i64> =
+            sqlx::query_scalar("SELECT MIN(id) FROM organisation WHERE parent_id IS NULL")
+                .fetch_one(self.pool())
+                .await?;
+        let id = id.ok_or_else(|| StoreError::not_found("organisation", "root"))?;
+        Ok(Viewer {
+            user_id: 0,
+            role: Role::Office,
+            scope: OrgPath::root(id),
+            person_id: None,
+        })
+    }
+
     /// An issuer's numbering scheme (default `督办〔{year}〕{n}号`).
     pub async fn notice_scheme(&self, issuer_org_id: i64) -> Result<NumberScheme, StoreError> {
         let p: Option<String> =
@@ -1266,8 +1298,9 @@ impl Store {
     ) -> Result<ListRows, StoreError> {
         let sql = format!(
             "SELECT m.id, m.inspection_id, m.problem_id, m.text, m.state, m.deadline, m.percent, m.responsible_unit_id, \
-             u.name AS unit_name, p.title AS problem_title FROM measure m{join} \
+             u.name AS unit_name, pu.name AS parent_name, pu.parent_id AS grand_id, p.title AS problem_title FROM measure m{join} \
              JOIN problem p ON p.id = m.problem_id LEFT JOIN organisation u ON u.id = m.responsible_unit_id \
+             LEFT JOIN organisation pu ON pu.id = u.parent_id \
              WHERE 1 = 1{} ORDER BY m.deadline, m.id LIMIT {limit}",
             w.sql
         );
@@ -1275,8 +1308,9 @@ impl Store {
             .fetch_all(self.pool())
             .await?;
         let sql = format!(
-            "SELECT m.responsible_unit_id, MIN(u.name) AS unit_name, COUNT(*) AS n FROM measure m{join} \
-             LEFT JOIN organisation u ON u.id = m.responsible_unit_id WHERE 1 = 1{} GROUP BY m.responsible_unit_id",
+            "SELECT m.responsible_unit_id, MIN(u.name) AS unit_name, MIN(pu.name) AS parent_name, MIN(pu.parent_id) AS grand_id, \
+             COUNT(*) AS n FROM measure m{join} \
+             LEFT JOIN organisation u ON u.id = m.responsible_unit_id LEFT JOIN organisation pu ON pu.id = u.parent_id WHERE 1 = 1{} GROUP BY m.responsible_unit_id",
             w.sql
         );
         let count_rows = crate::row::bind_all(sqlx::query(AssertSqlSafe(sql)), &w.params)
@@ -1284,12 +1318,9 @@ impl Store {
             .await?;
         let mut counts = Vec::with_capacity(count_rows.len());
         for r in &count_rows {
-            let unit: Option<String> = r.try_get("unit_name")?;
+            let unit = unit_label(r)?;
             counts.push((
-                (
-                    unit.unwrap_or_else(|| "未明确责任单位".into()),
-                    r.try_get("responsible_unit_id")?,
-                ),
+                (unit, r.try_get("responsible_unit_id")?),
                 r.try_get::<i64, _>("n")?,
             ));
         }
@@ -1297,12 +1328,9 @@ impl Store {
         for r in &rows {
             let deadline = pd(&r.try_get::<String, _>("deadline")?)?;
             let state: String = r.try_get("state")?;
-            let unit: Option<String> = r.try_get("unit_name")?;
+            let unit = unit_label(r)?;
             out.push((
-                (
-                    unit.unwrap_or_else(|| "未明确责任单位".into()),
-                    r.try_get("responsible_unit_id")?,
-                ),
+                (unit, r.try_get("responsible_unit_id")?),
                 ListItem {
                     measure_id: r.try_get("id")?,
                     inspection_id: r.try_get("inspection_id")?,

@@ -423,6 +423,20 @@ pub async fn monthly_lists(
     ))
 }
 
+/// The monthly lists as the document writer's plain data.
+pub fn monthly_list_doc(l: &MonthlyLists, m: Month, issuer: String) -> MonthlyListData {
+    MonthlyListData {
+        issuer,
+        month: m.label_zh(),
+        as_of: l.as_of,
+        lagging: unit_items(&l.lagging.units),
+        at_risk: unit_items(&l.at_risk.units),
+        lagging_total: usize::try_from(l.lagging.total).unwrap_or(0),
+        at_risk_total: usize::try_from(l.at_risk.total).unwrap_or(0),
+        window_days: l.window_days,
+    }
+}
+
 fn unit_items(units: &[UnitList]) -> Vec<UnitItems> {
     units
         .iter()
@@ -465,16 +479,7 @@ pub async fn monthly_lists_docx(
         )
         .await?;
     let issuer = s.store.organisation(a.user.organisation_id).await?.name;
-    let d = MonthlyListData {
-        issuer,
-        month: m.label_zh(),
-        as_of: l.as_of,
-        lagging: unit_items(&l.lagging.units),
-        at_risk: unit_items(&l.at_risk.units),
-        lagging_total: usize::try_from(l.lagging.total).unwrap_or(0),
-        at_risk_total: usize::try_from(l.at_risk.total).unwrap_or(0),
-        window_days: l.window_days,
-    };
+    let d = monthly_list_doc(&l, m, issuer);
     docx_response(
         &format!("{}滞后事项和隐患事项清单.docx", m.label_zh()),
         &doc::compose_monthly_list(&d),
