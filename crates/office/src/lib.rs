@@ -17,6 +17,7 @@
 
 pub mod docx;
 pub mod gbt9704;
+pub mod ledger;
 mod layout;
 pub mod notice;
 mod numerals;
