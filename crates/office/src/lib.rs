@@ -22,7 +22,6 @@ mod layout;
 pub mod notice;
 mod numerals;
 mod xml;
-pub mod zipguard;
 
 use chrono::Datelike;
 

@@ -30,6 +30,28 @@ use rectify_core::progress::Light;
 use rectify_core::state::MeasureState;
 use serde::{Deserialize, Serialize};
 
+pub mod csv_out;
+pub mod json_out;
+pub mod xlsx_out;
+
+/// Why a ledger could not be written.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum WriteError {
+    /// The xlsx writer refused (a limit of the format, or its temporary file).
+    #[error("could not write the xlsx ledger: {0}")]
+    Xlsx(#[from] rust_xlsxwriter::XlsxError),
+    /// Writing the output failed.
+    #[error("could not write the ledger: {0}")]
+    Io(#[from] std::io::Error),
+    /// JSON encoding failed (only through the underlying writer).
+    #[error("could not write the JSON ledger: {0}")]
+    Json(#[from] serde_json::Error),
+    /// More measure rows than one sheet holds.
+    #[error("the ledger has more rows than one sheet holds ({0}); narrow it with a filter")]
+    TooManyRows(u32),
+}
+
 /// Language of the header row and labels. Titles and user text are never translated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -329,8 +351,44 @@ pub struct LedgerSheet {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// Two problems: the first with two measures, the second with one (立行立改, no date).
+    pub(crate) fn sample() -> LedgerSheet {
+        let d = |y, m, dd| NaiveDate::from_ymd_opt(y, m, dd).unwrap();
+        let row = |no: u32, problem: &str, measure: &str| LedgerRow {
+            problem_no: no,
+            aspect: "一、贯彻落实党的路线方针政策方面".into(),
+            problem: problem.into(),
+            measure: measure.into(),
+            kind: MeasureKind::TimeBound,
+            leader: Some("张三".into()),
+            unit: Some("市财政局".into()),
+            owner: Some("李四".into()),
+            deadline: Deadline::Date(d(2021, 12, 31)),
+            progress: Some("已制定方案".into()),
+            state: MeasureState::InProgress,
+            light: Some(Light::Red),
+            evidence: 2,
+            remarks: None,
+        };
+        let mut third = row(2, "问题二", "措施 \"双引号\", 逗号");
+        third.kind = MeasureKind::Immediate;
+        third.deadline = Deadline::Immediate;
+        third.state = MeasureState::Closed;
+        third.light = Some(Light::Green);
+        third.leader = None;
+        LedgerSheet {
+            title: "市委第一巡察组对市财政局党组".into(),
+            date: d(2021, 12, 28),
+            rows: vec![
+                row(1, "问题一", "措施一"),
+                row(1, "问题一", "措施二"),
+                third,
+            ],
+        }
+    }
 
     #[test]
     fn columns_are_in_sheet_order_with_both_headers() {
