@@ -22,6 +22,7 @@ mod layout;
 pub mod notice;
 mod numerals;
 mod xml;
+pub mod zipguard;
 
 use chrono::Datelike;
 

@@ -31,6 +31,7 @@ use rectify_core::state::MeasureState;
 use serde::{Deserialize, Serialize};
 
 pub mod csv_out;
+pub mod import;
 pub mod json_out;
 pub mod xlsx_out;
 
