@@ -6,6 +6,7 @@ mod blobs;
 pub mod bulk;
 mod error;
 pub mod import;
+pub mod ledger_import;
 mod ledger;
 mod orgs;
 pub mod report;
