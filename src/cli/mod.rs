@@ -2,6 +2,7 @@
 
 mod calendar;
 mod demo;
+mod ledger;
 mod notice;
 mod report;
 
@@ -90,6 +91,11 @@ enum Cmd {
     Notice {
         #[command(subcommand)]
         cmd: notice::NoticeCmd,
+    },
+    /// The ledger as a spreadsheet (整改台账): export.
+    Ledger {
+        #[command(subcommand)]
+        cmd: ledger::LedgerCmd,
     },
     /// Documents generated from the ledger (通报, 整改报告).
     Report {
@@ -406,6 +412,7 @@ async fn run(cmd: Cmd) -> Result<ExitCode> {
         Cmd::Notice { cmd } => notice::run(cmd).await,
         Cmd::Calendar { cmd } => calendar::run(cmd),
         Cmd::Report { cmd } => report::run(cmd).await,
+        Cmd::Ledger { cmd } => ledger::run(cmd).await,
         Cmd::Demo {
             cmd:
                 DemoCmd::Generate {

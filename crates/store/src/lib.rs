@@ -5,6 +5,7 @@ mod audit;
 mod blobs;
 pub mod bulk;
 mod error;
+pub mod export;
 pub mod import;
 pub mod ledger_import;
 mod ledger;

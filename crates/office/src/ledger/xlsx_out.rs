@@ -124,6 +124,9 @@ impl Formats {
 /// The title row's text: `<title>整改台账（截至2021年12月28日）`.
 pub fn title_text(title: &str, date: NaiveDate, lang: Lang) -> String {
     match lang {
+        Lang::En if title.is_empty() => {
+            format!("Rectification ledger (as of {})", date.format("%Y-%m-%d"))
+        }
         Lang::Zh => format!("{title}整改台账（截至{}）", crate::chinese_date(date)),
         Lang::En => format!(
             "{title} — rectification ledger (as of {})",

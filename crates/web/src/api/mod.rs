@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod ledger;
+pub mod ledger_export;
 pub mod notice;
 pub mod session;
 
@@ -86,5 +87,6 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         )
         .route("/evidence/{id}", get(ledger::get_evidence))
         .route("/evidence/{id}/content", get(ledger::download_evidence))
+        .route("/ledger/export", get(ledger_export::export))
         .layer(DefaultBodyLimit::max(state.config.json_limit))
 }

@@ -1,0 +1,379 @@
+//! Reading the ledger for export (整改台账导出): the measures a viewer may see, filtered, in
+//! ledger order (inspection, aspect seq, problem seq, measure seq), with the names, latest
+//! progress, evidence count and remarks a ledger sheet shows — fetched a page of problems at a
+//! time so 100 000 measures never sit in memory at once.
+//!
+//! 序号 is the problem's running number within its whole inspection (aspect seq, problem seq),
+//! computed before filtering, so a filtered export keeps the numbers of the full ledger.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use rectify_core::ledger::MeasureKind;
+use rectify_core::progress::{self, Light};
+use rectify_core::state::MeasureState;
+use sqlx::{AssertSqlSafe, Row};
+
+use crate::ledger::{Inspection, Viewer, today};
+use crate::row::{Where, bind_all};
+use crate::{Store, StoreError};
+
+/// Days before the deadline at which a measure's light turns yellow (until the supervision
+/// engine makes it configurable).
+pub const YELLOW_DAYS: i64 = 7;
+
+/// Problems per page: the measures of this many problems are read in one query.
+const PROBLEMS_PER_PAGE: usize = 500;
+
+/// Which measures to export. Every filter given narrows; none given means the whole scope.
+#[derive(Debug, Clone, Default)]
+pub struct ExportFilter {
+    pub inspection_id: Option<i64>,
+    pub round_id: Option<i64>,
+    /// The responsible unit and every unit below it.
+    pub unit_id: Option<i64>,
+    pub state: Option<MeasureState>,
+    /// Only measures overdue as of `today` (Asia/Shanghai).
+    pub overdue: bool,
+}
+
+/// One measure as the ledger sheet shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExportMeasure {
+    pub id: i64,
+    pub text: String,
+    pub kind: MeasureKind,
+    pub state: MeasureState,
+    pub deadline: Option<NaiveDate>,
+    pub leader: Option<String>,
+    pub unit: Option<String>,
+    pub owner: Option<String>,
+    /// Text of the latest progress report (by report date, then id).
+    pub progress: Option<String>,
+    pub evidence: i64,
+    pub remarks: Option<String>,
+    pub light: Light,
+}
+
+/// One problem with its exported measures (never empty).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExportProblem {
+    pub id: i64,
+    /// 序号: running number in the inspection (see the module doc).
+    pub no: u32,
+    pub aspect: String,
+    pub title: String,
+    pub measures: Vec<ExportMeasure>,
+}
+
+/// A cursor over one inspection's ledger, a page of problems at a time.
+#[derive(Debug)]
+pub struct ExportCursor {
+    inspection_id: i64,
+    filter: ExportFilter,
+    viewer: Viewer,
+    unit_scope: Option<(String, String)>,
+    today: NaiveDate,
+    /// (problem id, 序号, aspect title, problem title) in ledger order.
+    problems: Vec<(i64, u32, String, String)>,
+    next: usize,
+}
+
+impl Store {
+    /// The inspections holding measures the export covers, by id; the unit filter is resolved
+    /// (an unknown or invisible unit or inspection is `NotFound`).
+    pub async fn export_inspections(
+        &self,
+        viewer: &Viewer,
+        f: &ExportFilter,
+    ) -> Result<Vec<Inspection>, StoreError> {
+        if let Some(id) = f.inspection_id {
+            let i = self.inspection_for(viewer, id).await?;
+            if f.round_id.is_some_and(|r| i.round_id != Some(r)) {
+                return Ok(Vec::new());
+            }
+            return Ok(vec![i]);
+        }
+        if let Some(r) = f.round_id {
+            let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM round WHERE id = $1")
+                .bind(r)
+                .fetch_one(self.pool())
+                .await?;
+            if n == 0 {
+                return Err(StoreError::not_found("round", r));
+            }
+        }
+        let unit_scope = self.unit_scope(viewer, f).await?;
+        let mut w = Where::default();
+        self.measure_conditions(viewer, f, unit_scope.as_ref(), today(), &mut w);
+        let mut sql = format!(
+            "SELECT i.id FROM inspection i WHERE EXISTS (SELECT 1 FROM measure m WHERE m.inspection_id = i.id{})",
+            w.sql
+        );
+        if let Some(r) = f.round_id {
+            w.params.push(r.into());
+            sql.push_str(&format!(" AND i.round_id = ${}", w.params.len()));
+        }
+        sql.push_str(" ORDER BY i.id");
+        let ids: Vec<i64> = bind_all(sqlx::query(AssertSqlSafe(sql)), &w.params)
+            .fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(|r| r.try_get::<i64, _>(0))
+            .collect::<Result<_, _>>()?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            out.push(self.inspection_for(viewer, id).await?);
+        }
+        Ok(out)
+    }
+
+    /// Start reading one inspection's ledger (the inspection must be visible to the viewer).
+    pub async fn export_cursor(
+        &self,
+        viewer: &Viewer,
+        f: &ExportFilter,
+        inspection_id: i64,
+    ) -> Result<ExportCursor, StoreError> {
+        self.inspection_for(viewer, inspection_id).await?;
+        let unit_scope = self.unit_scope(viewer, f).await?;
+        let rows = sqlx::query(
+            "SELECT p.id, p.title, a.title AS aspect_title FROM problem p JOIN aspect a ON a.id = p.aspect_id \
+             WHERE p.inspection_id = $1 ORDER BY a.seq, p.seq, p.id",
+        )
+        .bind(inspection_id)
+        .fetch_all(self.pool())
+        .await?;
+        let mut problems = Vec::with_capacity(rows.len());
+        for (i, r) in rows.iter().enumerate() {
+            problems.push((
+                r.try_get::<i64, _>("id")?,
+                u32::try_from(i + 1).unwrap_or(u32::MAX),
+                r.try_get::<String, _>("aspect_title")?,
+                r.try_get::<String, _>("title")?,
+            ));
+        }
+        Ok(ExportCursor {
+            inspection_id,
+            filter: f.clone(),
+            viewer: viewer.clone(),
+            unit_scope,
+            today: today(),
+            problems,
+            next: 0,
+        })
+    }
+
+    /// The path range of the unit filter, checked against the viewer's scope.
+    async fn unit_scope(
+        &self,
+        viewer: &Viewer,
+        f: &ExportFilter,
+    ) -> Result<Option<(String, String)>, StoreError> {
+        let Some(u) = f.unit_id else {
+            return Ok(None);
+        };
+        let org = self
+            .organisation(u)
+            .await
+            .map_err(|_| StoreError::not_found("organisation", u))?;
+        // A unit outside the viewer's tree, unless the viewer's scope lies inside it.
+        if !viewer.scope.contains(&org.path) && !org.path.contains(&viewer.scope) {
+            return Err(StoreError::not_found("organisation", u));
+        }
+        Ok(Some((
+            org.path.as_str().to_string(),
+            org.path.upper_bound(),
+        )))
+    }
+
+    /// Scope and filter conditions on measures (alias `m`), inspection excepted.
+    fn measure_conditions(
+        &self,
+        viewer: &Viewer,
+        f: &ExportFilter,
+        unit_scope: Option<&(String, String)>,
+        today: NaiveDate,
+        w: &mut Where,
+    ) {
+        viewer.scope_measures(w);
+        if let Some((lo, hi)) = unit_scope {
+            w.and("m.org_path >=", lo.as_str());
+            w.and("m.org_path <", hi.as_str());
+        }
+        if let Some(s) = f.state {
+            w.and("m.state =", s.as_str());
+        }
+        if f.overdue {
+            w.and("m.deadline <", today.format("%Y-%m-%d").to_string());
+            w.raw("m.state NOT IN ('closed', 'closed_ongoing', 'draft')");
+        }
+    }
+}
+
+impl ExportCursor {
+    /// The date lights and overdue are computed for.
+    pub fn today(&self) -> NaiveDate {
+        self.today
+    }
+
+    /// The next page of problems that have matching measures, or `None` at the end.
+    pub async fn next_page(
+        &mut self,
+        store: &Store,
+    ) -> Result<Option<Vec<ExportProblem>>, StoreError> {
+        while self.next < self.problems.len() {
+            let end = (self.next + PROBLEMS_PER_PAGE).min(self.problems.len());
+            let chunk = &self.problems[self.next..end];
+            self.next = end;
+            let page = self.read(store, chunk).await?;
+            if !page.is_empty() {
+                return Ok(Some(page));
+            }
+        }
+        Ok(None)
+    }
+
+    async fn read(
+        &self,
+        store: &Store,
+        chunk: &[(i64, u32, String, String)],
+    ) -> Result<Vec<ExportProblem>, StoreError> {
+        let mut w = Where::default();
+        w.and("m.inspection_id =", self.inspection_id);
+        store.measure_conditions(
+            &self.viewer,
+            &self.filter,
+            self.unit_scope.as_ref(),
+            self.today,
+            &mut w,
+        );
+        let mut ids = String::new();
+        for (i, (id, ..)) in chunk.iter().enumerate() {
+            w.params.push((*id).into());
+            if i > 0 {
+                ids.push_str(", ");
+            }
+            ids.push_str(&format!("${}", w.params.len()));
+        }
+        let sql = format!(
+            "SELECT m.id, m.problem_id, m.text, m.kind, m.state, m.deadline, m.remarks, \
+             u.name AS unit_name, o.name AS owner_name, l.name AS leader_name, \
+             (SELECT r.text FROM progress_report r JOIN report_measure rm ON rm.report_id = r.id \
+              WHERE rm.measure_id = m.id ORDER BY r.reported_on DESC, r.id DESC LIMIT 1) AS progress, \
+             (SELECT COUNT(e.id) FROM report_measure rm JOIN evidence e ON e.report_id = rm.report_id \
+              WHERE rm.measure_id = m.id) AS evidence \
+             FROM measure m \
+             LEFT JOIN organisation u ON u.id = m.responsible_unit_id \
+             LEFT JOIN person o ON o.id = m.owner_id \
+             LEFT JOIN person l ON l.id = m.leader_id \
+             WHERE 1 = 1{} AND m.problem_id IN ({ids}) ORDER BY m.problem_id, m.seq, m.id",
+            w.sql
+        );
+        let rows = bind_all(sqlx::query(AssertSqlSafe(sql)), &w.params)
+            .fetch_all(store.pool())
+            .await?;
+        let mut by_problem: HashMap<i64, Vec<ExportMeasure>> = HashMap::new();
+        for r in &rows {
+            let kind: String = r.try_get("kind")?;
+            let state: String = r.try_get("state")?;
+            let state = MeasureState::parse(&state)
+                .ok_or_else(|| StoreError::Config(format!("unknown measure state {state}")))?;
+            let deadline: Option<String> = r.try_get("deadline")?;
+            let deadline = deadline.and_then(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok());
+            by_problem
+                .entry(r.try_get("problem_id")?)
+                .or_default()
+                .push(ExportMeasure {
+                    id: r.try_get("id")?,
+                    text: r.try_get("text")?,
+                    kind: MeasureKind::parse(&kind).ok_or_else(|| {
+                        StoreError::Config(format!("unknown measure kind {kind}"))
+                    })?,
+                    state,
+                    deadline,
+                    leader: r.try_get("leader_name")?,
+                    unit: r.try_get("unit_name")?,
+                    owner: r.try_get("owner_name")?,
+                    progress: r.try_get("progress")?,
+                    evidence: r.try_get("evidence")?,
+                    remarks: r.try_get("remarks")?,
+                    light: progress::light(state, deadline, self.today, YELLOW_DAYS),
+                });
+        }
+        Ok(chunk
+            .iter()
+            .filter_map(|(id, no, aspect, title)| {
+                by_problem.remove(id).map(|measures| ExportProblem {
+                    id: *id,
+                    no: *no,
+                    aspect: aspect.clone(),
+                    title: title.clone(),
+                    measures,
+                })
+            })
+            .collect())
+    }
+}
+
+impl Store {
+    /// A viewer for local command-line exports: an office over the whole organisation tree the
+    /// filter points at (the inspection's, the round's, the unit's), or the only tree there is.
+    pub async fn export_tool_viewer(&self, f: &ExportFilter) -> Result<Viewer, StoreError> {
+        if let Some(i) = f.inspection_id {
+            return self.tool_viewer(i).await;
+        }
+        let org: Option<i64> = if let Some(r) = f.round_id {
+            Some(
+                sqlx::query_scalar("SELECT organisation_id FROM round WHERE id = $1")
+                    .bind(r)
+                    .fetch_optional(self.pool())
+                    .await?
+                    .ok_or_else(|| StoreError::not_found("round", r))?,
+            )
+        } else {
+            f.unit_id
+        };
+        let root = match org {
+            Some(id) => {
+                let o = self
+                    .organisation(id)
+                    .await
+                    .map_err(|_| StoreError::not_found("organisation", id))?;
+                o.path
+                    .as_str()
+                    .trim_matches('/')
+                    .split('/')
+                    .next()
+                    .and_then(|s| s.parse().ok())
+                    .ok_or_else(|| {
+                        StoreError::Config(format!("corrupt path {}", o.path.as_str()))
+                    })?
+            }
+            None => {
+                let roots: Vec<i64> = sqlx::query_scalar(
+                    "SELECT id FROM organisation WHERE parent_id IS NULL ORDER BY id LIMIT 2",
+                )
+                .fetch_all(self.pool())
+                .await?;
+                match roots.as_slice() {
+                    [one] => *one,
+                    [] => return Err(StoreError::not_found("organisation", "root")),
+                    _ => {
+                        return Err(StoreError::Invalid(rectify_core::FieldError::new(
+                            "inspection",
+                            "ambiguous_scope",
+                            "数据库中有多个组织树，请指定巡察、轮次或单位 (several organisation trees: give an inspection, round or unit)",
+                        )));
+                    }
+                }
+            }
+        };
+        Ok(Viewer {
+            user_id: 0,
+            role: rectify_core::access::Role::Office,
+            scope: rectify_core::access::OrgPath::root(root),
+            person_id: None,
+        })
+    }
+}
