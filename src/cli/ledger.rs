@@ -20,7 +20,8 @@ use rectify_web::api::ledger_export::{ExportError, ExportSummary, Format, export
 pub enum LedgerCmd {
     /// Export the ledger (整改台账) as xlsx, CSV or JSON.
     Export(ExportArgs),
-    // `Import(..)` (ledger import) goes here.
+    /// Import an xlsx or CSV ledger into an inspection (dry run, problems by row and column).
+    Import(super::ledger_import::ImportArgs),
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -74,6 +75,7 @@ pub struct ExportArgs {
 pub async fn run(cmd: LedgerCmd) -> Result<ExitCode> {
     match cmd {
         LedgerCmd::Export(a) => export(a).await,
+        LedgerCmd::Import(a) => super::ledger_import::run(a).await,
     }
 }
 

@@ -3,6 +3,7 @@
 mod calendar;
 mod demo;
 mod ledger;
+mod ledger_import;
 mod notice;
 mod report;
 

@@ -3,7 +3,7 @@
 use axum::Json;
 use utoipa::OpenApi;
 
-use crate::api::{admin, ledger, ledger_export, notice, session};
+use crate::api::{admin, ledger, ledger_export, ledger_import, notice, session};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -20,6 +20,7 @@ use crate::api::{admin, ledger, ledger_export, notice, session};
         ledger::list_reports, ledger::measure_history, ledger::create_report,
         ledger::upload_evidence, ledger::get_evidence, ledger::download_evidence,
         notice::import_notice,
+        ledger_import::import_ledger,
         ledger_export::export,
     ),
     tags((name = "session"), (name = "admin"), (name = "ledger"))

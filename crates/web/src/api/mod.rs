@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod ledger;
+pub mod ledger_import;
 pub mod ledger_export;
 pub mod notice;
 pub mod session;
@@ -59,6 +60,10 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route(
             "/inspections/{id}/notice-import",
             post(notice::import_notice).layer(DefaultBodyLimit::max(upload_limit)),
+        )
+        .route(
+            "/inspections/{id}/ledger/import",
+            post(ledger_import::import_ledger).layer(DefaultBodyLimit::max(upload_limit)),
         )
         .route("/problems", post(ledger::create_problem))
         .route(
