@@ -3,6 +3,7 @@
 
 mod api;
 mod cli;
+mod ledger_import;
 mod notice;
 mod report;
 mod support;

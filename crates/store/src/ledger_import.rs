@@ -491,7 +491,12 @@ pub async fn plan(
                     .is_some_and(|pi| problem_used[*pi])
         })
         .count();
-    out.counts.invalid_rows = row_ok.iter().filter(|ok| !**ok).count();
+    out.counts.invalid_rows = out
+        .problems
+        .iter()
+        .map(|p| (p.sheet.as_str(), p.row))
+        .collect::<std::collections::HashSet<_>>()
+        .len();
     out.problems
         .sort_by(|a, b| (a.row, &a.column).cmp(&(b.row, &b.column)));
     Ok(out)
