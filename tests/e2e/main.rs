@@ -3,7 +3,7 @@
 
 mod api;
 mod cli;
-mod ledger_import;
 mod notice;
+mod ledger_export;
 mod report;
 mod support;

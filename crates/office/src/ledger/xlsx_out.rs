@@ -48,6 +48,34 @@ fn width(col: Column) -> f64 {
     }
 }
 
+/// Height of one line of 10.5 pt text, in points.
+const LINE_POINTS: f64 = 14.0;
+
+/// Lines `text` takes in a column `width` characters wide: a CJK (full-width) character counts
+/// a little over two (LibreOffice's CJK fallback fonts run wide), others about one; explicit
+/// line breaks start new lines.
+fn lines(text: &str, width: f64) -> f64 {
+    let per_line = (width - 1.0).max(1.0);
+    text.split('\n')
+        .map(|l| {
+            let units: f64 = l
+                .chars()
+                .map(|c| if (c as u32) < 0x1100 { 1.1 } else { 2.1 })
+                .sum();
+            (units / per_line).ceil().max(1.0)
+        })
+        .sum()
+}
+
+/// Lines the tallest of a row's own (unmerged) cells takes.
+fn row_lines(row: &LedgerRow, lang: Lang) -> f64 {
+    Column::ALL
+        .into_iter()
+        .filter(|c| !Column::PROBLEM_CELLS.contains(c))
+        .map(|c| lines(&row.text(c, lang), width(c)))
+        .fold(1.0, f64::max)
+}
+
 /// Fill and font colours of a traffic light (Excel's "good / neutral / bad" palette).
 fn light_colors(light: Light) -> (Color, Color) {
     match light {
@@ -159,6 +187,7 @@ pub struct XlsxWriter {
     lang: Lang,
     /// Next row to write (0-based).
     next_row: u32,
+    problems: u32,
 }
 
 impl XlsxWriter {
@@ -209,6 +238,7 @@ impl XlsxWriter {
             formats,
             lang,
             next_row: HEADER_ROW + 1,
+            problems: 0,
         })
     }
 
@@ -228,6 +258,20 @@ impl XlsxWriter {
             return Err(WriteError::TooManyRows(MAX_DATA_ROWS));
         }
         let r0 = self.next_row;
+        // Row heights: LibreOffice does not grow rows for wrapped text on load, so each row
+        // gets the height its tallest cell needs; a merged problem cell taller than its rows
+        // together adds the rest to its last row.
+        let mut heights: Vec<f64> = rows.iter().map(|r| row_lines(r, self.lang)).collect();
+        let problem_lines = [Column::Aspect, Column::Problem]
+            .into_iter()
+            .map(|c| lines(&first.text(c, self.lang), width(c)))
+            .fold(1.0, f64::max);
+        let sum: f64 = heights.iter().sum();
+        if problem_lines > sum
+            && let Some(last) = heights.last_mut()
+        {
+            *last += problem_lines - sum;
+        }
         let f = &self.formats;
         let lang = self.lang;
         let ws = self.workbook.worksheet_from_index(0)?;
@@ -243,18 +287,45 @@ impl XlsxWriter {
             ws.write_string_with_format(r0, 2, clip(&first.problem), &f.text)?;
         }
         for (i, row) in rows.iter().enumerate() {
-            write_measure_cells(ws, f, lang, r0 + i as u32, row)?;
+            let r = r0 + i as u32;
+            write_measure_cells(ws, f, lang, r, row)?;
+            // Only once the row is the current one: a height set ahead of the row's cells
+            // would be written as a second, empty <row> element in constant-memory mode.
+            ws.set_row_height(r, (heights[i] * LINE_POINTS + 4.0).min(409.0))?;
         }
         self.next_row += n;
+        self.problems += 1;
         Ok(())
     }
 
-    /// Set the auto-filter over what was written and save the workbook into `out`.
+    /// Set the auto-filter over what was written, add the 合计 row and save the workbook
+    /// into `out`.
+    ///
+    /// The 合计 row (a subtotal row, which importers skip) also keeps the sheet valid:
+    /// rust_xlsxwriter 0.102 in constant-memory mode writes the *last* row a second time,
+    /// empty, when that row has a custom height, and Excel refuses repeated rows. The 合计
+    /// row has the default height, so every measure row keeps its own.
     pub fn finish<W: Write + Send>(mut self, out: W) -> Result<(), WriteError> {
         let last_row = self.next_row.saturating_sub(1).max(HEADER_ROW);
         let last_col = (Column::ALL.len() - 1) as u16;
+        let total = match self.lang {
+            Lang::Zh => format!(
+                "合计：{}个问题，{}项整改措施",
+                self.problems,
+                self.rows_written()
+            ),
+            Lang::En => format!(
+                // Starts with 合计 so that importers skip it in either language.
+                "合计 / Total: {} problems, {} measures",
+                self.problems,
+                self.rows_written()
+            ),
+        };
+        let next = self.next_row;
+        let f = &self.formats;
         let ws = self.workbook.worksheet_from_index(0)?;
         ws.autofilter(HEADER_ROW, 0, last_row, last_col)?;
+        ws.merge_range(next, 0, next, last_col, &total, &f.text)?;
         self.workbook.save_to_writer(out)?;
         Ok(())
     }
@@ -366,6 +437,31 @@ mod tests {
         assert!(wb.contains("_xlnm.Print_Titles"), "{wb}");
         // The deadline is a number (a date serial), not text: 2021-12-31 is 44561.
         assert!(xml.contains("<v>44561</v>"), "{xml}");
+    }
+
+    #[test]
+    fn long_text_makes_rows_taller() {
+        assert_eq!(lines("短", 10.0), 1.0);
+        assert_eq!(lines(&"字".repeat(20), 10.0), 5.0);
+        assert_eq!(lines("a\nb", 10.0), 2.0);
+        let mut sheet = sample();
+        sheet.rows[2].measure = "措".repeat(200);
+        let xml = entry(
+            &write(&sheet, Lang::Zh).unwrap(),
+            "xl/worksheets/sheet1.xml",
+        );
+        // 200 CJK characters in a 40-wide column: 11 lines of 14 pt, plus padding.
+        assert!(
+            xml.contains("<row r=\"5\" ht=\"158.25\" customHeight=\"1\">"),
+            "{xml}"
+        );
+        // Each row element exactly once (Excel refuses a sheet with a repeated row).
+        for r in 1..=6 {
+            let n = xml.matches(&format!("<row r=\"{r}\"")).count();
+            assert_eq!(n, 1, "row {r}");
+        }
+        assert!(xml.contains("合计：2个问题，3项整改措施"));
+        assert!(xml.contains("<mergeCell ref=\"A6:M6\"/>"));
     }
 
     #[test]
