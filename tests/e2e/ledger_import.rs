@@ -430,6 +430,23 @@ async fn api_imports_messy_ledgers_and_refuses_bad_files() {
         assert_eq!(stored(&e.store).await, before, "{n}");
         assert_eq!(e.store.count("audit_log").await.unwrap(), audit, "{n}");
 
+        // The notice import takes .docx files: the same guard refuses a docx bomb there.
+        let mut rb = office
+            .http
+            .post(format!(
+                "{}/api/v1/inspections/{id}/notice-import?dry_run=true",
+                office.base
+            ))
+            .header("content-type", "application/octet-stream")
+            .body(bombs::nested());
+        if let Some(t) = &office.csrf {
+            rb = rb.header("x-csrf-token", t);
+        }
+        let resp = rb.send().await.unwrap();
+        assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY, "{n}");
+        let body: Value = resp.json().await.unwrap();
+        assert_eq!(err(&body), ("nested_archive", Some("body")), "{n}: {body}");
+
         let (_, doc) = office.get("/api/v1/openapi.json").await;
         assert!(doc["paths"]["/api/v1/inspections/{id}/ledger/import"]["post"].is_object());
         drop(srv);
