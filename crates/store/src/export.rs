@@ -14,7 +14,7 @@ use rectify_core::progress::{self, Light};
 use rectify_core::state::MeasureState;
 use sqlx::{AssertSqlSafe, Row};
 
-use crate::ledger::{Inspection, Viewer, today};
+use crate::ledger::{Viewer, today};
 use crate::row::{Where, bind_all};
 use crate::{Store, StoreError};
 
@@ -80,19 +80,28 @@ pub struct ExportCursor {
 }
 
 impl Store {
-    /// The inspections holding measures the export covers, by id; the unit filter is resolved
-    /// (an unknown or invisible unit or inspection is `NotFound`).
-    pub async fn export_inspections(
+    /// Plan an export: the inspections holding measures it covers (by id, one query) and the
+    /// resolved unit filter. An unknown or invisible inspection, round or unit is `NotFound`.
+    pub async fn export_plan(
         &self,
         viewer: &Viewer,
         f: &ExportFilter,
-    ) -> Result<Vec<Inspection>, StoreError> {
+    ) -> Result<ExportPlan, StoreError> {
+        let unit_scope = self.unit_scope(viewer, f).await?;
+        let today = today();
+        let mut plan = ExportPlan {
+            inspections: Vec::new(),
+            filter: f.clone(),
+            viewer: viewer.clone(),
+            unit_scope,
+            today,
+        };
         if let Some(id) = f.inspection_id {
             let i = self.inspection_for(viewer, id).await?;
-            if f.round_id.is_some_and(|r| i.round_id != Some(r)) {
-                return Ok(Vec::new());
+            if f.round_id.is_none_or(|r| i.round_id == Some(r)) {
+                plan.inspections.push((i.id, i.title));
             }
-            return Ok(vec![i]);
+            return Ok(plan);
         }
         if let Some(r) = f.round_id {
             let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM round WHERE id = $1")
@@ -103,11 +112,11 @@ impl Store {
                 return Err(StoreError::not_found("round", r));
             }
         }
-        let unit_scope = self.unit_scope(viewer, f).await?;
         let mut w = Where::default();
-        self.measure_conditions(viewer, f, unit_scope.as_ref(), today(), &mut w);
+        self.measure_conditions(viewer, f, plan.unit_scope.as_ref(), today, &mut w);
+        // An inspection with a measure the viewer sees is one the viewer sees (`inspection_for`).
         let mut sql = format!(
-            "SELECT i.id FROM inspection i WHERE EXISTS (SELECT 1 FROM measure m WHERE m.inspection_id = i.id{})",
+            "SELECT i.id, i.title FROM inspection i WHERE EXISTS (SELECT 1 FROM measure m WHERE m.inspection_id = i.id{})",
             w.sql
         );
         if let Some(r) = f.round_id {
@@ -115,53 +124,14 @@ impl Store {
             sql.push_str(&format!(" AND i.round_id = ${}", w.params.len()));
         }
         sql.push_str(" ORDER BY i.id");
-        let ids: Vec<i64> = bind_all(sqlx::query(AssertSqlSafe(sql)), &w.params)
+        for r in bind_all(sqlx::query(AssertSqlSafe(sql)), &w.params)
             .fetch_all(self.pool())
             .await?
-            .iter()
-            .map(|r| r.try_get::<i64, _>(0))
-            .collect::<Result<_, _>>()?;
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            out.push(self.inspection_for(viewer, id).await?);
+        {
+            plan.inspections
+                .push((r.try_get::<i64, _>("id")?, r.try_get::<String, _>("title")?));
         }
-        Ok(out)
-    }
-
-    /// Start reading one inspection's ledger (the inspection must be visible to the viewer).
-    pub async fn export_cursor(
-        &self,
-        viewer: &Viewer,
-        f: &ExportFilter,
-        inspection_id: i64,
-    ) -> Result<ExportCursor, StoreError> {
-        self.inspection_for(viewer, inspection_id).await?;
-        let unit_scope = self.unit_scope(viewer, f).await?;
-        let rows = sqlx::query(
-            "SELECT p.id, p.title, a.title AS aspect_title FROM problem p JOIN aspect a ON a.id = p.aspect_id \
-             WHERE p.inspection_id = $1 ORDER BY a.seq, p.seq, p.id",
-        )
-        .bind(inspection_id)
-        .fetch_all(self.pool())
-        .await?;
-        let mut problems = Vec::with_capacity(rows.len());
-        for (i, r) in rows.iter().enumerate() {
-            problems.push((
-                r.try_get::<i64, _>("id")?,
-                u32::try_from(i + 1).unwrap_or(u32::MAX),
-                r.try_get::<String, _>("aspect_title")?,
-                r.try_get::<String, _>("title")?,
-            ));
-        }
-        Ok(ExportCursor {
-            inspection_id,
-            filter: f.clone(),
-            viewer: viewer.clone(),
-            unit_scope,
-            today: today(),
-            problems,
-            next: 0,
-        })
+        Ok(plan)
     }
 
     /// The path range of the unit filter, checked against the viewer's scope.
@@ -211,12 +181,57 @@ impl Store {
     }
 }
 
-impl ExportCursor {
-    /// The date lights and overdue are computed for.
+/// What an export covers: the inspections (id, title) in order, with the resolved filters.
+#[derive(Debug, Clone)]
+pub struct ExportPlan {
+    pub inspections: Vec<(i64, String)>,
+    filter: ExportFilter,
+    viewer: Viewer,
+    unit_scope: Option<(String, String)>,
+    today: NaiveDate,
+}
+
+impl ExportPlan {
+    /// The date lights and overdue are computed for (today, Asia/Shanghai).
     pub fn today(&self) -> NaiveDate {
         self.today
     }
 
+    /// Start reading one planned inspection's ledger: loads its problem list (序号 order).
+    pub async fn cursor(
+        &self,
+        store: &Store,
+        inspection_id: i64,
+    ) -> Result<ExportCursor, StoreError> {
+        let rows = sqlx::query(
+            "SELECT p.id, p.title, a.title AS aspect_title FROM problem p JOIN aspect a ON a.id = p.aspect_id \
+             WHERE p.inspection_id = $1 ORDER BY a.seq, p.seq, p.id",
+        )
+        .bind(inspection_id)
+        .fetch_all(store.pool())
+        .await?;
+        let mut problems = Vec::with_capacity(rows.len());
+        for (i, r) in rows.iter().enumerate() {
+            problems.push((
+                r.try_get::<i64, _>("id")?,
+                u32::try_from(i + 1).unwrap_or(u32::MAX),
+                r.try_get::<String, _>("aspect_title")?,
+                r.try_get::<String, _>("title")?,
+            ));
+        }
+        Ok(ExportCursor {
+            inspection_id,
+            filter: self.filter.clone(),
+            viewer: self.viewer.clone(),
+            unit_scope: self.unit_scope.clone(),
+            today: self.today,
+            problems,
+            next: 0,
+        })
+    }
+}
+
+impl ExportCursor {
     /// The next page of problems that have matching measures, or `None` at the end.
     pub async fn next_page(
         &mut self,

@@ -125,9 +125,9 @@ enum Sink<W: Write + Send> {
     Json(JsonWriter<W>),
 }
 
-/// Export the ledger the viewer may see, filtered, into `out`, a page of problems at a time.
-/// Nothing is written to `out` before the store has answered the first query, so a bad
-/// filter (unknown inspection, unit or round) leaves `out` empty.
+/// Export the ledger the viewer may see, filtered, into `out`, a page of problems at a time
+/// (one inspection's problem list in memory at once). The filters are resolved before anything
+/// is written, so a bad one (unknown inspection, unit or round) leaves `out` empty.
 pub async fn export_ledger<W: Write + Send>(
     store: &Store,
     viewer: &Viewer,
@@ -136,19 +136,12 @@ pub async fn export_ledger<W: Write + Send>(
     lang: Lang,
     out: W,
 ) -> Result<ExportSummary, ExportError> {
-    let inspections = store.export_inspections(viewer, filter).await?;
-    let title = match inspections.as_slice() {
-        [one] => one.title.clone(),
+    let plan = store.export_plan(viewer, filter).await?;
+    let title = match plan.inspections.as_slice() {
+        [(_, title)] => title.clone(),
         _ => String::new(),
     };
-    let mut cursors = Vec::with_capacity(inspections.len());
-    for i in &inspections {
-        cursors.push(store.export_cursor(viewer, filter, i.id).await?);
-    }
-    let as_of = cursors
-        .first()
-        .map(|c| c.today())
-        .unwrap_or_else(rectify_store::today);
+    let as_of = plan.today();
     let mut sink = match format {
         Format::Xlsx => Sink::Xlsx(Box::new(XlsxWriter::new(&title, as_of, lang)?), out),
         Format::Csv => Sink::Csv(CsvWriter::new(out, lang)?),
@@ -157,11 +150,12 @@ pub async fn export_ledger<W: Write + Send>(
     let mut summary = ExportSummary {
         title,
         as_of,
-        inspections: inspections.len(),
+        inspections: plan.inspections.len(),
         problems: 0,
         measures: 0,
     };
-    for mut cursor in cursors {
+    for (id, _) in &plan.inspections {
+        let mut cursor = plan.cursor(store, *id).await?;
         while let Some(page) = cursor.next_page(store).await? {
             for p in page {
                 let rows = rows_of(p);
