@@ -15,6 +15,8 @@
 //! (第一方面 has 1..=n, 第二方面 continues at n+1). All measures of one problem carry the same
 //! 序号. The number is computed over the whole inspection *before* any filter, so a filtered
 //! export (`--unit`, `--state`, `--overdue`) keeps the numbers of the full ledger and has gaps.
+//! An export of several inspections (no `--inspection`) lists them one after another by id, each
+//! numbered from 1; import works on one inspection at a time.
 //! Re-importing a ledger matches a row to an existing problem by 序号 **and** problem text
 //! (问题): both must agree, so an inserted or reordered problem is never silently matched to its
 //! neighbour.
