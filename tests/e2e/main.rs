@@ -5,5 +5,6 @@ mod api;
 mod cli;
 mod notice;
 mod ledger_export;
+mod ledger_import;
 mod report;
 mod support;
