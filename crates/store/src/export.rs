@@ -1,7 +1,7 @@
 //! Reading the ledger for export (整改台账导出): the measures a viewer may see, filtered, in
 //! ledger order (inspection, aspect seq, problem seq, measure seq), with the names, latest
-//! progress, evidence count and remarks a ledger sheet shows — fetched a page of problems at a
-//! time so 100 000 measures never sit in memory at once.
+//! progress, evidence count and remarks a ledger sheet shows — fetched whole inspections, about
+//! 5 000 measures a page, so 100 000 measures never sit in memory at once.
 //!
 //! 序号 is the problem's running number within its whole inspection (aspect seq, problem seq),
 //! computed before filtering, so a filtered export keeps the numbers of the full ledger.
@@ -21,9 +21,6 @@ use crate::{Store, StoreError};
 /// Days before the deadline at which a measure's light turns yellow (until the supervision
 /// engine makes it configurable).
 pub const YELLOW_DAYS: i64 = 7;
-
-/// Problems per page: the measures of this many problems are read in one query.
-const PROBLEMS_PER_PAGE: usize = 500;
 
 /// Which measures to export. Every filter given narrows; none given means the whole scope.
 #[derive(Debug, Clone, Default)]
@@ -66,16 +63,11 @@ pub struct ExportProblem {
     pub measures: Vec<ExportMeasure>,
 }
 
-/// A cursor over one inspection's ledger, a page of problems at a time.
+/// Reads the planned inspections' ledgers in order, a page of whole inspections (about
+/// [`MEASURES_PER_PAGE`] measures) at a time, in four queries per page.
 #[derive(Debug)]
-pub struct ExportCursor {
-    inspection_id: i64,
-    filter: ExportFilter,
-    viewer: Viewer,
-    unit_scope: Option<(String, String)>,
-    today: NaiveDate,
-    /// (problem id, 序号, aspect title, problem title) in ledger order.
-    problems: Vec<(i64, u32, String, String)>,
+pub struct ExportReader<'a> {
+    plan: &'a ExportPlan,
     next: usize,
 }
 
@@ -91,17 +83,20 @@ impl Store {
         let today = today();
         let mut plan = ExportPlan {
             inspections: Vec::new(),
+            sizes: Vec::new(),
             filter: f.clone(),
             viewer: viewer.clone(),
             unit_scope,
             today,
         };
+        // The one inspection asked for names the export even when no measure matches.
+        let mut asked = None;
         if let Some(id) = f.inspection_id {
             let i = self.inspection_for(viewer, id).await?;
-            if f.round_id.is_none_or(|r| i.round_id == Some(r)) {
-                plan.inspections.push((i.id, i.title));
+            if f.round_id.is_some_and(|r| i.round_id != Some(r)) {
+                return Ok(plan);
             }
-            return Ok(plan);
+            asked = Some((i.id, i.title));
         }
         if let Some(r) = f.round_id {
             let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM round WHERE id = $1")
@@ -113,10 +108,14 @@ impl Store {
             }
         }
         let mut w = Where::default();
-        self.measure_conditions(viewer, f, plan.unit_scope.as_ref(), today, &mut w);
+        self.measure_conditions(viewer, f, plan.unit_scope.as_ref(), today, false, &mut w);
+        if let Some(id) = f.inspection_id {
+            w.and("m.inspection_id =", id);
+        }
         // An inspection with a measure the viewer sees is one the viewer sees (`inspection_for`).
         let mut sql = format!(
-            "SELECT i.id, i.title FROM inspection i WHERE EXISTS (SELECT 1 FROM measure m WHERE m.inspection_id = i.id{})",
+            "SELECT i.id, i.title, c.n FROM inspection i JOIN (SELECT m.inspection_id, COUNT(*) AS n \
+             FROM measure m WHERE 1 = 1{} GROUP BY m.inspection_id) c ON c.inspection_id = i.id",
             w.sql
         );
         if let Some(r) = f.round_id {
@@ -130,6 +129,11 @@ impl Store {
         {
             plan.inspections
                 .push((r.try_get::<i64, _>("id")?, r.try_get::<String, _>("title")?));
+            plan.sizes.push(r.try_get::<i64, _>("n")?);
+        }
+        if let (Some(i), true) = (asked, plan.inspections.is_empty()) {
+            plan.inspections.push(i);
+            plan.sizes.push(0);
         }
         Ok(plan)
     }
@@ -158,21 +162,30 @@ impl Store {
     }
 
     /// Scope and filter conditions on measures (alias `m`), inspection excepted.
+    /// `by_inspection`: the caller also names inspections, and the state filter must not steer
+    /// SQLite to the `measure_state` index (a state holds most of the ledger; `|| ''` hides the
+    /// column from the planner on SQLite and is a no-op on PostgreSQL).
     fn measure_conditions(
         &self,
         viewer: &Viewer,
         f: &ExportFilter,
         unit_scope: Option<&(String, String)>,
         today: NaiveDate,
+        by_inspection: bool,
         w: &mut Where,
     ) {
+        let state_col = if by_inspection {
+            "(m.state || '') ="
+        } else {
+            "m.state ="
+        };
         viewer.scope_measures(w);
         if let Some((lo, hi)) = unit_scope {
             w.and("m.org_path >=", lo.as_str());
             w.and("m.org_path <", hi.as_str());
         }
         if let Some(s) = f.state {
-            w.and("m.state =", s.as_str());
+            w.and(state_col, s.as_str());
         }
         if f.overdue {
             w.and("m.deadline <", today.format("%Y-%m-%d").to_string());
@@ -185,6 +198,8 @@ impl Store {
 #[derive(Debug, Clone)]
 pub struct ExportPlan {
     pub inspections: Vec<(i64, String)>,
+    /// Matching measures per inspection (parallel to `inspections`).
+    sizes: Vec<i64>,
     filter: ExportFilter,
     viewer: Viewer,
     unit_scope: Option<(String, String)>,
@@ -197,51 +212,70 @@ impl ExportPlan {
         self.today
     }
 
-    /// Start reading one planned inspection's ledger: loads its problem list (序号 order).
-    pub async fn cursor(
-        &self,
-        store: &Store,
-        inspection_id: i64,
-    ) -> Result<ExportCursor, StoreError> {
-        let rows = sqlx::query(
-            "SELECT p.id, p.title, a.title AS aspect_title FROM problem p JOIN aspect a ON a.id = p.aspect_id \
-             WHERE p.inspection_id = $1 ORDER BY a.seq, p.seq, p.id",
-        )
-        .bind(inspection_id)
-        .fetch_all(store.pool())
-        .await?;
-        let mut problems = Vec::with_capacity(rows.len());
-        for (i, r) in rows.iter().enumerate() {
-            problems.push((
-                r.try_get::<i64, _>("id")?,
-                u32::try_from(i + 1).unwrap_or(u32::MAX),
-                r.try_get::<String, _>("aspect_title")?,
-                r.try_get::<String, _>("title")?,
-            ));
-        }
-        Ok(ExportCursor {
-            inspection_id,
-            filter: self.filter.clone(),
-            viewer: self.viewer.clone(),
-            unit_scope: self.unit_scope.clone(),
-            today: self.today,
-            problems,
+    /// Start reading the planned inspections' ledgers, in order.
+    pub fn reader(&self) -> ExportReader<'_> {
+        ExportReader {
+            plan: self,
             next: 0,
-        })
+        }
+    }
+
+    /// `m.inspection_id IN (…)` over `ids`, appended to `w`.
+    fn in_inspections(w: &mut Where, col: &str, ids: &[i64]) {
+        let mut list = String::new();
+        for (i, id) in ids.iter().enumerate() {
+            w.params.push((*id).into());
+            if i > 0 {
+                list.push_str(", ");
+            }
+            list.push_str(&format!("${}", w.params.len()));
+        }
+        w.raw(&format!("{col} IN ({list})"));
+    }
+
+    /// Conditions on measures (alias `m`) of the inspections `ids` matching the filter.
+    fn measure_where(&self, store: &Store, ids: &[i64]) -> Where {
+        let mut w = Where::default();
+        store.measure_conditions(
+            &self.viewer,
+            &self.filter,
+            self.unit_scope.as_ref(),
+            self.today,
+            true,
+            &mut w,
+        );
+        Self::in_inspections(&mut w, "m.inspection_id", ids);
+        w
     }
 }
 
-impl ExportCursor {
+/// Measures per page (whole inspections; one larger inspection makes a larger page).
+const MEASURES_PER_PAGE: i64 = 5_000;
+/// Inspections per page at most (bounds the placeholders of one query).
+const INSPECTIONS_PER_PAGE: usize = 500;
+
+impl ExportReader<'_> {
     /// The next page of problems that have matching measures, or `None` at the end.
     pub async fn next_page(
         &mut self,
         store: &Store,
     ) -> Result<Option<Vec<ExportProblem>>, StoreError> {
-        while self.next < self.problems.len() {
-            let end = (self.next + PROBLEMS_PER_PAGE).min(self.problems.len());
-            let chunk = &self.problems[self.next..end];
-            self.next = end;
-            let page = self.read(store, chunk).await?;
+        let plan = self.plan;
+        while self.next < plan.inspections.len() {
+            let start = self.next;
+            let mut n = 0;
+            while self.next < plan.inspections.len()
+                && self.next - start < INSPECTIONS_PER_PAGE
+                && (self.next == start || n + plan.sizes[self.next] <= MEASURES_PER_PAGE)
+            {
+                n += plan.sizes[self.next];
+                self.next += 1;
+            }
+            let ids: Vec<i64> = plan.inspections[start..self.next]
+                .iter()
+                .map(|(id, _)| *id)
+                .collect();
+            let page = self.read(store, &ids).await?;
             if !page.is_empty() {
                 return Ok(Some(page));
             }
@@ -249,40 +283,48 @@ impl ExportCursor {
         Ok(None)
     }
 
-    async fn read(
-        &self,
-        store: &Store,
-        chunk: &[(i64, u32, String, String)],
-    ) -> Result<Vec<ExportProblem>, StoreError> {
-        let mut w = Where::default();
-        w.and("m.inspection_id =", self.inspection_id);
-        store.measure_conditions(
-            &self.viewer,
-            &self.filter,
-            self.unit_scope.as_ref(),
-            self.today,
-            &mut w,
+    async fn read(&self, store: &Store, ids: &[i64]) -> Result<Vec<ExportProblem>, StoreError> {
+        let plan = self.plan;
+        // Latest progress text per measure (report date, then id, descending: first wins).
+        let w = plan.measure_where(store, ids);
+        let sql = format!(
+            "SELECT rm.measure_id, r.text FROM report_measure rm \
+             JOIN progress_report r ON r.id = rm.report_id JOIN measure m ON m.id = rm.measure_id \
+             WHERE 1 = 1{} ORDER BY rm.measure_id, r.reported_on DESC, r.id DESC",
+            w.sql
         );
-        let mut ids = String::new();
-        for (i, (id, ..)) in chunk.iter().enumerate() {
-            w.params.push((*id).into());
-            if i > 0 {
-                ids.push_str(", ");
-            }
-            ids.push_str(&format!("${}", w.params.len()));
+        let mut latest: HashMap<i64, String> = HashMap::new();
+        for r in bind_all(sqlx::query(AssertSqlSafe(sql)), &w.params)
+            .fetch_all(store.pool())
+            .await?
+        {
+            latest
+                .entry(r.try_get("measure_id")?)
+                .or_insert(r.try_get("text")?);
         }
+        let w = plan.measure_where(store, ids);
+        let sql = format!(
+            "SELECT rm.measure_id, COUNT(e.id) AS n FROM report_measure rm \
+             JOIN evidence e ON e.report_id = rm.report_id JOIN measure m ON m.id = rm.measure_id \
+             WHERE 1 = 1{} GROUP BY rm.measure_id",
+            w.sql
+        );
+        let mut evidence: HashMap<i64, i64> = HashMap::new();
+        for r in bind_all(sqlx::query(AssertSqlSafe(sql)), &w.params)
+            .fetch_all(store.pool())
+            .await?
+        {
+            evidence.insert(r.try_get("measure_id")?, r.try_get("n")?);
+        }
+        let w = plan.measure_where(store, ids);
         let sql = format!(
             "SELECT m.id, m.problem_id, m.text, m.kind, m.state, m.deadline, m.remarks, \
-             u.name AS unit_name, o.name AS owner_name, l.name AS leader_name, \
-             (SELECT r.text FROM progress_report r JOIN report_measure rm ON rm.report_id = r.id \
-              WHERE rm.measure_id = m.id ORDER BY r.reported_on DESC, r.id DESC LIMIT 1) AS progress, \
-             (SELECT COUNT(e.id) FROM report_measure rm JOIN evidence e ON e.report_id = rm.report_id \
-              WHERE rm.measure_id = m.id) AS evidence \
+             u.name AS unit_name, o.name AS owner_name, l.name AS leader_name \
              FROM measure m \
              LEFT JOIN organisation u ON u.id = m.responsible_unit_id \
              LEFT JOIN person o ON o.id = m.owner_id \
              LEFT JOIN person l ON l.id = m.leader_id \
-             WHERE 1 = 1{} AND m.problem_id IN ({ids}) ORDER BY m.problem_id, m.seq, m.id",
+             WHERE 1 = 1{} ORDER BY m.problem_id, m.seq, m.id",
             w.sql
         );
         let rows = bind_all(sqlx::query(AssertSqlSafe(sql)), &w.params)
@@ -290,6 +332,7 @@ impl ExportCursor {
             .await?;
         let mut by_problem: HashMap<i64, Vec<ExportMeasure>> = HashMap::new();
         for r in &rows {
+            let id: i64 = r.try_get("id")?;
             let kind: String = r.try_get("kind")?;
             let state: String = r.try_get("state")?;
             let state = MeasureState::parse(&state)
@@ -300,7 +343,7 @@ impl ExportCursor {
                 .entry(r.try_get("problem_id")?)
                 .or_default()
                 .push(ExportMeasure {
-                    id: r.try_get("id")?,
+                    id,
                     text: r.try_get("text")?,
                     kind: MeasureKind::parse(&kind).ok_or_else(|| {
                         StoreError::Config(format!("unknown measure kind {kind}"))
@@ -310,24 +353,47 @@ impl ExportCursor {
                     leader: r.try_get("leader_name")?,
                     unit: r.try_get("unit_name")?,
                     owner: r.try_get("owner_name")?,
-                    progress: r.try_get("progress")?,
-                    evidence: r.try_get("evidence")?,
+                    progress: latest.remove(&id),
+                    evidence: evidence.get(&id).copied().unwrap_or(0),
                     remarks: r.try_get("remarks")?,
-                    light: progress::light(state, deadline, self.today, YELLOW_DAYS),
+                    light: progress::light(state, deadline, plan.today, YELLOW_DAYS),
                 });
         }
-        Ok(chunk
-            .iter()
-            .filter_map(|(id, no, aspect, title)| {
-                by_problem.remove(id).map(|measures| ExportProblem {
-                    id: *id,
-                    no: *no,
-                    aspect: aspect.clone(),
-                    title: title.clone(),
+        drop(rows);
+        // Every problem of these inspections, in 序号 order: the running number counts them all.
+        let mut w = Where::default();
+        ExportPlan::in_inspections(&mut w, "p.inspection_id", ids);
+        let sql = format!(
+            "SELECT p.id, p.inspection_id, p.title, a.title AS aspect_title \
+             FROM problem p JOIN aspect a ON a.id = p.aspect_id \
+             WHERE 1 = 1{} ORDER BY p.inspection_id, a.seq, p.seq, p.id",
+            w.sql
+        );
+        let mut out = Vec::new();
+        let mut inspection = None;
+        let mut no: u32 = 0;
+        for r in bind_all(sqlx::query(AssertSqlSafe(sql)), &w.params)
+            .fetch_all(store.pool())
+            .await?
+        {
+            let i: i64 = r.try_get("inspection_id")?;
+            if inspection != Some(i) {
+                inspection = Some(i);
+                no = 0;
+            }
+            no = no.saturating_add(1);
+            let id: i64 = r.try_get("id")?;
+            if let Some(measures) = by_problem.remove(&id) {
+                out.push(ExportProblem {
+                    id,
+                    no,
+                    aspect: r.try_get("aspect_title")?,
+                    title: r.try_get("title")?,
                     measures,
-                })
-            })
-            .collect())
+                });
+            }
+        }
+        Ok(out)
     }
 }
 
