@@ -3,6 +3,8 @@
 mod calendar;
 mod demo;
 mod digest;
+mod ledger;
+mod ledger_import;
 mod lookback;
 mod notice;
 mod notices;
@@ -96,6 +98,11 @@ enum Cmd {
     Notice {
         #[command(subcommand)]
         cmd: notice::NoticeCmd,
+    },
+    /// The ledger as a spreadsheet (整改台账): export.
+    Ledger {
+        #[command(subcommand)]
+        cmd: ledger::LedgerCmd,
     },
     /// Documents generated from the ledger (通报, 整改报告).
     Report {
@@ -419,6 +426,7 @@ async fn run(cmd: Cmd) -> Result<ExitCode> {
         Cmd::Calendar { cmd } => calendar::run(cmd).await,
         Cmd::Supervise { cmd } => supervise::run(cmd).await,
         Cmd::Report { cmd } => report::run(cmd).await,
+        Cmd::Ledger { cmd } => ledger::run(cmd).await,
         Cmd::Demo {
             cmd:
                 DemoCmd::Generate {

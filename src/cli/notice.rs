@@ -42,6 +42,10 @@ pub enum NoticeCmd {
 fn read_notice(file: &Path) -> Result<rectify_notice::Notice> {
     let bytes = std::fs::read(file).with_context(|| format!("{}: cannot read", file.display()))?;
     let name = file.file_name().and_then(|n| n.to_str());
+    if rectify_office::zipguard::looks_like_zip(&bytes) {
+        rectify_office::zipguard::inspect(&bytes, &Default::default())
+            .map_err(|e| anyhow::anyhow!("{}: {e} [{}]", file.display(), e.code()))?;
+    }
     rectify_notice::parse_bytes(&bytes, name)
         .map_err(|e| anyhow::anyhow!("{}: not a readable notice: {e}", file.display()))
 }

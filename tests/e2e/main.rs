@@ -3,6 +3,8 @@
 
 mod api;
 mod cli;
+mod ledger_export;
+mod ledger_import;
 mod lookback;
 mod notice;
 mod notices;

@@ -212,7 +212,7 @@ pub async fn seed(store: &Store) -> World {
 /// A running server on a loopback port.
 pub struct Server {
     pub addr: SocketAddr,
-    task: tokio::task::JoinHandle<()>,
+    pub task: tokio::task::JoinHandle<()>,
 }
 
 impl Drop for Server {

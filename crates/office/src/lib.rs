@@ -18,10 +18,12 @@
 pub mod docx;
 pub mod gbt9704;
 mod layout;
+pub mod ledger;
 pub mod notice;
-pub mod supervision_notice;
 mod numerals;
+pub mod supervision_notice;
 mod xml;
+pub mod zipguard;
 
 use chrono::Datelike;
 

@@ -196,8 +196,12 @@ async fn run_steps(
     // Further daily steps, one line each, pushing a `StepSummary`:
     //   step 2 (supervision notices): replies overdue → escalate;
     //   step 3 (look-back): look-back items falling due.
-    summary.steps.push(crate::notices::daily_step(store, day).await?);
-    summary.steps.push(crate::lookback::daily_step(store, day).await?);
+    summary
+        .steps
+        .push(crate::notices::daily_step(store, day).await?);
+    summary
+        .steps
+        .push(crate::lookback::daily_step(store, day).await?);
 
     finish(store, day, cfg, &summary).await?;
     Ok(summary)

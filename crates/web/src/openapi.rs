@@ -3,7 +3,9 @@
 use axum::Json;
 use utoipa::OpenApi;
 
-use crate::api::{admin, ledger, notice, notices, registers, session};
+use crate::api::{
+    admin, ledger, ledger_export, ledger_import, notice, notices, registers, session,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -31,6 +33,8 @@ use crate::api::{admin, ledger, notice, notices, registers, session};
         crate::api::lookback::create_draw, crate::api::lookback::list_draws, crate::api::lookback::get_draw, crate::api::lookback::replay_draw,
         crate::api::lookback::record_verification, crate::api::lookback::list_flags, crate::api::lookback::set_person_email,
         registers::list_entries, registers::create_entry, registers::get_entry, registers::replace_entry, registers::delete_entry, registers::register_stats,
+        ledger_import::import_ledger,
+        ledger_export::export,
     ),
     tags((name = "session"), (name = "admin"), (name = "ledger"), (name = "supervision"), (name = "registers"), (name = "lookback"))
 )]

@@ -2,6 +2,8 @@
 
 pub mod admin;
 pub mod ledger;
+pub mod ledger_export;
+pub mod ledger_import;
 pub mod lookback;
 pub mod notice;
 pub mod notices;
@@ -63,6 +65,10 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             "/inspections/{id}/notice-import",
             post(notice::import_notice).layer(DefaultBodyLimit::max(upload_limit)),
         )
+        .route(
+            "/inspections/{id}/ledger/import",
+            post(ledger_import::import_ledger).layer(DefaultBodyLimit::max(upload_limit)),
+        )
         .route("/problems", post(ledger::create_problem))
         .route(
             "/problems/{id}",
@@ -102,7 +108,10 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             get(supervision::get_rules).put(supervision::put_rules),
         )
         .route("/measures/{id}/lights", get(supervision::measure_lights))
-        .route("/measures/{id}/milestones", put(supervision::put_milestones))
+        .route(
+            "/measures/{id}/milestones",
+            put(supervision::put_milestones),
+        )
         .route("/inbox", get(supervision::inbox))
         .route("/inbox/{id}/read", post(supervision::mark_read))
         .route(
@@ -154,5 +163,6 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         )
         .route("/quality-flags", get(lookback::list_flags))
         .route("/people/{id}/email", put(lookback::set_person_email))
+        .route("/ledger/export", get(ledger_export::export))
         .layer(DefaultBodyLimit::max(state.config.json_limit))
 }

@@ -90,6 +90,11 @@ pub async fn import_notice(
             "通报为空 (empty notice)",
         ));
     }
+    // A .docx is a zip: refuse bombs before the notice reader inflates anything.
+    if rectify_office::zipguard::looks_like_zip(&body) {
+        rectify_office::zipguard::inspect(&body, &Default::default())
+            .map_err(|e| ApiError::field("body", e.code(), e.to_string()))?;
+    }
     let notice = rectify_notice::parse_bytes(&body, hint).map_err(|e| {
         ApiError::field(
             "body",

@@ -1,0 +1,466 @@
+//! Sheets from bytes: an xlsx (checked by [`crate::zipguard`] first, then read cell by cell
+//! with calamine's streaming reader) or a CSV (encoding detected strictly), as sparse grids
+//! with their merged regions forward-filled.
+
+use std::collections::BTreeMap;
+use std::io::Cursor;
+
+use calamine::{DataRef, Reader, Xlsx};
+use chrono::NaiveDate;
+
+use super::ImportError;
+use crate::zipguard::{self, Limits};
+
+/// Columns read per row; cells further right are ignored (a ledger has about 13).
+pub const MAX_COLS: usize = 64;
+
+/// A cell's value as the importer sees it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Value {
+    #[default]
+    Empty,
+    Text(String),
+    Number(f64),
+    Date(NaiveDate),
+}
+
+impl Value {
+    pub fn is_empty(&self) -> bool {
+        match self {
+            Value::Empty => true,
+            Value::Text(s) => s.trim().is_empty(),
+            _ => false,
+        }
+    }
+
+    /// The value as text (numbers without a needless `.0`, dates `YYYY-MM-DD`).
+    pub fn text(&self) -> String {
+        match self {
+            Value::Empty => String::new(),
+            Value::Text(s) => s.trim().to_string(),
+            Value::Number(n) if n.fract() == 0.0 && n.abs() < 1e15 => format!("{}", *n as i64),
+            Value::Number(n) => n.to_string(),
+            Value::Date(d) => d.format("%Y-%m-%d").to_string(),
+        }
+    }
+}
+
+/// One sheet: rows by 0-based index (sparse), each a dense row of at most [`MAX_COLS`] cells.
+#[derive(Debug, Clone, Default)]
+pub struct Grid {
+    pub name: String,
+    pub rows: BTreeMap<u32, Vec<Value>>,
+    /// For CSV: the 1-based line each record starts on (rows are records, 0-based).
+    pub lines: Option<Vec<u32>>,
+}
+
+impl Grid {
+    pub fn cell(&self, row: u32, col: usize) -> &Value {
+        static EMPTY: Value = Value::Empty;
+        self.rows
+            .get(&row)
+            .and_then(|r| r.get(col))
+            .unwrap_or(&EMPTY)
+    }
+
+    /// The row number a user sees (1-based sheet row, or the CSV line).
+    pub fn user_row(&self, row: u32) -> u32 {
+        match &self.lines {
+            Some(l) => l.get(row as usize).copied().unwrap_or(row + 1),
+            None => row + 1,
+        }
+    }
+
+    fn set(&mut self, row: u32, col: usize, v: Value) {
+        if col >= MAX_COLS {
+            return;
+        }
+        let r = self.rows.entry(row).or_default();
+        if r.len() <= col {
+            r.resize(col + 1, Value::Empty);
+        }
+        r[col] = v;
+    }
+
+    /// Copy each merged region's top-left value into the region's other cells, within the
+    /// rows that exist and the first [`MAX_COLS`] columns (a region over the whole sheet
+    /// costs no more than the cells already read).
+    fn fill_merged(&mut self, regions: &[Region]) {
+        for &((r0, c0), (r1, c1)) in regions {
+            let (c0, c1) = (c0 as usize, (c1 as usize).min(MAX_COLS - 1));
+            if c0 >= MAX_COLS || r1 < r0 || c1 < c0 {
+                continue;
+            }
+            let v = self.cell(r0, c0).clone();
+            if v.is_empty() {
+                continue;
+            }
+            let rows: Vec<u32> = self.rows.range(r0..=r1).map(|(r, _)| *r).collect();
+            for r in rows {
+                for c in c0..=c1 {
+                    if (r, c) != (r0, c0) {
+                        self.set(r, c, v.clone());
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A merged region: (first row, first column), (last row, last column), 0-based.
+type Region = ((u32, u32), (u32, u32));
+
+/// What a file is, by its first bytes (and its name, for text).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Xlsx,
+    Csv,
+}
+
+/// Decide from the magic bytes: zip → xlsx; OLE (old .xls) and other binaries are refused.
+pub fn sniff(bytes: &[u8], file_name: Option<&str>) -> Result<Kind, ImportError> {
+    let ext = file_name
+        .and_then(|n| n.rsplit_once('.'))
+        .map(|(_, e)| e.to_ascii_lowercase());
+    if bytes.is_empty() {
+        return Err(ImportError::Empty);
+    }
+    if bytes.starts_with(b"PK") {
+        return Ok(Kind::Xlsx);
+    }
+    if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+        return Err(ImportError::OldXls);
+    }
+    if matches!(ext.as_deref(), Some("xlsx" | "xlsm" | "docx")) {
+        return Err(ImportError::Zip(zipguard::ZipGuardError::NotZip));
+    }
+    // Text: no NUL bytes except in UTF-16 (BOM required).
+    let utf16 = bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]);
+    if !utf16 && bytes.iter().take(8192).any(|&b| b == 0) {
+        return Err(ImportError::NotALedgerFile);
+    }
+    Ok(Kind::Csv)
+}
+
+/// Read every sheet of a checked xlsx.
+pub fn xlsx(bytes: &[u8], limits: &Limits) -> Result<Vec<Grid>, ImportError> {
+    zipguard::inspect(bytes, limits)?;
+    let mut book: Xlsx<_> =
+        Xlsx::new(Cursor::new(bytes)).map_err(|e| ImportError::Unreadable(e.to_string()))?;
+    let mut cells = 0u64;
+    let mut grids = Vec::new();
+    for name in book.sheet_names() {
+        let regions: Vec<Region> = match book.merge_cells_by_sheet_name(&name) {
+            Ok(v) => v.iter().map(|d| (d.start, d.end)).collect(),
+            Err(calamine::XlsxError::WorksheetNotFound(_)) => continue,
+            Err(e) => return Err(ImportError::Unreadable(format!("{name}: {e}"))),
+        };
+        let mut g = Grid {
+            name: name.clone(),
+            ..Grid::default()
+        };
+        let mut reader = match book.worksheet_cells_reader(&name) {
+            Ok(r) => r,
+            // Chart sheets and the like have no cells.
+            Err(calamine::XlsxError::WorksheetNotFound(_)) => continue,
+            Err(e) => return Err(ImportError::Unreadable(format!("{name}: {e}"))),
+        };
+        while let Some(c) = reader
+            .next_cell()
+            .map_err(|e| ImportError::Unreadable(format!("{name}: {e}")))?
+        {
+            let (r, col) = c.get_position();
+            let v = match c.get_value() {
+                DataRef::Int(i) => Value::Number(*i as f64),
+                DataRef::Float(f) => Value::Number(*f),
+                DataRef::String(s) => Value::Text(s.clone()),
+                DataRef::SharedString(s) => Value::Text((*s).to_string()),
+                DataRef::Bool(b) => Value::Text(if *b { "是" } else { "否" }.into()),
+                DataRef::DateTime(d) if d.is_datetime() => {
+                    let (y, m, dd, ..) = d.to_ymd_hms_milli();
+                    match NaiveDate::from_ymd_opt(i32::from(y), u32::from(m), u32::from(dd)) {
+                        Some(d) => Value::Date(d),
+                        None => Value::Number(d.as_f64()),
+                    }
+                }
+                DataRef::DateTime(d) => Value::Number(d.as_f64()),
+                DataRef::DateTimeIso(s) => {
+                    match NaiveDate::parse_from_str(s.get(..10).unwrap_or(s), "%Y-%m-%d") {
+                        Ok(d) => Value::Date(d),
+                        Err(_) => Value::Text(s.clone()),
+                    }
+                }
+                DataRef::DurationIso(s) => Value::Text(s.clone()),
+                DataRef::Error(_) | DataRef::Empty => Value::Empty,
+            };
+            if v.is_empty() {
+                continue;
+            }
+            cells += 1;
+            if cells > limits.max_cells {
+                return Err(ImportError::TooManyCells {
+                    limit: limits.max_cells,
+                });
+            }
+            g.set(r, col as usize, v);
+        }
+        drop(reader);
+        g.fill_merged(&regions);
+        grids.push(g);
+    }
+    Ok(grids)
+}
+
+/// The encoding a CSV was read in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum Encoding {
+    #[serde(rename = "UTF-8")]
+    Utf8,
+    #[serde(rename = "UTF-8 BOM")]
+    Utf8Bom,
+    /// GBK is a subset of GB18030: one strict decoder reads both.
+    #[serde(rename = "GB18030")]
+    Gb18030,
+    #[serde(rename = "UTF-16")]
+    Utf16,
+}
+
+impl Encoding {
+    pub fn label(self) -> &'static str {
+        match self {
+            Encoding::Utf8 => "UTF-8",
+            Encoding::Utf8Bom => "UTF-8 BOM",
+            Encoding::Gb18030 => "GB18030/GBK",
+            Encoding::Utf16 => "UTF-16",
+        }
+    }
+}
+
+/// The 1-based line holding byte `at` (newlines are ASCII in every encoding tried here).
+fn line_of(bytes: &[u8], at: usize) -> usize {
+    bytes[..at.min(bytes.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+/// Decode strictly: UTF-8 (with or without BOM), UTF-16 with BOM, else GB18030 (which covers
+/// GBK). Nothing is ever replaced: an undecodable byte is refused with its line, and a text
+/// that already holds U+FFFD (a file mangled by an earlier conversion) is refused too.
+pub fn decode(bytes: &[u8]) -> Result<(String, Encoding), ImportError> {
+    let (text, enc) = if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        match std::str::from_utf8(rest) {
+            Ok(s) => (s.to_string(), Encoding::Utf8Bom),
+            Err(e) => {
+                return Err(ImportError::Encoding {
+                    line: line_of(rest, e.valid_up_to()),
+                    detail: "文件标明 UTF-8 (BOM) 但含无效字节".into(),
+                });
+            }
+        }
+    } else if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        let enc = if bytes[0] == 0xFF {
+            encoding_rs::UTF_16LE
+        } else {
+            encoding_rs::UTF_16BE
+        };
+        match enc.decode_without_bom_handling_and_without_replacement(&bytes[2..]) {
+            Some(s) => (s.into_owned(), Encoding::Utf16),
+            None => {
+                return Err(ImportError::Encoding {
+                    line: 0,
+                    detail: "UTF-16 文件含无效字符".into(),
+                });
+            }
+        }
+    } else if let Ok(s) = std::str::from_utf8(bytes) {
+        (s.to_string(), Encoding::Utf8)
+    } else {
+        let mut dec = encoding_rs::GB18030.new_decoder_without_bom_handling();
+        let mut out = String::with_capacity(bytes.len() * 3 / 2 + 16);
+        let (res, read) = dec.decode_to_string_without_replacement(bytes, &mut out, true);
+        match res {
+            encoding_rs::DecoderResult::InputEmpty => (out, Encoding::Gb18030),
+            encoding_rs::DecoderResult::Malformed(bad, _) => {
+                let at = read.saturating_sub(bad as usize);
+                return Err(ImportError::Encoding {
+                    line: line_of(bytes, at),
+                    detail: format!(
+                        "既不是 UTF-8 也不是 GBK/GB18030 (字节 0x{:02X})",
+                        bytes.get(at).copied().unwrap_or(0)
+                    ),
+                });
+            }
+            encoding_rs::DecoderResult::OutputFull => {
+                return Err(ImportError::Encoding {
+                    line: 0,
+                    detail: "解码缓冲区不足".into(),
+                });
+            }
+        }
+    };
+    if let Some(pos) = text.find('\u{FFFD}') {
+        return Err(ImportError::Encoding {
+            line: text[..pos].matches('\n').count() + 1,
+            detail: "含替换字符 U+FFFD: 文件此前已被错误转码".into(),
+        });
+    }
+    Ok((text, enc))
+}
+
+/// Comma, tab or semicolon: whichever the first lines use most.
+fn delimiter(text: &str) -> u8 {
+    let head: String = text.lines().take(20).collect::<Vec<_>>().join("\n");
+    let count = |c: char| head.matches(c).count();
+    [(b',', count(',')), (b'\t', count('\t')), (b';', count(';'))]
+        .into_iter()
+        .max_by_key(|&(_, n)| n)
+        .map(|(d, _)| d)
+        .unwrap_or(b',')
+}
+
+/// Read a CSV into one grid (every value text; dates parsed later by column).
+pub fn csv(bytes: &[u8], name: &str, limits: &Limits) -> Result<(Grid, Encoding), ImportError> {
+    let (text, enc) = decode(bytes)?;
+    let mut r = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter(&text))
+        .from_reader(text.as_bytes());
+    let mut g = Grid {
+        name: name.to_string(),
+        lines: Some(Vec::new()),
+        ..Grid::default()
+    };
+    let mut cells = 0u64;
+    let mut rec = csv::StringRecord::new();
+    let mut i = 0u32;
+    let (mut seen_byte, mut seen_line) = (0usize, 1u32);
+    loop {
+        let more = r.read_record(&mut rec).map_err(|e| ImportError::Csv {
+            line: e.position().map(|p| p.line() as usize).unwrap_or(0),
+            detail: e.to_string(),
+        })?;
+        if !more {
+            break;
+        }
+        // The line the record starts on (the csv crate does not count newlines inside
+        // quoted fields, so count them from the byte offset).
+        let mut at = rec
+            .position()
+            .map(|p| p.byte() as usize)
+            .unwrap_or(seen_byte);
+        // Blank lines skipped before the record are not part of it.
+        while matches!(text.as_bytes().get(at), Some(b'\r' | b'\n')) {
+            at += 1;
+        }
+        seen_line += text.as_bytes()[seen_byte.min(at)..at]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count() as u32;
+        seen_byte = at.max(seen_byte);
+        let line = seen_line;
+        if let Some(l) = g.lines.as_mut() {
+            l.push(line);
+        }
+        for (c, f) in rec.iter().enumerate() {
+            if f.trim().is_empty() {
+                continue;
+            }
+            cells += 1;
+            if cells > limits.max_cells {
+                return Err(ImportError::TooManyCells {
+                    limit: limits.max_cells,
+                });
+            }
+            g.set(i, c, Value::Text(f.to_string()));
+        }
+        i += 1;
+    }
+    Ok((g, enc))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encodings_are_detected_and_never_replaced() {
+        let s = "序号,问题\n1,𠀀𪚥 四字节字符\n";
+        assert_eq!(
+            decode(s.as_bytes()).unwrap(),
+            (s.to_string(), Encoding::Utf8)
+        );
+        let mut bom = b"\xEF\xBB\xBF".to_vec();
+        bom.extend_from_slice(s.as_bytes());
+        assert_eq!(decode(&bom).unwrap(), (s.to_string(), Encoding::Utf8Bom));
+        // GB18030 carries the 4-byte characters too; GBK text is a subset.
+        let (gb, _, bad) = encoding_rs::GB18030.encode(s);
+        assert!(!bad);
+        assert_eq!(decode(&gb).unwrap(), (s.to_string(), Encoding::Gb18030));
+        let (gbk, _, _) = encoding_rs::GBK.encode("整改措施,责任单位\n");
+        assert_eq!(decode(&gbk).unwrap().0, "整改措施,责任单位\n");
+        // An undecodable byte: refused with its line.
+        let mut broken = "a\nb\n".as_bytes().to_vec();
+        broken.extend_from_slice(&[0xFF, 0xFF, b'\n']);
+        match decode(&broken) {
+            Err(ImportError::Encoding { line, .. }) => assert_eq!(line, 3),
+            other => panic!("{other:?}"),
+        }
+        // Already mangled text is refused, not stored.
+        match decode("a\n\u{FFFD}\n".as_bytes()) {
+            Err(ImportError::Encoding { line, .. }) => assert_eq!(line, 2),
+            other => panic!("{other:?}"),
+        }
+        // UTF-16 (Excel's "Unicode text").
+        let mut u16le = vec![0xFF, 0xFE];
+        for u in s.encode_utf16() {
+            u16le.extend_from_slice(&u.to_le_bytes());
+        }
+        assert_eq!(decode(&u16le).unwrap().0, s);
+    }
+
+    #[test]
+    fn csv_rows_keep_their_lines() {
+        let (g, _) = csv(
+            "a,b\n\"x\ny\",2\n\n3,4\n".as_bytes(),
+            "t.csv",
+            &Limits::default(),
+        )
+        .unwrap();
+        assert_eq!(g.cell(1, 0), &Value::Text("x\ny".into()));
+        assert_eq!(g.user_row(1), 2);
+        assert_eq!(g.user_row(2), 5);
+        let (g, _) = csv("a\tb\n1\t2\n".as_bytes(), "t.tsv", &Limits::default()).unwrap();
+        assert_eq!(g.cell(1, 1), &Value::Text("2".into()));
+    }
+
+    #[test]
+    fn the_cell_cap_is_enforced() {
+        let lim = Limits {
+            max_cells: 5,
+            ..Limits::default()
+        };
+        let e = csv("a,b,c\n1,2,3\n".as_bytes(), "t.csv", &lim).unwrap_err();
+        assert!(matches!(e, ImportError::TooManyCells { limit: 5 }), "{e:?}");
+    }
+
+    #[test]
+    fn sniffing_refuses_binaries_and_old_xls() {
+        assert_eq!(sniff(b"PK\x03\x04", None).unwrap(), Kind::Xlsx);
+        assert!(matches!(
+            sniff(b"\xD0\xCF\x11\xE0....", Some("a.xls")),
+            Err(ImportError::OldXls)
+        ));
+        assert!(matches!(
+            sniff(b"hello", Some("a.xlsx")),
+            Err(ImportError::Zip(zipguard::ZipGuardError::NotZip))
+        ));
+        assert!(matches!(
+            sniff(b"\x89PNG\r\n\x1a\n\0\0", Some("a.csv")),
+            Err(ImportError::NotALedgerFile)
+        ));
+        assert_eq!(sniff("序号".as_bytes(), Some("a.csv")).unwrap(), Kind::Csv);
+    }
+}

@@ -1,0 +1,460 @@
+//! Reading the ledger for export (整改台账导出): the measures a viewer may see, filtered, in
+//! ledger order (inspection, aspect seq, problem seq, measure seq), with the names, latest
+//! progress, evidence count and remarks a ledger sheet shows — fetched whole inspections, about
+//! 5 000 measures a page, so 100 000 measures never sit in memory at once.
+//!
+//! 序号 is the problem's running number within its whole inspection (aspect seq, problem seq),
+//! computed before filtering, so a filtered export keeps the numbers of the full ledger.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use rectify_core::ledger::MeasureKind;
+use rectify_core::progress::{self, Light};
+use rectify_core::state::MeasureState;
+use sqlx::{AssertSqlSafe, Row};
+
+use crate::ledger::{Viewer, today};
+use crate::row::{Where, bind_all};
+use crate::{Store, StoreError};
+
+/// Days before the deadline at which a measure's light turns yellow (until the supervision
+/// engine makes it configurable).
+pub const YELLOW_DAYS: i64 = 7;
+
+/// Which measures to export. Every filter given narrows; none given means the whole scope.
+#[derive(Debug, Clone, Default)]
+pub struct ExportFilter {
+    pub inspection_id: Option<i64>,
+    pub round_id: Option<i64>,
+    /// The responsible unit and every unit below it.
+    pub unit_id: Option<i64>,
+    pub state: Option<MeasureState>,
+    /// Only measures overdue as of `today` (Asia/Shanghai).
+    pub overdue: bool,
+}
+
+/// One measure as the ledger sheet shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExportMeasure {
+    pub id: i64,
+    pub text: String,
+    pub kind: MeasureKind,
+    pub state: MeasureState,
+    pub deadline: Option<NaiveDate>,
+    pub leader: Option<String>,
+    pub unit: Option<String>,
+    pub owner: Option<String>,
+    /// Text of the latest progress report (by report date, then id).
+    pub progress: Option<String>,
+    pub evidence: i64,
+    pub remarks: Option<String>,
+    pub light: Light,
+}
+
+/// One problem with its exported measures (never empty).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExportProblem {
+    pub id: i64,
+    /// 序号: running number in the inspection (see the module doc).
+    pub no: u32,
+    pub aspect: String,
+    pub title: String,
+    pub measures: Vec<ExportMeasure>,
+}
+
+/// Reads the planned inspections' ledgers in order, a page of whole inspections (about
+/// [`MEASURES_PER_PAGE`] measures) at a time, in four queries per page.
+#[derive(Debug)]
+pub struct ExportReader<'a> {
+    plan: &'a ExportPlan,
+    next: usize,
+}
+
+impl Store {
+    /// Plan an export: the inspections holding measures it covers (by id, one query) and the
+    /// resolved unit filter. An unknown or invisible inspection, round or unit is `NotFound`.
+    pub async fn export_plan(
+        &self,
+        viewer: &Viewer,
+        f: &ExportFilter,
+    ) -> Result<ExportPlan, StoreError> {
+        let unit_scope = self.unit_scope(viewer, f).await?;
+        let today = today();
+        let mut plan = ExportPlan {
+            inspections: Vec::new(),
+            sizes: Vec::new(),
+            filter: f.clone(),
+            viewer: viewer.clone(),
+            unit_scope,
+            today,
+        };
+        // The one inspection asked for names the export even when no measure matches.
+        let mut asked = None;
+        if let Some(id) = f.inspection_id {
+            let i = self.inspection_for(viewer, id).await?;
+            if f.round_id.is_some_and(|r| i.round_id != Some(r)) {
+                return Ok(plan);
+            }
+            asked = Some((i.id, i.title));
+        }
+        if let Some(r) = f.round_id {
+            let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM round WHERE id = $1")
+                .bind(r)
+                .fetch_one(self.pool())
+                .await?;
+            if n == 0 {
+                return Err(StoreError::not_found("round", r));
+            }
+        }
+        let mut w = Where::default();
+        self.measure_conditions(viewer, f, plan.unit_scope.as_ref(), today, false, &mut w);
+        if let Some(id) = f.inspection_id {
+            w.and("m.inspection_id =", id);
+        }
+        // An inspection with a measure the viewer sees is one the viewer sees (`inspection_for`).
+        let mut sql = format!(
+            "SELECT i.id, i.title, c.n FROM inspection i JOIN (SELECT m.inspection_id, COUNT(*) AS n \
+             FROM measure m WHERE 1 = 1{} GROUP BY m.inspection_id) c ON c.inspection_id = i.id",
+            w.sql
+        );
+        if let Some(r) = f.round_id {
+            w.params.push(r.into());
+            sql.push_str(&format!(" AND i.round_id = ${}", w.params.len()));
+        }
+        sql.push_str(" ORDER BY i.id");
+        for r in bind_all(sqlx::query(AssertSqlSafe(sql)), &w.params)
+            .fetch_all(self.pool())
+            .await?
+        {
+            plan.inspections
+                .push((r.try_get::<i64, _>("id")?, r.try_get::<String, _>("title")?));
+            plan.sizes.push(r.try_get::<i64, _>("n")?);
+        }
+        if let (Some(i), true) = (asked, plan.inspections.is_empty()) {
+            plan.inspections.push(i);
+            plan.sizes.push(0);
+        }
+        Ok(plan)
+    }
+
+    /// The path range of the unit filter, checked against the viewer's scope.
+    async fn unit_scope(
+        &self,
+        viewer: &Viewer,
+        f: &ExportFilter,
+    ) -> Result<Option<(String, String)>, StoreError> {
+        let Some(u) = f.unit_id else {
+            return Ok(None);
+        };
+        let org = self
+            .organisation(u)
+            .await
+            .map_err(|_| StoreError::not_found("organisation", u))?;
+        // A unit outside the viewer's tree, unless the viewer's scope lies inside it.
+        if !viewer.scope.contains(&org.path) && !org.path.contains(&viewer.scope) {
+            return Err(StoreError::not_found("organisation", u));
+        }
+        Ok(Some((
+            org.path.as_str().to_string(),
+            org.path.upper_bound(),
+        )))
+    }
+
+    /// Scope and filter conditions on measures (alias `m`), inspection excepted.
+    /// `by_inspection`: the caller also names inspections, and the state filter must not steer
+    /// SQLite to the `measure_state` index (a state holds most of the ledger; `|| ''` hides the
+    /// column from the planner on SQLite and is a no-op on PostgreSQL).
+    fn measure_conditions(
+        &self,
+        viewer: &Viewer,
+        f: &ExportFilter,
+        unit_scope: Option<&(String, String)>,
+        today: NaiveDate,
+        by_inspection: bool,
+        w: &mut Where,
+    ) {
+        let state_col = if by_inspection {
+            "(m.state || '') ="
+        } else {
+            "m.state ="
+        };
+        viewer.scope_measures(w);
+        if let Some((lo, hi)) = unit_scope {
+            w.and("m.org_path >=", lo.as_str());
+            w.and("m.org_path <", hi.as_str());
+        }
+        if let Some(s) = f.state {
+            w.and(state_col, s.as_str());
+        }
+        if f.overdue {
+            w.and("m.deadline <", today.format("%Y-%m-%d").to_string());
+            w.raw("m.state NOT IN ('closed', 'closed_ongoing', 'draft')");
+        }
+    }
+}
+
+/// What an export covers: the inspections (id, title) in order, with the resolved filters.
+#[derive(Debug, Clone)]
+pub struct ExportPlan {
+    pub inspections: Vec<(i64, String)>,
+    /// Matching measures per inspection (parallel to `inspections`).
+    sizes: Vec<i64>,
+    filter: ExportFilter,
+    viewer: Viewer,
+    unit_scope: Option<(String, String)>,
+    today: NaiveDate,
+}
+
+impl ExportPlan {
+    /// The date lights and overdue are computed for (today, Asia/Shanghai).
+    pub fn today(&self) -> NaiveDate {
+        self.today
+    }
+
+    /// Start reading the planned inspections' ledgers, in order.
+    pub fn reader(&self) -> ExportReader<'_> {
+        ExportReader {
+            plan: self,
+            next: 0,
+        }
+    }
+
+    /// `m.inspection_id IN (…)` over `ids`, appended to `w`.
+    fn in_inspections(w: &mut Where, col: &str, ids: &[i64]) {
+        let mut list = String::new();
+        for (i, id) in ids.iter().enumerate() {
+            w.params.push((*id).into());
+            if i > 0 {
+                list.push_str(", ");
+            }
+            list.push_str(&format!("${}", w.params.len()));
+        }
+        w.raw(&format!("{col} IN ({list})"));
+    }
+
+    /// Conditions on measures (alias `m`) of the inspections `ids` matching the filter.
+    fn measure_where(&self, store: &Store, ids: &[i64]) -> Where {
+        let mut w = Where::default();
+        store.measure_conditions(
+            &self.viewer,
+            &self.filter,
+            self.unit_scope.as_ref(),
+            self.today,
+            true,
+            &mut w,
+        );
+        Self::in_inspections(&mut w, "m.inspection_id", ids);
+        w
+    }
+}
+
+/// Measures per page (whole inspections; one larger inspection makes a larger page).
+const MEASURES_PER_PAGE: i64 = 5_000;
+/// Inspections per page at most (bounds the placeholders of one query).
+const INSPECTIONS_PER_PAGE: usize = 500;
+
+impl ExportReader<'_> {
+    /// The next page of problems that have matching measures, or `None` at the end.
+    pub async fn next_page(
+        &mut self,
+        store: &Store,
+    ) -> Result<Option<Vec<ExportProblem>>, StoreError> {
+        let plan = self.plan;
+        while self.next < plan.inspections.len() {
+            let start = self.next;
+            let mut n = 0;
+            while self.next < plan.inspections.len()
+                && self.next - start < INSPECTIONS_PER_PAGE
+                && (self.next == start || n + plan.sizes[self.next] <= MEASURES_PER_PAGE)
+            {
+                n += plan.sizes[self.next];
+                self.next += 1;
+            }
+            let ids: Vec<i64> = plan.inspections[start..self.next]
+                .iter()
+                .map(|(id, _)| *id)
+                .collect();
+            let page = self.read(store, &ids).await?;
+            if !page.is_empty() {
+                return Ok(Some(page));
+            }
+        }
+        Ok(None)
+    }
+
+    async fn read(&self, store: &Store, ids: &[i64]) -> Result<Vec<ExportProblem>, StoreError> {
+        let plan = self.plan;
+        // Latest progress text per measure (report date, then id, descending: first wins).
+        let w = plan.measure_where(store, ids);
+        let sql = format!(
+            "SELECT rm.measure_id, r.text FROM report_measure rm \
+             JOIN progress_report r ON r.id = rm.report_id JOIN measure m ON m.id = rm.measure_id \
+             WHERE 1 = 1{} ORDER BY rm.measure_id, r.reported_on DESC, r.id DESC",
+            w.sql
+        );
+        let mut latest: HashMap<i64, String> = HashMap::new();
+        for r in bind_all(sqlx::query(AssertSqlSafe(sql)), &w.params)
+            .fetch_all(store.pool())
+            .await?
+        {
+            latest
+                .entry(r.try_get("measure_id")?)
+                .or_insert(r.try_get("text")?);
+        }
+        let w = plan.measure_where(store, ids);
+        let sql = format!(
+            "SELECT rm.measure_id, COUNT(e.id) AS n FROM report_measure rm \
+             JOIN evidence e ON e.report_id = rm.report_id JOIN measure m ON m.id = rm.measure_id \
+             WHERE 1 = 1{} GROUP BY rm.measure_id",
+            w.sql
+        );
+        let mut evidence: HashMap<i64, i64> = HashMap::new();
+        for r in bind_all(sqlx::query(AssertSqlSafe(sql)), &w.params)
+            .fetch_all(store.pool())
+            .await?
+        {
+            evidence.insert(r.try_get("measure_id")?, r.try_get("n")?);
+        }
+        let w = plan.measure_where(store, ids);
+        let sql = format!(
+            "SELECT m.id, m.problem_id, m.text, m.kind, m.state, m.deadline, m.remarks, \
+             u.name AS unit_name, o.name AS owner_name, l.name AS leader_name \
+             FROM measure m \
+             LEFT JOIN organisation u ON u.id = m.responsible_unit_id \
+             LEFT JOIN person o ON o.id = m.owner_id \
+             LEFT JOIN person l ON l.id = m.leader_id \
+             WHERE 1 = 1{} ORDER BY m.problem_id, m.seq, m.id",
+            w.sql
+        );
+        let rows = bind_all(sqlx::query(AssertSqlSafe(sql)), &w.params)
+            .fetch_all(store.pool())
+            .await?;
+        let mut by_problem: HashMap<i64, Vec<ExportMeasure>> = HashMap::new();
+        for r in &rows {
+            let id: i64 = r.try_get("id")?;
+            let kind: String = r.try_get("kind")?;
+            let state: String = r.try_get("state")?;
+            let state = MeasureState::parse(&state)
+                .ok_or_else(|| StoreError::Config(format!("unknown measure state {state}")))?;
+            let deadline: Option<String> = r.try_get("deadline")?;
+            let deadline = deadline.and_then(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok());
+            by_problem
+                .entry(r.try_get("problem_id")?)
+                .or_default()
+                .push(ExportMeasure {
+                    id,
+                    text: r.try_get("text")?,
+                    kind: MeasureKind::parse(&kind).ok_or_else(|| {
+                        StoreError::Config(format!("unknown measure kind {kind}"))
+                    })?,
+                    state,
+                    deadline,
+                    leader: r.try_get("leader_name")?,
+                    unit: r.try_get("unit_name")?,
+                    owner: r.try_get("owner_name")?,
+                    progress: latest.remove(&id),
+                    evidence: evidence.get(&id).copied().unwrap_or(0),
+                    remarks: r.try_get("remarks")?,
+                    light: progress::light(state, deadline, plan.today, YELLOW_DAYS),
+                });
+        }
+        drop(rows);
+        // Every problem of these inspections, in 序号 order: the running number counts them all.
+        let mut w = Where::default();
+        ExportPlan::in_inspections(&mut w, "p.inspection_id", ids);
+        let sql = format!(
+            "SELECT p.id, p.inspection_id, p.title, a.title AS aspect_title \
+             FROM problem p JOIN aspect a ON a.id = p.aspect_id \
+             WHERE 1 = 1{} ORDER BY p.inspection_id, a.seq, p.seq, p.id",
+            w.sql
+        );
+        let mut out = Vec::new();
+        let mut inspection = None;
+        let mut no: u32 = 0;
+        for r in bind_all(sqlx::query(AssertSqlSafe(sql)), &w.params)
+            .fetch_all(store.pool())
+            .await?
+        {
+            let i: i64 = r.try_get("inspection_id")?;
+            if inspection != Some(i) {
+                inspection = Some(i);
+                no = 0;
+            }
+            no = no.saturating_add(1);
+            let id: i64 = r.try_get("id")?;
+            if let Some(measures) = by_problem.remove(&id) {
+                out.push(ExportProblem {
+                    id,
+                    no,
+                    aspect: r.try_get("aspect_title")?,
+                    title: r.try_get("title")?,
+                    measures,
+                });
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl Store {
+    /// A viewer for local command-line exports: an office over the whole organisation tree the
+    /// filter points at (the inspection's, the round's, the unit's), or the only tree there is.
+    pub async fn export_tool_viewer(&self, f: &ExportFilter) -> Result<Viewer, StoreError> {
+        if let Some(i) = f.inspection_id {
+            return self.tool_viewer(i).await;
+        }
+        let org: Option<i64> = if let Some(r) = f.round_id {
+            Some(
+                sqlx::query_scalar("SELECT organisation_id FROM round WHERE id = $1")
+                    .bind(r)
+                    .fetch_optional(self.pool())
+                    .await?
+                    .ok_or_else(|| StoreError::not_found("round", r))?,
+            )
+        } else {
+            f.unit_id
+        };
+        let root = match org {
+            Some(id) => {
+                let o = self
+                    .organisation(id)
+                    .await
+                    .map_err(|_| StoreError::not_found("organisation", id))?;
+                o.path
+                    .as_str()
+                    .trim_matches('/')
+                    .split('/')
+                    .next()
+                    .and_then(|s| s.parse().ok())
+                    .ok_or_else(|| {
+                        StoreError::Config(format!("corrupt path {}", o.path.as_str()))
+                    })?
+            }
+            None => {
+                let roots: Vec<i64> = sqlx::query_scalar(
+                    "SELECT id FROM organisation WHERE parent_id IS NULL ORDER BY id LIMIT 2",
+                )
+                .fetch_all(self.pool())
+                .await?;
+                match roots.as_slice() {
+                    [one] => *one,
+                    [] => return Err(StoreError::not_found("organisation", "root")),
+                    _ => {
+                        return Err(StoreError::Invalid(rectify_core::FieldError::new(
+                            "inspection",
+                            "ambiguous_scope",
+                            "数据库中有多个组织树，请指定巡察、轮次或单位 (several organisation trees: give an inspection, round or unit)",
+                        )));
+                    }
+                }
+            }
+        };
+        Ok(Viewer {
+            user_id: 0,
+            role: rectify_core::access::Role::Office,
+            scope: rectify_core::access::OrgPath::root(root),
+            person_id: None,
+        })
+    }
+}

@@ -1,0 +1,1113 @@
+//! Ledger import (整改台账导入): plan and apply the rows of an xlsx/CSV ledger against an
+//! inspection. [`plan`] is the dry run; [`apply`] carries a plan out in one [`WriteTx`], each
+//! created or changed row with its audit row, plus one summary row. Nothing is deleted.
+//!
+//! # Matching rule
+//!
+//! - **Aspect** (方面): by title (markers, blanks and full-width forms folded, see
+//!   [`crate::import::normalise`]); a new title creates an aspect.
+//! - **Problem** (问题): by **序号 + problem text**: the file's 序号 must equal the problem's
+//!   running number in the ledger (aspects in order, problems in order within each, counted
+//!   across the inspection — the number the export writes) *and* the texts must agree after
+//!   folding. When no problem has both, a problem with the same text is taken if it is the only
+//!   unmatched one with that text (a ledger numbered per aspect, or renumbered, still
+//!   re-imports cleanly); otherwise the row starts a new problem. A problem's title is never
+//!   changed by an import: an edited title is a new problem, and the old one is reported
+//!   absent (kept).
+//! - **Measure** (整改措施), within a matched problem: first by text (folded), then by position
+//!   (the n-th measure row of the problem ↔ the ledger's n-th measure, if still unmatched: its
+//!   text is replaced); anything left creates a measure.
+//! - Fields of a matched measure change only where the file says something: an empty 责任单位,
+//!   责任人, 完成时限 or 备注 cell leaves the ledger's value alone; 整改类型 changes when given
+//!   (or implied by 长期坚持 / 立行立改 in 完成时限). 完成情况, 整改进展 and 佐证材料 are never
+//!   written: states change only through the state machine.
+//! - **Names**: 责任单位 is matched by name among the inspected organisation's units (several
+//!   names separated by 、 , ; / : the first is responsible, the rest co-operating units);
+//!   责任领导 and 责任人 by name among its people (a name held twice is settled by the row's
+//!   unit). An unknown or ambiguous name is a row problem: an office cannot create units or
+//!   people (that is the system administrator's job under 三员分立), and guessing would
+//!   assign work to the wrong person.
+//!
+//! Nothing is written unless every row is valid, or the caller accepts only the valid rows
+//! (`accept_valid`). Re-importing the same file plans no change and writes nothing (no audit
+//! rows, no version bumps).
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use rectify_core::FieldError;
+use rectify_core::access::Action;
+use rectify_core::ledger::{self, MeasureKind, Severity};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sqlx::Row;
+
+use crate::audit::{Actor, AuditEvent, now_text};
+use crate::import::normalise;
+use crate::{MeasurePatch, NewMeasure, NewProblem, Store, StoreError, Viewer, WriteTx};
+
+/// One row read from the file (the reader's output, without office types).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct IncomingRow {
+    pub sheet: String,
+    /// 1-based row as the user sees it.
+    pub row: u32,
+    /// 序号
+    pub problem_no: u32,
+    pub aspect: String,
+    pub problem: String,
+    pub measure: String,
+    pub kind: MeasureKind,
+    /// 整改类型 given in the file (else derived from the deadline wording).
+    pub kind_given: bool,
+    pub leader: Option<String>,
+    pub unit: Option<String>,
+    pub owner: Option<String>,
+    pub deadline: Option<NaiveDate>,
+    pub remarks: Option<String>,
+}
+
+/// A problem with one row, named by sheet, row and column.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct RowIssue {
+    pub sheet: String,
+    pub row: u32,
+    pub column: Option<String>,
+    pub code: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for RowIssue {
+    /// `第12行 完成时限: 无法识别 '下月'`
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.column {
+            Some(c) => write!(f, "第{}行 {}: {}", self.row, c, self.message),
+            None => write!(f, "第{}行: {}", self.row, self.message),
+        }
+    }
+}
+
+/// What importing does with one row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RowAction {
+    Create,
+    Changed,
+    Unchanged,
+}
+
+/// One field a changed row changes, as text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct FieldChange {
+    pub field: String,
+    pub old: Option<String>,
+    pub new: Option<String>,
+}
+
+/// A valid row and what importing does with it, with every name resolved.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct RowPlan {
+    pub sheet: String,
+    pub row: u32,
+    pub action: RowAction,
+    pub problem_no: u32,
+    pub aspect: String,
+    /// The existing aspect, or `null` when the import creates it.
+    pub aspect_id: Option<i64>,
+    pub problem: String,
+    /// The matched problem, or `null` when the import creates it.
+    pub problem_id: Option<i64>,
+    pub measure_id: Option<i64>,
+    pub version: Option<i64>,
+    pub changes: Vec<FieldChange>,
+    pub text: String,
+    pub kind: MeasureKind,
+    pub unit_id: Option<i64>,
+    pub co_unit_ids: Vec<i64>,
+    pub leader_id: Option<i64>,
+    pub owner_id: Option<i64>,
+    pub deadline: Option<NaiveDate>,
+    pub remarks: Option<String>,
+}
+
+/// Counts of a plan.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct LedgerImportCounts {
+    pub aspects_created: usize,
+    pub problems_created: usize,
+    pub problems_matched: usize,
+    /// Problems of the ledger no row matched (kept).
+    pub problems_absent: usize,
+    pub measures_created: usize,
+    pub measures_changed: usize,
+    pub measures_unchanged: usize,
+    /// Measures of matched problems no row matched (kept).
+    pub measures_absent: usize,
+    pub invalid_rows: usize,
+}
+
+/// What importing a ledger file into an inspection would do.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct LedgerImportPlan {
+    pub inspection_id: i64,
+    pub counts: LedgerImportCounts,
+    /// Valid rows, in file order.
+    pub rows: Vec<RowPlan>,
+    /// Every problem (the reader's and the name resolution's), by row.
+    pub problems: Vec<RowIssue>,
+    /// Remarks that block nothing (e.g. a 序号 that differs from the ledger's).
+    pub notes: Vec<String>,
+}
+
+impl LedgerImportPlan {
+    /// Would applying write anything?
+    pub fn is_noop(&self) -> bool {
+        self.rows.iter().all(|r| r.action == RowAction::Unchanged)
+    }
+}
+
+/// What [`apply`] wrote.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct LedgerImportApplied {
+    pub aspects_created: usize,
+    pub problems_created: usize,
+    pub measures_created: usize,
+    pub measures_changed: usize,
+}
+
+struct LedgerMeasure {
+    id: i64,
+    problem_id: i64,
+    text: String,
+    kind: MeasureKind,
+    unit: Option<i64>,
+    co_units: Vec<i64>,
+    leader: Option<i64>,
+    owner: Option<i64>,
+    deadline: Option<NaiveDate>,
+    remarks: Option<String>,
+    version: i64,
+}
+
+/// Split a cell naming several units or people: 、 , ， ; ； / and line breaks.
+fn names(s: &str) -> Vec<String> {
+    s.split(['、', ',', '，', ';', '；', '/', '\n'])
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+fn fold_name(s: &str) -> String {
+    normalise(s)
+}
+
+/// Compute what importing `rows` (and the reader's `problems`) would do.
+pub async fn plan(
+    store: &Store,
+    viewer: &Viewer,
+    inspection_id: i64,
+    rows: &[IncomingRow],
+    reader_problems: Vec<RowIssue>,
+) -> Result<LedgerImportPlan, StoreError> {
+    if !viewer.role.may(Action::EditPlan) {
+        return Err(FieldError::new(
+            "inspection_id",
+            "forbidden",
+            "当前角色不能导入台账 (role may not import a ledger)",
+        )
+        .into());
+    }
+    let insp = store.inspection_for(viewer, inspection_id).await?;
+    if !viewer.scope.contains(&insp.org_path) {
+        return Err(StoreError::not_found("inspection", inspection_id));
+    }
+    let aspects = store.aspects(inspection_id).await?;
+    let problems = store.problems(inspection_id).await?;
+    let mrows = sqlx::query(
+        "SELECT id, problem_id, text, kind, responsible_unit_id, co_unit_ids, leader_id, owner_id, deadline, remarks, version \
+         FROM measure WHERE inspection_id = $1 ORDER BY problem_id, seq, id",
+    )
+    .bind(inspection_id)
+    .fetch_all(store.pool())
+    .await?;
+    let mut measures = Vec::with_capacity(mrows.len());
+    for r in &mrows {
+        let kind: String = r.try_get("kind")?;
+        let co: String = r.try_get("co_unit_ids")?;
+        let deadline: Option<String> = r.try_get("deadline")?;
+        measures.push(LedgerMeasure {
+            id: r.try_get("id")?,
+            problem_id: r.try_get("problem_id")?,
+            text: r.try_get("text")?,
+            kind: MeasureKind::parse(&kind).unwrap_or(MeasureKind::TimeBound),
+            unit: r.try_get("responsible_unit_id")?,
+            co_units: serde_json::from_str(&co).unwrap_or_default(),
+            leader: r.try_get("leader_id")?,
+            owner: r.try_get("owner_id")?,
+            deadline: deadline.and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()),
+            remarks: r.try_get("remarks")?,
+            version: r.try_get("version")?,
+        });
+    }
+    let orgs = store.organisations_in(&insp.org_path).await?;
+    let people = store.people_in(&insp.org_path).await?;
+    let mut unit_by_name: HashMap<String, Vec<i64>> = HashMap::new();
+    for o in &orgs {
+        unit_by_name
+            .entry(fold_name(&o.name))
+            .or_default()
+            .push(o.id);
+    }
+    let mut person_by_name: HashMap<String, Vec<(i64, i64)>> = HashMap::new();
+    for p in &people {
+        person_by_name
+            .entry(fold_name(&p.name))
+            .or_default()
+            .push((p.id, p.organisation_id));
+    }
+
+    let mut out = LedgerImportPlan {
+        inspection_id,
+        counts: LedgerImportCounts::default(),
+        rows: Vec::with_capacity(rows.len()),
+        problems: reader_problems,
+        notes: Vec::new(),
+    };
+
+    // Ledger problems: running number (序号) and folded text.
+    let problem_keys: Vec<(u32, String)> = problems
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (i as u32 + 1, normalise(&p.title)))
+        .collect();
+    let mut by_key: HashMap<(u32, &str), usize> = HashMap::new();
+    let mut by_text: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, (n, t)) in problem_keys.iter().enumerate() {
+        by_key.insert((*n, t.as_str()), i);
+        by_text.entry(t.as_str()).or_default().push(i);
+    }
+    let aspect_by_id: HashMap<i64, &str> =
+        aspects.iter().map(|a| (a.id, a.title.as_str())).collect();
+    let mut aspect_by_title: HashMap<String, i64> = HashMap::new();
+    for a in &aspects {
+        aspect_by_title.entry(normalise(&a.title)).or_insert(a.id);
+    }
+    let mut measures_of: HashMap<i64, Vec<usize>> = HashMap::new();
+    for (i, m) in measures.iter().enumerate() {
+        measures_of.entry(m.problem_id).or_default().push(i);
+    }
+
+    // Group the file's rows by problem (序号 + folded text), in first-seen order.
+    let mut groups: Vec<((u32, String), Vec<usize>)> = Vec::new();
+    let mut group_of: HashMap<(u32, String), usize> = HashMap::new();
+    for (i, r) in rows.iter().enumerate() {
+        let key = (r.problem_no, normalise(&r.problem));
+        match group_of.get(&key) {
+            Some(&g) => groups[g].1.push(i),
+            None => {
+                group_of.insert(key.clone(), groups.len());
+                groups.push((key, vec![i]));
+            }
+        }
+    }
+
+    let mut problem_used = vec![false; problems.len()];
+    let mut measure_used = vec![false; measures.len()];
+    let mut new_aspects: std::collections::HashSet<String> = std::collections::HashSet::new();
+    // Resolve each row's names and checks first; invalid rows drop out.
+    let mut row_ok = vec![true; rows.len()];
+    let mut resolved: Vec<Resolved> = Vec::with_capacity(rows.len());
+    for r in rows {
+        let mut issues = Vec::new();
+        let res = resolve(
+            r,
+            &unit_by_name,
+            &person_by_name,
+            insp.dates.feedback_on,
+            &mut issues,
+        );
+        if !issues.is_empty() {
+            row_ok[resolved.len()] = false;
+            out.problems.extend(issues);
+        }
+        resolved.push(res);
+    }
+
+    for ((no, ptext), idxs) in &groups {
+        let idxs: Vec<usize> = idxs.iter().copied().filter(|i| row_ok[*i]).collect();
+        if idxs.is_empty() {
+            continue;
+        }
+        let first = &rows[idxs[0]];
+        // The problem.
+        let found = by_key
+            .get(&(*no, ptext.as_str()))
+            .copied()
+            .filter(|i| !problem_used[*i])
+            .or_else(|| {
+                let c: Vec<usize> = by_text
+                    .get(ptext.as_str())
+                    .map(|v| v.iter().copied().filter(|i| !problem_used[*i]).collect())
+                    .unwrap_or_default();
+                (c.len() == 1).then(|| c[0])
+            });
+        let (problem_id, aspect_id, aspect_title) = match found {
+            Some(i) => {
+                problem_used[i] = true;
+                out.counts.problems_matched += 1;
+                if problem_keys[i].0 != *no {
+                    out.notes.push(format!(
+                        "第{}行: 问题「{}」的序号 {} 与台账中的 {} 不同, 按问题内容匹配",
+                        first.row, problems[i].title, no, problem_keys[i].0
+                    ));
+                }
+                let p = &problems[i];
+                (
+                    Some(p.id),
+                    Some(p.aspect_id),
+                    aspect_by_id
+                        .get(&p.aspect_id)
+                        .map(|s| s.to_string())
+                        .unwrap_or_default(),
+                )
+            }
+            None => {
+                out.counts.problems_created += 1;
+                let key = normalise(&first.aspect);
+                let id = aspect_by_title.get(&key).copied();
+                if id.is_none() && new_aspects.insert(key) {
+                    out.counts.aspects_created += 1;
+                }
+                (None, id, first.aspect.clone())
+            }
+        };
+        // Its measures: by text, then by position, else new.
+        let ledger_ms: Vec<usize> = problem_id
+            .and_then(|p| measures_of.get(&p).cloned())
+            .unwrap_or_default();
+        let mut target: Vec<Option<usize>> = vec![None; idxs.len()];
+        for (k, &ri) in idxs.iter().enumerate() {
+            let t = normalise(&rows[ri].measure);
+            if let Some(&mi) = ledger_ms
+                .iter()
+                .find(|&&mi| !measure_used[mi] && normalise(&measures[mi].text) == t)
+            {
+                measure_used[mi] = true;
+                target[k] = Some(mi);
+            }
+        }
+        for (k, slot) in target.iter_mut().enumerate() {
+            if slot.is_none()
+                && let Some(&mi) = ledger_ms.get(k)
+                && !measure_used[mi]
+            {
+                measure_used[mi] = true;
+                *slot = Some(mi);
+            }
+        }
+        for (k, &ri) in idxs.iter().enumerate() {
+            let r = &rows[ri];
+            let v = &resolved[ri];
+            let mut plan = RowPlan {
+                sheet: r.sheet.clone(),
+                row: r.row,
+                action: RowAction::Create,
+                problem_no: *no,
+                aspect: aspect_title.clone(),
+                aspect_id,
+                problem: found
+                    .map(|i| problems[i].title.clone())
+                    .unwrap_or_else(|| first.problem.clone()),
+                problem_id,
+                measure_id: None,
+                version: None,
+                changes: Vec::new(),
+                text: r.measure.clone(),
+                kind: r.kind,
+                unit_id: v.unit,
+                co_unit_ids: v.co_units.clone(),
+                leader_id: v.leader,
+                owner_id: v.owner,
+                deadline: r.deadline,
+                remarks: r.remarks.clone(),
+            };
+            match target[k] {
+                None => out.counts.measures_created += 1,
+                Some(mi) => {
+                    let m = &measures[mi];
+                    plan.measure_id = Some(m.id);
+                    plan.version = Some(m.version);
+                    plan.changes = diff(m, r, v);
+                    // Keep what the file does not say.
+                    plan.text = if plan.changes.iter().any(|c| c.field == "text") {
+                        r.measure.clone()
+                    } else {
+                        m.text.clone()
+                    };
+                    if !plan.changes.iter().any(|c| c.field == "kind") {
+                        plan.kind = m.kind;
+                    }
+                    if plan.changes.is_empty() {
+                        plan.action = RowAction::Unchanged;
+                        out.counts.measures_unchanged += 1;
+                    } else {
+                        plan.action = RowAction::Changed;
+                        out.counts.measures_changed += 1;
+                    }
+                }
+            }
+            out.rows.push(plan);
+        }
+    }
+    // Keep the file's sheet order rather than sheet names' order.
+    let sheet_order: HashMap<&str, usize> = {
+        let mut m = HashMap::new();
+        for r in rows {
+            let n = m.len();
+            m.entry(r.sheet.as_str()).or_insert(n);
+        }
+        m
+    };
+    out.rows.sort_by_key(|r| {
+        (
+            sheet_order.get(r.sheet.as_str()).copied().unwrap_or(0),
+            r.row,
+        )
+    });
+    out.counts.problems_absent = problem_used.iter().filter(|u| !**u).count();
+    let problem_index: HashMap<i64, usize> = problems
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.id, i))
+        .collect();
+    out.counts.measures_absent = measures
+        .iter()
+        .enumerate()
+        .filter(|(i, m)| {
+            !measure_used[*i]
+                && problem_index
+                    .get(&m.problem_id)
+                    .is_some_and(|pi| problem_used[*pi])
+        })
+        .count();
+    out.counts.invalid_rows = out
+        .problems
+        .iter()
+        .map(|p| (p.sheet.as_str(), p.row))
+        .collect::<std::collections::HashSet<_>>()
+        .len();
+    out.problems
+        .sort_by(|a, b| (a.row, &a.column).cmp(&(b.row, &b.column)));
+    Ok(out)
+}
+
+struct Resolved {
+    unit: Option<i64>,
+    co_units: Vec<i64>,
+    leader: Option<i64>,
+    owner: Option<i64>,
+}
+
+fn resolve(
+    r: &IncomingRow,
+    units: &HashMap<String, Vec<i64>>,
+    people: &HashMap<String, Vec<(i64, i64)>>,
+    feedback_on: Option<NaiveDate>,
+    issues: &mut Vec<RowIssue>,
+) -> Resolved {
+    let mut issue = |column: &str, code: &str, message: String| {
+        issues.push(RowIssue {
+            sheet: r.sheet.clone(),
+            row: r.row,
+            column: Some(column.to_string()),
+            code: code.to_string(),
+            message,
+        })
+    };
+    let mut unit_ids = Vec::new();
+    for n in r.unit.as_deref().map(names).unwrap_or_default() {
+        match units.get(&fold_name(&n)).map(Vec::as_slice) {
+            Some([id]) => unit_ids.push(*id),
+            Some([_, _, ..]) => issue(
+                "责任单位",
+                "ambiguous_unit",
+                format!("'{n}' 在被巡察单位中有多个同名单位"),
+            ),
+            _ => issue(
+                "责任单位",
+                "unknown_unit",
+                format!("被巡察单位中没有 '{n}' (请先由系统管理员建立)"),
+            ),
+        }
+    }
+    let unit = unit_ids.first().copied();
+    let mut person = |column: &str, cell: Option<&str>| -> Option<i64> {
+        let n = cell.map(names).unwrap_or_default().into_iter().next()?;
+        let cands = people.get(&fold_name(&n)).cloned().unwrap_or_default();
+        match cands.as_slice() {
+            [(id, _)] => Some(*id),
+            [] => {
+                issue(
+                    column,
+                    "unknown_person",
+                    format!("被巡察单位中没有 '{n}' (请先由系统管理员建立)"),
+                );
+                None
+            }
+            many => {
+                let in_unit: Vec<i64> = many
+                    .iter()
+                    .filter(|(_, org)| Some(*org) == unit)
+                    .map(|(id, _)| *id)
+                    .collect();
+                if in_unit.len() == 1 {
+                    Some(in_unit[0])
+                } else {
+                    issue(
+                        column,
+                        "ambiguous_person",
+                        format!("'{n}' 有多人同名, 无法确定"),
+                    );
+                    None
+                }
+            }
+        }
+    };
+    let leader = person("责任领导", r.leader.as_deref());
+    let owner = person("责任人", r.owner.as_deref());
+    if let Some(d) = r.deadline
+        && let Err(e) = ledger::check_deadline(d, feedback_on)
+    {
+        issue("完成时限", e.code, e.message);
+    }
+    if let Err(e) = ledger::measure_text(&r.measure) {
+        issue("整改措施", e.code, e.message);
+    }
+    Resolved {
+        unit,
+        co_units: unit_ids.into_iter().skip(1).collect(),
+        leader,
+        owner,
+    }
+}
+
+fn diff(m: &LedgerMeasure, r: &IncomingRow, v: &Resolved) -> Vec<FieldChange> {
+    let mut c = Vec::new();
+    let mut push = |field: &str, old: Option<String>, new: Option<String>| {
+        c.push(FieldChange {
+            field: field.into(),
+            old,
+            new,
+        })
+    };
+    if normalise(&m.text) != normalise(&r.measure) {
+        push("text", Some(m.text.clone()), Some(r.measure.clone()));
+    }
+    let implied = r.kind_given || r.kind != MeasureKind::TimeBound;
+    if implied && r.kind != m.kind {
+        push(
+            "kind",
+            Some(m.kind.as_str().into()),
+            Some(r.kind.as_str().into()),
+        );
+    }
+    let id = |v: Option<i64>| v.map(|i| i.to_string());
+    if v.unit.is_some() && v.unit != m.unit {
+        push("responsible_unit_id", id(m.unit), id(v.unit));
+    }
+    if v.unit.is_some() {
+        let mut a = m.co_units.clone();
+        let mut b = v.co_units.clone();
+        a.sort_unstable();
+        b.sort_unstable();
+        if a != b {
+            push(
+                "co_unit_ids",
+                Some(format!("{:?}", m.co_units)),
+                Some(format!("{:?}", v.co_units)),
+            );
+        }
+    }
+    if v.leader.is_some() && v.leader != m.leader {
+        push("leader_id", id(m.leader), id(v.leader));
+    }
+    if v.owner.is_some() && v.owner != m.owner {
+        push("owner_id", id(m.owner), id(v.owner));
+    }
+    if r.deadline.is_some() && r.deadline != m.deadline {
+        let d = |d: Option<NaiveDate>| d.map(|d| d.format("%Y-%m-%d").to_string());
+        push("deadline", d(m.deadline), d(r.deadline));
+    }
+    if r.remarks.is_some() && r.remarks != m.remarks {
+        push("remarks", m.remarks.clone(), r.remarks.clone());
+    }
+    c
+}
+
+/// Carry a plan out in one write. Refused whole when the plan has problems, unless
+/// `accept_valid` (then only its valid rows are written). A measure whose version moved
+/// since the plan was made fails the whole import with a conflict.
+pub async fn apply(
+    store: &Store,
+    actor: &Actor,
+    viewer: &Viewer,
+    plan: &LedgerImportPlan,
+    accept_valid: bool,
+) -> Result<LedgerImportApplied, StoreError> {
+    if !plan.problems.is_empty() && !accept_valid {
+        return Err(FieldError::new(
+            "file",
+            "invalid_rows",
+            format!(
+                "文件有 {} 处问题, 未写入任何数据 (fix them, or accept only the valid rows)",
+                plan.problems.len()
+            ),
+        )
+        .into());
+    }
+    if plan.is_noop() {
+        return Ok(LedgerImportApplied::default());
+    }
+    let mut w = store.begin_write().await?;
+    let out = apply_in(&mut w, actor, viewer, plan).await?;
+    w.commit().await?;
+    Ok(out)
+}
+
+async fn apply_in(
+    w: &mut WriteTx,
+    actor: &Actor,
+    viewer: &Viewer,
+    plan: &LedgerImportPlan,
+) -> Result<LedgerImportApplied, StoreError> {
+    let mut out = LedgerImportApplied::default();
+    let mut aspect_ids: HashMap<String, i64> = HashMap::new();
+    let mut problem_ids: HashMap<(u32, String), i64> = HashMap::new();
+    let at = |r: &RowPlan, e: StoreError| -> StoreError {
+        match e {
+            StoreError::Invalid(f) => FieldError::new(
+                format!("{} 第{}行: {}", r.sheet, r.row, f.field),
+                f.code,
+                f.message,
+            )
+            .into(),
+            e => e,
+        }
+    };
+    for r in &plan.rows {
+        if r.action == RowAction::Unchanged {
+            continue;
+        }
+        let problem_id = match r.problem_id {
+            Some(id) => id,
+            None => {
+                let pkey = (r.problem_no, normalise(&r.problem));
+                match problem_ids.get(&pkey) {
+                    Some(id) => *id,
+                    None => {
+                        let akey = normalise(&r.aspect);
+                        let aspect_id = match r.aspect_id.or_else(|| aspect_ids.get(&akey).copied())
+                        {
+                            Some(id) => id,
+                            None => {
+                                let a = w
+                                    .create_aspect(actor, plan.inspection_id, None, &r.aspect)
+                                    .await
+                                    .map_err(|e| at(r, e))?;
+                                out.aspects_created += 1;
+                                aspect_ids.insert(akey, a.id);
+                                a.id
+                            }
+                        };
+                        let p = w
+                            .create_problem(
+                                actor,
+                                &NewProblem {
+                                    aspect_id,
+                                    title: r.problem.clone(),
+                                    detail: None,
+                                    severity: Severity::GENERAL,
+                                },
+                            )
+                            .await
+                            .map_err(|e| at(r, e))?;
+                        out.problems_created += 1;
+                        problem_ids.insert(pkey, p.id);
+                        p.id
+                    }
+                }
+            }
+        };
+        match (r.action, r.measure_id, r.version) {
+            (RowAction::Create, _, _) => {
+                let m = w
+                    .create_measure(
+                        actor,
+                        &NewMeasure {
+                            problem_id,
+                            text: r.text.clone(),
+                            kind: r.kind,
+                            responsible_unit_id: r.unit_id,
+                            owner_id: r.owner_id,
+                            leader_id: r.leader_id,
+                            liaison_id: None,
+                            deadline: r.deadline,
+                        },
+                    )
+                    .await
+                    .map_err(|e| at(r, e))?;
+                let mut version = m.version;
+                if !r.co_unit_ids.is_empty() {
+                    let patch = MeasurePatch {
+                        co_unit_ids: Some(r.co_unit_ids.clone()),
+                        ..MeasurePatch::default()
+                    };
+                    version = w
+                        .update_measure(actor, viewer, m.id, version, &patch)
+                        .await
+                        .map_err(|e| at(r, e))?
+                        .version;
+                }
+                if let Some(rm) = &r.remarks {
+                    w.set_measure_remarks(actor, m.id, version, Some(rm))
+                        .await?;
+                }
+                out.measures_created += 1;
+            }
+            (RowAction::Changed, Some(id), Some(version)) => {
+                let has = |f: &str| r.changes.iter().any(|c| c.field == f);
+                let patch = MeasurePatch {
+                    text: has("text").then(|| r.text.clone()),
+                    kind: has("kind").then_some(r.kind),
+                    responsible_unit_id: has("responsible_unit_id").then_some(r.unit_id),
+                    co_unit_ids: has("co_unit_ids").then(|| r.co_unit_ids.clone()),
+                    leader_id: has("leader_id").then_some(r.leader_id),
+                    owner_id: has("owner_id").then_some(r.owner_id),
+                    deadline: has("deadline").then_some(r.deadline),
+                    ..MeasurePatch::default()
+                };
+                let mut version = version;
+                if !patch.fields().is_empty() {
+                    version = w
+                        .update_measure(actor, viewer, id, version, &patch)
+                        .await
+                        .map_err(|e| at(r, e))?
+                        .version;
+                }
+                if has("remarks") {
+                    w.set_measure_remarks(actor, id, version, r.remarks.as_deref())
+                        .await?;
+                }
+                out.measures_changed += 1;
+            }
+            _ => {
+                return Err(StoreError::Config(format!(
+                    "第{}行: plan lacks the measure's id",
+                    r.row
+                )));
+            }
+        }
+    }
+    w.audit(
+        actor,
+        AuditEvent::ok("ledger.import", "inspection", plan.inspection_id).after(json!({
+            "counts": plan.counts,
+            "applied": out,
+            "problems": plan.problems.len(),
+        })),
+    )
+    .await?;
+    Ok(out)
+}
+
+impl WriteTx {
+    /// Set a measure's 备注 under optimistic concurrency (bumps the version), with its audit row.
+    pub async fn set_measure_remarks(
+        &mut self,
+        actor: &Actor,
+        id: i64,
+        version: i64,
+        remarks: Option<&str>,
+    ) -> Result<i64, StoreError> {
+        let remarks =
+            rectify_core::text::optional("remarks", remarks, rectify_core::text::TEXT_MAX)?;
+        let before: Option<(Option<String>, i64)> =
+            sqlx::query_as("SELECT remarks, version FROM measure WHERE id = $1")
+                .bind(id)
+                .fetch_optional(self.conn())
+                .await?;
+        let Some((old, current)) = before else {
+            return Err(StoreError::not_found("measure", id));
+        };
+        if current != version {
+            return Err(StoreError::Conflict {
+                entity: "measure",
+                id,
+                current,
+            });
+        }
+        sqlx::query(
+            "UPDATE measure SET remarks = $1, updated_at = $2, version = version + 1 WHERE id = $3 AND version = $4",
+        )
+        .bind(remarks.clone())
+        .bind(now_text())
+        .bind(id)
+        .bind(version)
+        .execute(self.conn())
+        .await?;
+        self.audit(
+            actor,
+            AuditEvent::ok("measure.update", "measure", id)
+                .before(json!({"remarks": old, "version": version}))
+                .after(
+                    json!({"remarks": remarks, "version": version + 1, "source": "ledger.import"}),
+                ),
+        )
+        .await?;
+        Ok(version + 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::stores;
+    use crate::{NewInspection, NewOrganisation, NewPerson};
+    use rectify_core::access::Role;
+    use rectify_core::ledger::{InspectionDates, InspectionKind};
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    fn row(n: u32, no: u32, problem: &str, measure: &str) -> IncomingRow {
+        IncomingRow {
+            sheet: "台账".into(),
+            row: n,
+            problem_no: no,
+            aspect: "党的领导方面".into(),
+            problem: problem.into(),
+            measure: measure.into(),
+            kind: MeasureKind::TimeBound,
+            kind_given: false,
+            leader: None,
+            unit: Some("办公室".into()),
+            owner: Some("张三".into()),
+            deadline: Some(d("2022-03-31")),
+            remarks: None,
+        }
+    }
+
+    async fn fixture(store: &Store) -> (Viewer, i64) {
+        let a = Actor::cli("test");
+        let mut w = store.begin_write().await.unwrap();
+        let org = |parent, name: &str| NewOrganisation {
+            parent_id: parent,
+            name: name.into(),
+            kind: "unit".into(),
+        };
+        let root = w.create_organisation(&a, &org(None, "某局")).await.unwrap();
+        let office = w
+            .create_organisation(&a, &org(Some(root.id), "办公室"))
+            .await
+            .unwrap();
+        w.create_organisation(&a, &org(Some(root.id), "财务科"))
+            .await
+            .unwrap();
+        // Someone outside the inspected organisation, with a name used inside too.
+        let other = w
+            .create_organisation(&a, &org(None, "别的局"))
+            .await
+            .unwrap();
+        w.create_organisation(&a, &org(Some(other.id), "人事科"))
+            .await
+            .unwrap();
+        for (o, name) in [(office.id, "张三"), (office.id, "李四")] {
+            w.create_person(
+                &a,
+                &NewPerson {
+                    organisation_id: o,
+                    name: name.into(),
+                    title: None,
+                    phone: None,
+                },
+            )
+            .await
+            .unwrap();
+        }
+        let i = w
+            .create_inspection(
+                &a,
+                &NewInspection {
+                    round_id: None,
+                    kind: InspectionKind::Regular,
+                    team: None,
+                    inspected_org_id: root.id,
+                    title: "某局巡察".into(),
+                    dates: InspectionDates {
+                        stationed_from: None,
+                        stationed_to: None,
+                        feedback_on: Some(d("2021-07-22")),
+                        plan_due: None,
+                        report_due: None,
+                    },
+                },
+            )
+            .await
+            .unwrap();
+        w.commit().await.unwrap();
+        let v = Viewer {
+            user_id: 0,
+            role: Role::Office,
+            scope: root.path.clone(),
+            person_id: None,
+        };
+        (v, i.id)
+    }
+
+    fn file() -> Vec<IncomingRow> {
+        let mut r3 = row(4, 2, "议事规则不健全", "修订议事规则");
+        r3.aspect = "作风建设方面".into();
+        r3.unit = Some("办公室、财务科".into());
+        r3.remarks = Some("已上会".into());
+        r3.deadline = None;
+        r3.kind = MeasureKind::Ongoing;
+        vec![
+            row(2, 1, "理论学习不深入", "制定学习计划"),
+            row(3, 1, "理论学习不深入", "建立考勤制度"),
+            r3,
+        ]
+    }
+
+    #[tokio::test]
+    async fn import_once_then_nothing_then_the_edits() {
+        for (store, _g) in stores().await {
+            let (v, id) = fixture(&store).await;
+            let a = Actor::cli("test");
+            let p = plan(&store, &v, id, &file(), vec![]).await.unwrap();
+            assert!(p.problems.is_empty(), "{:?}", p.problems);
+            assert_eq!(
+                (
+                    p.counts.aspects_created,
+                    p.counts.problems_created,
+                    p.counts.measures_created
+                ),
+                (2, 2, 3)
+            );
+            let got = apply(&store, &a, &v, &p, false).await.unwrap();
+            assert_eq!(got.measures_created, 3);
+            let m: Vec<(String, Option<String>, String, String)> =
+                sqlx::query_as("SELECT text, remarks, kind, co_unit_ids FROM measure ORDER BY id")
+                    .fetch_all(store.pool())
+                    .await
+                    .unwrap();
+            assert_eq!(m[2].1.as_deref(), Some("已上会"));
+            assert_eq!(m[2].2, "ongoing");
+            assert_ne!(m[2].3, "[]");
+
+            // The same file again: nothing to do, nothing written.
+            let audit = store.count("audit_log").await.unwrap();
+            let again = plan(&store, &v, id, &file(), vec![]).await.unwrap();
+            assert!(again.is_noop(), "{:#?}", again.rows);
+            assert_eq!(again.counts.measures_unchanged, 3);
+            assert_eq!(
+                apply(&store, &a, &v, &again, false).await.unwrap(),
+                LedgerImportApplied::default()
+            );
+            assert_eq!(store.count("audit_log").await.unwrap(), audit);
+            let versions: Vec<(i64,)> = sqlx::query_as("SELECT version FROM measure ORDER BY id")
+                .fetch_all(store.pool())
+                .await
+                .unwrap();
+
+            // An edited file: a text, a deadline, one new measure.
+            let mut f = file();
+            f[1].measure = "建立考勤制度并每月通报".into();
+            f[0].deadline = Some(d("2022-06-30"));
+            f.push(row(5, 2, "议事规则不健全", "组织专题学习"));
+            f[3].aspect = "作风建设方面".into();
+            let e = plan(&store, &v, id, &f, vec![]).await.unwrap();
+            assert_eq!(
+                (
+                    e.counts.measures_changed,
+                    e.counts.measures_created,
+                    e.counts.measures_unchanged
+                ),
+                (2, 1, 1)
+            );
+            let ch = &e.rows[1];
+            assert_eq!(ch.action, RowAction::Changed);
+            assert_eq!(ch.changes[0].field, "text");
+            apply(&store, &a, &v, &e, false).await.unwrap();
+            let after: Vec<(i64,)> = sqlx::query_as("SELECT version FROM measure WHERE id IN (SELECT id FROM measure ORDER BY id LIMIT 3) ORDER BY id")
+                .fetch_all(store.pool())
+                .await
+                .unwrap();
+            assert_eq!(
+                after[2], versions[2],
+                "the untouched measure keeps its version"
+            );
+            assert!(after[1].0 > versions[1].0);
+            assert!(plan(&store, &v, id, &f, vec![]).await.unwrap().is_noop());
+            assert_eq!(store.count("problem").await.unwrap(), 2);
+        }
+    }
+
+    #[tokio::test]
+    async fn bad_rows_block_the_import_unless_only_valid_rows_are_accepted() {
+        for (store, _g) in stores().await {
+            let (v, id) = fixture(&store).await;
+            let a = Actor::cli("test");
+            let mut f = file();
+            f[1].unit = Some("人事科".into()); // exists, but outside the inspected organisation
+            f[2].deadline = Some(d("2021-01-01")); // before the feedback date
+            let reader = vec![RowIssue {
+                sheet: "台账".into(),
+                row: 9,
+                column: Some("完成时限".into()),
+                code: "invalid_deadline".into(),
+                message: "无法识别 '下月'".into(),
+            }];
+            let p = plan(&store, &v, id, &f, reader).await.unwrap();
+            let shown: Vec<String> = p.problems.iter().map(|p| p.to_string()).collect();
+            assert_eq!(shown.len(), 3, "{shown:?}");
+            assert!(
+                shown[0].starts_with("第3行 责任单位: 被巡察单位中没有 '人事科'"),
+                "{shown:?}"
+            );
+            assert!(shown[1].starts_with("第4行 完成时限: "), "{shown:?}");
+            assert_eq!(shown[2], "第9行 完成时限: 无法识别 '下月'");
+            assert_eq!(p.counts.invalid_rows, 2);
+            let e = apply(&store, &a, &v, &p, false).await.unwrap_err();
+            assert!(
+                matches!(e, StoreError::Invalid(ref f) if f.code == "invalid_rows"),
+                "{e:?}"
+            );
+            assert_eq!(store.count("measure").await.unwrap(), 0);
+            assert_eq!(store.count("problem").await.unwrap(), 0);
+            let got = apply(&store, &a, &v, &p, true).await.unwrap();
+            assert_eq!(got.measures_created, 1);
+            assert_eq!(store.count("measure").await.unwrap(), 1);
+        }
+    }
+
+    #[tokio::test]
+    async fn renumbered_ledgers_match_by_unique_text_and_roles_are_checked() {
+        for (store, _g) in stores().await {
+            let (mut v, id) = fixture(&store).await;
+            let a = Actor::cli("test");
+            let p = plan(&store, &v, id, &file(), vec![]).await.unwrap();
+            apply(&store, &a, &v, &p, false).await.unwrap();
+            // Numbered per aspect: 议事规则不健全 is 1 in its aspect, 2 in the ledger.
+            let mut f = file();
+            f[2].problem_no = 1;
+            let again = plan(&store, &v, id, &f, vec![]).await.unwrap();
+            assert!(again.is_noop(), "{:#?}", again.rows);
+            assert_eq!(again.notes.len(), 1);
+            v.role = Role::Liaison;
+            let e = plan(&store, &v, id, &f, vec![]).await.unwrap_err();
+            assert!(matches!(e, StoreError::Invalid(ref f) if f.code == "forbidden"));
+        }
+    }
+}
