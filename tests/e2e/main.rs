@@ -2,6 +2,7 @@
 //! against SQLite always and PostgreSQL whenever `RECTIFY_TEST_PG_URL` is set.
 
 mod api;
+mod browser;
 mod cli;
 mod notice;
 mod report;
