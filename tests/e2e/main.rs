@@ -7,3 +7,4 @@ mod cli;
 mod notice;
 mod report;
 mod support;
+mod ui;

@@ -287,7 +287,7 @@ pub fn today() -> NaiveDate {
 
 impl Viewer {
     /// The WHERE fragment restricting measures (alias `m`) to what this viewer may see.
-    fn scope_measures(&self, w: &mut Where) {
+    pub(crate) fn scope_measures(&self, w: &mut Where) {
         w.and("m.org_path >=", self.scope.as_str());
         w.and("m.org_path <", self.scope.upper_bound());
         if self.role == Role::Owner {

@@ -4,6 +4,7 @@
 mod audit;
 mod blobs;
 pub mod bulk;
+pub mod dashboard;
 mod error;
 pub mod import;
 mod ledger;

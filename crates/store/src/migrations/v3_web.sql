@@ -1,4 +1,4 @@
 -- Staff web application (issue 5).
 -- Same placeholders as V1 in schema.rs: {pk} {int} {path} {blob}.
-CREATE TABLE IF NOT EXISTS migration_note_v3 (id {int});
-DROP TABLE migration_note_v3;
+-- The interface language each user chose ('zh' or 'en'; NULL = the default, Chinese).
+ALTER TABLE app_user ADD COLUMN locale TEXT;

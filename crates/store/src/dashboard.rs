@@ -1,0 +1,601 @@
+//! Read models for the staff web application: per-user interface preferences and the
+//! dashboard aggregates (completion, traffic lights, ageing, monthly trend), computed in SQL.
+
+pub use crate::audit::local_offset;
+use crate::audit::{Actor, AuditEvent};
+use crate::{Store, StoreError, WriteTx};
+
+impl Store {
+    /// The interface language the user chose (`zh`, `en`), if any.
+    pub async fn user_locale(&self, user_id: i64) -> Result<Option<String>, StoreError> {
+        let v: Option<(Option<String>,)> =
+            sqlx::query_as("SELECT locale FROM app_user WHERE id = $1")
+                .bind(user_id)
+                .fetch_optional(self.pool())
+                .await?;
+        Ok(v.and_then(|v| v.0))
+    }
+}
+
+impl WriteTx {
+    /// Remember the user's interface language (`zh` or `en`).
+    pub async fn set_user_locale(
+        &mut self,
+        actor: &Actor,
+        user_id: i64,
+        locale: &str,
+    ) -> Result<(), StoreError> {
+        if !matches!(locale, "zh" | "en") {
+            return Err(StoreError::Invalid(rectify_core::FieldError::new(
+                "locale",
+                "invalid",
+                "locale must be zh or en",
+            )));
+        }
+        sqlx::query("UPDATE app_user SET locale = $1 WHERE id = $2")
+            .bind(locale)
+            .bind(user_id)
+            .execute(self.conn())
+            .await?;
+        self.audit(actor, AuditEvent::ok("user.locale", "user", user_id))
+            .await?;
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Dashboard aggregates. One scan per figure family, aggregated in SQL; date buckets are
+// computed as bound 'YYYY-MM-DD' strings so the same SQL runs on both engines.
+
+use chrono::{Datelike, Duration, NaiveDate};
+use rectify_core::ledger::MeasureKind;
+use rectify_core::state::MeasureState;
+use sqlx::{AssertSqlSafe, Row};
+
+use crate::Viewer;
+use crate::row::{Where, bind_all};
+
+/// Days before the deadline when a measure turns yellow (`progress::light`'s `yellow_days`).
+pub const YELLOW_DAYS: i64 = 7;
+
+/// States that count as done in completion rates.
+const CLOSED: &str = "m.state IN ('closed', 'closed_ongoing')";
+
+/// Counts over all measures in scope.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Totals {
+    pub total: i64,
+    pub closed: i64,
+    pub green: i64,
+    pub yellow: i64,
+    pub red: i64,
+    /// Overdue measures by days overdue: 1–7, 8–30, 31–90, over 90.
+    pub ageing: [i64; 4],
+}
+
+/// Completion of one group (an inspection, an aspect or a unit).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Completion {
+    pub id: i64,
+    pub label: String,
+    pub total: i64,
+    pub closed: i64,
+    pub overdue: i64,
+}
+
+impl Completion {
+    /// Completion rate in basis points (1 = 0.01 %), as published: closed ÷ total.
+    pub fn rate_bp(&self) -> i64 {
+        if self.total == 0 {
+            0
+        } else {
+            self.closed * 10_000 / self.total
+        }
+    }
+
+    /// The rate as printed: `98.71%`.
+    pub fn rate_text(&self) -> String {
+        let bp = self.rate_bp();
+        format!("{}.{:02}%", bp / 100, bp % 100)
+    }
+}
+
+/// One month of the trend: measures falling due and measures closed in that month.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MonthPoint {
+    /// `YYYY-MM`
+    pub month: String,
+    pub due: i64,
+    pub closed: i64,
+}
+
+/// Everything the office's home page shows.
+#[derive(Debug, Clone, Default)]
+pub struct Dashboard {
+    pub totals: Totals,
+    pub by_inspection: Vec<Completion>,
+    pub by_aspect: Vec<Completion>,
+    pub by_unit: Vec<Completion>,
+    pub trend: Vec<MonthPoint>,
+}
+
+/// Which measures a list on the home page shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MyList {
+    /// Open, deadline within the next 14 days.
+    DueSoon,
+    /// Open, past the deadline.
+    Overdue,
+    /// Returned by the office for more work.
+    Returned,
+}
+
+fn d(v: NaiveDate) -> String {
+    v.format("%Y-%m-%d").to_string()
+}
+
+fn scoped(viewer: &Viewer, inspection_id: Option<i64>) -> Where {
+    let mut w = Where::default();
+    viewer.scope_measures(&mut w);
+    if let Some(i) = inspection_id {
+        w.and("m.inspection_id =", i);
+    }
+    w
+}
+
+/// `CASE WHEN <open and overdue> …` fragments with the bound dates appended to `w`.
+fn overdue_case(w: &mut Where, today: NaiveDate) -> String {
+    w.params.push(d(today).into());
+    format!(
+        "CASE WHEN m.state NOT IN ('closed', 'closed_ongoing', 'draft') AND m.deadline < ${} THEN 1 ELSE 0 END",
+        w.params.len()
+    )
+}
+
+impl Store {
+    /// The office dashboard over the viewer's scope, optionally one inspection.
+    pub async fn dashboard(
+        &self,
+        viewer: &Viewer,
+        inspection_id: Option<i64>,
+        today: NaiveDate,
+    ) -> Result<Dashboard, StoreError> {
+        Ok(Dashboard {
+            totals: self.totals(viewer, inspection_id, today).await?,
+            by_inspection: self
+                .completion(viewer, None, today, Group::Inspection)
+                .await?,
+            by_aspect: match inspection_id {
+                Some(_) => {
+                    self.completion(viewer, inspection_id, today, Group::Aspect)
+                        .await?
+                }
+                None => Vec::new(),
+            },
+            by_unit: self
+                .completion(viewer, inspection_id, today, Group::Unit)
+                .await?,
+            trend: self.trend(viewer, inspection_id, today).await?,
+        })
+    }
+
+    async fn totals(
+        &self,
+        viewer: &Viewer,
+        inspection_id: Option<i64>,
+        today: NaiveDate,
+    ) -> Result<Totals, StoreError> {
+        let mut w = scoped(viewer, inspection_id);
+        let p = |w: &mut Where, v: NaiveDate| {
+            w.params.push(d(v).into());
+            format!("${}", w.params.len())
+        };
+        let t = p(&mut w, today);
+        let y = p(&mut w, today + Duration::days(YELLOW_DAYS));
+        let b7 = p(&mut w, today - Duration::days(7));
+        let b30 = p(&mut w, today - Duration::days(30));
+        let b90 = p(&mut w, today - Duration::days(90));
+        let open = "m.state NOT IN ('closed', 'closed_ongoing', 'draft')";
+        let red = format!("{open} AND m.deadline < {t}");
+        let sql = format!(
+            "SELECT COUNT(*) AS total, \
+             SUM(CASE WHEN {CLOSED} THEN 1 ELSE 0 END) AS closed, \
+             SUM(CASE WHEN {red} THEN 1 ELSE 0 END) AS red, \
+             SUM(CASE WHEN NOT ({red}) AND m.state NOT IN ('closed', 'closed_ongoing') AND m.deadline <= {y} THEN 1 ELSE 0 END) AS yellow, \
+             SUM(CASE WHEN {red} AND m.deadline >= {b7} THEN 1 ELSE 0 END) AS a1, \
+             SUM(CASE WHEN {red} AND m.deadline < {b7} AND m.deadline >= {b30} THEN 1 ELSE 0 END) AS a2, \
+             SUM(CASE WHEN {red} AND m.deadline < {b30} AND m.deadline >= {b90} THEN 1 ELSE 0 END) AS a3, \
+             SUM(CASE WHEN {red} AND m.deadline < {b90} THEN 1 ELSE 0 END) AS a4 \
+             FROM measure m WHERE 1 = 1{}",
+            w.sql
+        );
+        let row = bind_all(sqlx::query(AssertSqlSafe(sql)), &w.params)
+            .fetch_one(self.pool())
+            .await?;
+        let n = |c: &str| -> Result<i64, StoreError> {
+            Ok(row.try_get::<Option<i64>, _>(c)?.unwrap_or(0))
+        };
+        let total = n("total")?;
+        let red = n("red")?;
+        let yellow = n("yellow")?;
+        Ok(Totals {
+            total,
+            closed: n("closed")?,
+            green: total - red - yellow,
+            yellow,
+            red,
+            ageing: [n("a1")?, n("a2")?, n("a3")?, n("a4")?],
+        })
+    }
+
+    async fn completion(
+        &self,
+        viewer: &Viewer,
+        inspection_id: Option<i64>,
+        today: NaiveDate,
+        group: Group,
+    ) -> Result<Vec<Completion>, StoreError> {
+        let mut w = scoped(viewer, inspection_id);
+        let overdue = overdue_case(&mut w, today);
+        let (key, join, label, order) = match group {
+            Group::Inspection => (
+                "m.inspection_id",
+                "JOIN inspection g ON g.id = m.inspection_id",
+                "g.title",
+                "g.id",
+            ),
+            Group::Aspect => (
+                "pr.aspect_id",
+                "JOIN problem pr ON pr.id = m.problem_id JOIN aspect g ON g.id = pr.aspect_id",
+                "g.title",
+                "MIN(g.seq)",
+            ),
+            Group::Unit => (
+                "m.responsible_unit_id",
+                "JOIN organisation g ON g.id = m.responsible_unit_id",
+                "g.name",
+                "MIN(g.path)",
+            ),
+        };
+        let sql = format!(
+            "SELECT {key} AS id, MIN({label}) AS label, COUNT(*) AS total, \
+             SUM(CASE WHEN {CLOSED} THEN 1 ELSE 0 END) AS closed, SUM({overdue}) AS overdue \
+             FROM measure m {join} WHERE 1 = 1{} GROUP BY {key} ORDER BY {order} LIMIT 200",
+            w.sql
+        );
+        let rows = bind_all(sqlx::query(AssertSqlSafe(sql)), &w.params)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Completion {
+                    id: r.try_get("id")?,
+                    label: r.try_get("label")?,
+                    total: r.try_get("total")?,
+                    closed: r.try_get::<Option<i64>, _>("closed")?.unwrap_or(0),
+                    overdue: r.try_get::<Option<i64>, _>("overdue")?.unwrap_or(0),
+                })
+            })
+            .collect()
+    }
+
+    /// The last 12 months (this one included): measures due and measures closed per month.
+    async fn trend(
+        &self,
+        viewer: &Viewer,
+        inspection_id: Option<i64>,
+        today: NaiveDate,
+    ) -> Result<Vec<MonthPoint>, StoreError> {
+        let months: Vec<String> = (0..12)
+            .rev()
+            .map(|back| {
+                let total = today.year() * 12 + today.month0() as i32 - back;
+                format!(
+                    "{:04}-{:02}",
+                    total.div_euclid(12),
+                    total.rem_euclid(12) + 1
+                )
+            })
+            .collect();
+        let first = format!("{}-01", months[0]);
+        let mut points: Vec<MonthPoint> = months
+            .iter()
+            .map(|m| MonthPoint {
+                month: m.clone(),
+                due: 0,
+                closed: 0,
+            })
+            .collect();
+        for (col, closed) in [("m.deadline", false), ("m.closed_at", true)] {
+            let mut w = scoped(viewer, inspection_id);
+            w.and(&format!("{col} >="), first.clone());
+            let cond = if closed {
+                format!(" AND {CLOSED}")
+            } else {
+                String::new()
+            };
+            let sql = format!(
+                "SELECT SUBSTR({col}, 1, 7) AS month, COUNT(*) AS n FROM measure m \
+                 WHERE 1 = 1{}{cond} GROUP BY SUBSTR({col}, 1, 7)",
+                w.sql
+            );
+            let rows = bind_all(sqlx::query(AssertSqlSafe(sql)), &w.params)
+                .fetch_all(self.pool())
+                .await?;
+            for r in rows {
+                let month: String = r.try_get("month")?;
+                let n: i64 = r.try_get("n")?;
+                if let Some(p) = points.iter_mut().find(|p| p.month == month) {
+                    if closed {
+                        p.closed = n;
+                    } else {
+                        p.due = n;
+                    }
+                }
+            }
+        }
+        Ok(points)
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Group {
+    Inspection,
+    Aspect,
+    Unit,
+}
+
+// ---------------------------------------------------------------------------------------
+// The ledger list: filters, sort and keyset pagination.
+
+/// Sort keys of the ledger table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LedgerSort {
+    #[default]
+    Id,
+    /// By deadline (measures without one last), then id.
+    Deadline,
+}
+
+/// Filters of the ledger page. Every one given narrows the list.
+#[derive(Debug, Clone, Default)]
+pub struct LedgerFilter {
+    pub inspection_id: Option<i64>,
+    pub unit_id: Option<i64>,
+    pub state: Option<MeasureState>,
+    pub kind: Option<MeasureKind>,
+    /// Only open measures past their deadline.
+    pub overdue: bool,
+    /// Only measures not closed.
+    pub open: bool,
+    pub deadline_from: Option<NaiveDate>,
+    pub deadline_to: Option<NaiveDate>,
+    /// Substring of the measure's or its problem's text.
+    pub text: Option<String>,
+    pub sort: LedgerSort,
+    pub descending: bool,
+    /// Keyset cursor: the sort key and id of the last row of the previous page.
+    pub after: Option<(Option<String>, i64)>,
+    pub limit: i64,
+}
+
+/// One row of the ledger table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LedgerRow {
+    pub id: i64,
+    pub inspection_id: i64,
+    pub problem_id: i64,
+    pub problem_title: String,
+    pub seq: i64,
+    pub text: String,
+    pub kind: MeasureKind,
+    pub state: MeasureState,
+    pub unit_id: Option<i64>,
+    pub unit: Option<String>,
+    pub owner_id: Option<i64>,
+    pub owner: Option<String>,
+    pub deadline: Option<NaiveDate>,
+    pub percent: i64,
+    pub overdue: bool,
+    pub version: i64,
+}
+
+/// A page of the ledger and the cursor of the next one.
+#[derive(Debug, Clone)]
+pub struct LedgerPage {
+    pub rows: Vec<LedgerRow>,
+    /// Rows matching the filters (all pages).
+    pub total: i64,
+    /// The cursor for the next page, when there is one.
+    pub next: Option<(Option<String>, i64)>,
+}
+
+/// Escape `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern.
+fn like_pattern(s: &str) -> String {
+    let mut p = String::from("%");
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
+
+const NO_DEADLINE: &str = "9999-12-31";
+
+impl Store {
+    /// A page of measures in the viewer's scope. Keyset pagination (`after`) keeps deep pages
+    /// as fast as the first.
+    pub async fn ledger_page(
+        &self,
+        viewer: &Viewer,
+        f: &LedgerFilter,
+        today: NaiveDate,
+    ) -> Result<LedgerPage, StoreError> {
+        let mut w = Where::default();
+        viewer.scope_measures(&mut w);
+        if let Some(v) = f.inspection_id {
+            w.and("m.inspection_id =", v);
+        }
+        if let Some(v) = f.unit_id {
+            w.and("m.responsible_unit_id =", v);
+        }
+        if let Some(v) = f.state {
+            w.and("m.state =", v.as_str());
+        }
+        if let Some(v) = f.kind {
+            w.and("m.kind =", v.as_str());
+        }
+        if f.overdue {
+            w.and("m.deadline <", d(today));
+            w.raw("m.state NOT IN ('closed', 'closed_ongoing', 'draft')");
+        }
+        if f.open {
+            w.raw("m.state NOT IN ('closed', 'closed_ongoing')");
+        }
+        if let Some(v) = f.deadline_from {
+            w.and("m.deadline >=", d(v));
+        }
+        if let Some(v) = f.deadline_to {
+            w.and("m.deadline <=", d(v));
+        }
+        if let Some(t) = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            let pat = like_pattern(t);
+            w.params.push(pat.clone().into());
+            let a = w.params.len();
+            w.params.push(pat.into());
+            let b = w.params.len();
+            w.sql.push_str(&format!(
+                " AND (m.text LIKE ${a} ESCAPE '\\' OR pr.title LIKE ${b} ESCAPE '\\')"
+            ));
+        }
+        let count_sql = format!(
+            "SELECT COUNT(*) FROM measure m JOIN problem pr ON pr.id = m.problem_id WHERE 1 = 1{}",
+            w.sql
+        );
+        let total: i64 = bind_all(sqlx::query(AssertSqlSafe(count_sql)), &w.params)
+            .fetch_one(self.pool())
+            .await?
+            .try_get(0)?;
+        let (cmp, dir) = if f.descending {
+            ("<", "DESC")
+        } else {
+            (">", "ASC")
+        };
+        let key = match f.sort {
+            LedgerSort::Id => None,
+            LedgerSort::Deadline => Some(format!("COALESCE(m.deadline, '{NO_DEADLINE}')")),
+        };
+        if let Some((k, id)) = &f.after {
+            match &key {
+                None => w.and(&format!("m.id {cmp}"), *id),
+                Some(key) => {
+                    let k = k.clone().unwrap_or_else(|| NO_DEADLINE.into());
+                    w.params.push(k.clone().into());
+                    let a = w.params.len();
+                    w.params.push(k.into());
+                    let b = w.params.len();
+                    w.params.push((*id).into());
+                    let c = w.params.len();
+                    w.sql.push_str(&format!(
+                        " AND ({key} {cmp} ${a} OR ({key} = ${b} AND m.id {cmp} ${c}))"
+                    ));
+                }
+            }
+        }
+        let order = match &key {
+            None => format!("m.id {dir}"),
+            Some(key) => format!("{key} {dir}, m.id {dir}"),
+        };
+        let limit = f.limit.clamp(1, 500);
+        let sql = format!(
+            "SELECT m.id, m.inspection_id, m.problem_id, pr.title AS problem_title, m.seq, m.text, m.kind, m.state, \
+             m.responsible_unit_id, u.name AS unit_name, m.owner_id, p.name AS owner_name, m.deadline, m.percent, m.version \
+             FROM measure m JOIN problem pr ON pr.id = m.problem_id \
+             LEFT JOIN organisation u ON u.id = m.responsible_unit_id LEFT JOIN person p ON p.id = m.owner_id \
+             WHERE 1 = 1{} ORDER BY {order} LIMIT {}",
+            w.sql,
+            limit + 1
+        );
+        let rows = bind_all(sqlx::query(AssertSqlSafe(sql)), &w.params)
+            .fetch_all(self.pool())
+            .await?;
+        let mut out = rows
+            .iter()
+            .map(|r| ledger_row(r, today))
+            .collect::<Result<Vec<_>, _>>()?;
+        let next = if out.len() as i64 > limit {
+            out.truncate(limit as usize);
+            out.last().map(|r| {
+                let k = match f.sort {
+                    LedgerSort::Id => None,
+                    LedgerSort::Deadline => {
+                        Some(r.deadline.map(d).unwrap_or_else(|| NO_DEADLINE.to_string()))
+                    }
+                };
+                (k, r.id)
+            })
+        } else {
+            None
+        };
+        Ok(LedgerPage {
+            rows: out,
+            total,
+            next,
+        })
+    }
+
+    /// The viewer's own worklist on the home page (at most 50 rows, most urgent first).
+    pub async fn my_measures(
+        &self,
+        viewer: &Viewer,
+        list: MyList,
+        today: NaiveDate,
+    ) -> Result<Vec<LedgerRow>, StoreError> {
+        let mut f = LedgerFilter {
+            sort: LedgerSort::Deadline,
+            limit: 50,
+            ..LedgerFilter::default()
+        };
+        match list {
+            MyList::DueSoon => {
+                f.open = true;
+                f.deadline_from = Some(today);
+                f.deadline_to = Some(today + Duration::days(14));
+            }
+            MyList::Overdue => f.overdue = true,
+            MyList::Returned => f.state = Some(MeasureState::Returned),
+        }
+        Ok(self.ledger_page(viewer, &f, today).await?.rows)
+    }
+}
+
+fn ledger_row(r: &sqlx::any::AnyRow, today: NaiveDate) -> Result<LedgerRow, StoreError> {
+    let kind: String = r.try_get("kind")?;
+    let state: String = r.try_get("state")?;
+    let state = MeasureState::parse(&state)
+        .ok_or_else(|| StoreError::Config(format!("unknown measure state {state}")))?;
+    let deadline: Option<String> = r.try_get("deadline")?;
+    let deadline = deadline.and_then(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok());
+    Ok(LedgerRow {
+        id: r.try_get("id")?,
+        inspection_id: r.try_get("inspection_id")?,
+        problem_id: r.try_get("problem_id")?,
+        problem_title: r.try_get("problem_title")?,
+        seq: r.try_get("seq")?,
+        text: r.try_get("text")?,
+        kind: MeasureKind::parse(&kind)
+            .ok_or_else(|| StoreError::Config(format!("unknown measure kind {kind}")))?,
+        state,
+        unit_id: r.try_get("responsible_unit_id")?,
+        unit: r.try_get("unit_name")?,
+        owner_id: r.try_get("owner_id")?,
+        owner: r.try_get("owner_name")?,
+        deadline,
+        percent: r.try_get("percent")?,
+        overdue: rectify_core::progress::is_overdue(state, deadline, today),
+        version: r.try_get("version")?,
+    })
+}
