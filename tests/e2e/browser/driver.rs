@@ -73,6 +73,14 @@ impl WebDriverCompatibleCommand for GetLog {
     }
 }
 
+/// An answer fetched outside the browser with its cookies.
+pub struct Fetched {
+    pub status: u16,
+    pub content_type: String,
+    pub disposition: String,
+    pub body: String,
+}
+
 /// One console message.
 #[derive(Debug, Clone)]
 pub struct LogEntry {
@@ -90,6 +98,9 @@ pub struct Browser {
     console: Vec<LogEntry>,
     /// Every URL a page asked for (DevTools `Network.requestWillBeSent` / `webSocketCreated`).
     page_requests: Vec<String>,
+    /// Paths (with query) a test refused on purpose: their 4xx "Failed to load resource"
+    /// console lines are expected, not errors.
+    refused: Vec<String>,
 }
 
 const WIDTH: u32 = 1366;
@@ -156,6 +167,8 @@ impl Browser {
         ];
         let mut caps = serde_json::Map::new();
         caps.insert("browserName".into(), json!("chrome"));
+        // Leave a dialog open so a test sees it (the default dismisses it).
+        caps.insert("unhandledPromptBehavior".into(), json!("ignore"));
         caps.insert(
             "goog:chromeOptions".into(),
             json!({
@@ -194,6 +207,7 @@ impl Browser {
             _profile: profile,
             console: Vec::new(),
             page_requests: Vec::new(),
+            refused: Vec::new(),
         }
     }
 
@@ -432,12 +446,29 @@ impl Browser {
         self.page_requests.len()
     }
 
-    /// Console messages at SEVERE level so far.
+    /// The next answer for `path` (path and query) is a deliberate 4xx (bad input, refused
+    /// access, failed sign-in): Chromium's console line for it is expected.
+    pub fn expect_refusal(&mut self, path: &str) {
+        self.refused.push(path.to_string());
+    }
+
+    /// Console messages at SEVERE level so far, less the deliberate refusals.
     pub async fn severe(&mut self) -> Vec<LogEntry> {
         self.drain_console().await;
+        let expected: Vec<String> = self
+            .refused
+            .iter()
+            .map(|p| {
+                format!(
+                    "{}{p} - Failed to load resource: the server responded with a status of 4",
+                    self.base
+                )
+            })
+            .collect();
         self.console
             .iter()
             .filter(|e| e.level == "SEVERE")
+            .filter(|e| !expected.iter().any(|x| e.message.starts_with(x.as_str())))
             .cloned()
             .collect()
     }
@@ -451,6 +482,36 @@ impl Browser {
     pub async fn clear_console(&mut self) {
         self.drain_console().await;
         self.console.clear();
+    }
+
+    /// GET `path` with the browser's cookies (for downloads, which a headless page cannot show).
+    pub async fn fetch_with_cookies(&self, path: &str) -> Fetched {
+        let cookies = self.client.get_all_cookies().await.expect("cookies");
+        let header = cookies
+            .iter()
+            .map(|c| format!("{}={}", c.name(), c.value()))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let resp = reqwest::Client::new()
+            .get(format!("{}{path}", self.base))
+            .header("cookie", header)
+            .send()
+            .await
+            .expect("fetch");
+        let h = |n: &str| {
+            resp.headers()
+                .get(n)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_string()
+        };
+        let (content_type, disposition) = (h("content-type"), h("content-disposition"));
+        Fetched {
+            status: resp.status().as_u16(),
+            content_type,
+            disposition,
+            body: resp.text().await.unwrap_or_default(),
+        }
     }
 
     /// True when a JavaScript dialog (alert/confirm/prompt) is open.

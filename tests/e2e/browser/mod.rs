@@ -1,8 +1,10 @@
 //! The staff web application in a real browser: headless Chromium through chromedriver against
 //! the server on loopback (SQLite), every request through a recording proxy, console watched.
 
+mod admin;
 mod driver;
 mod proxy;
+mod steps;
 
 use driver::Browser;
 
@@ -33,6 +35,29 @@ async fn harness_loads_a_page_through_the_proxy() {
     assert!(severe.is_empty(), "console errors: {severe:?}");
     b.close().await;
     e.drop_db().await;
+}
+
+/// The three administrators' pages (see `admin.rs`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_pages_in_the_browser() {
+    let Some((chromium, chromedriver)) = driver::tools() else {
+        return;
+    };
+    let e = support::sqlite().await;
+    support::seed(&e.store).await;
+    let server = support::start(&e.store, false).await;
+    let mut b = Browser::launch(&chromium, &chromedriver, &format!("http://{}", server.addr)).await;
+    admin::scenario(&mut b).await;
+    assert_nothing_left(&mut b).await;
+    assert_console_clean(&mut b).await;
+    b.close().await;
+    e.drop_db().await;
+}
+
+/// Nothing at SEVERE level in the console (CSP violations, script errors, failed loads).
+pub async fn assert_console_clean(b: &mut Browser) {
+    let severe = b.severe().await;
+    assert!(severe.is_empty(), "console errors: {severe:#?}");
 }
 
 /// No request left 127.0.0.1: every URL a page asked for (DevTools network log) is on the

@@ -3,6 +3,7 @@
 //! `_csrf` form field, error pages, `no-store`), the page context every template gets
 //! ([`Chrome`]) and the embedded static assets.
 
+pub mod admin;
 pub mod auth_pages;
 pub mod charts;
 pub mod forms;
@@ -48,6 +49,16 @@ pub fn routes(_state: &AppState) -> Router<AppState> {
             get(auth_pages::password_page).post(auth_pages::change_password),
         )
         .route("/locale", post(auth_pages::set_locale))
+        .route("/admin", get(admin::index))
+        .route("/admin/organisations", get(admin::organisations).post(admin::create_organisation))
+        .route("/admin/users", get(admin::users).post(admin::create_user))
+        .route("/admin/users/{id}/disabled", post(admin::set_disabled))
+        .route("/admin/users/{id}/unlock", post(admin::unlock))
+        .route("/admin/users/{id}/role", post(admin::set_role))
+        .route("/admin/security", get(admin::security))
+        .route("/admin/policy", get(admin::policy).post(admin::save_policy))
+        .route("/admin/audit", get(admin::audit))
+        .route("/admin/audit.csv", get(admin::audit_csv))
         .route("/static/{name}", get(static_asset))
         .layer(middleware::from_fn(page_layer))
 }
