@@ -242,7 +242,7 @@ impl Store {
                 "m.inspection_id",
                 "JOIN inspection g ON g.id = m.inspection_id",
                 "g.title",
-                "g.id",
+                "MIN(g.id)",
             ),
             Group::Aspect => (
                 "pr.aspect_id",
@@ -598,4 +598,218 @@ fn ledger_row(r: &sqlx::any::AnyRow, today: NaiveDate) -> Result<LedgerRow, Stor
         overdue: rectify_core::progress::is_overdue(state, deadline, today),
         version: r.try_get("version")?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use rectify_core::access::{OrgPath, Role};
+    use rectify_core::demo::{Scale, generate};
+    use rectify_core::progress::{Light, is_overdue, light};
+
+    use super::*;
+    use crate::testing::stores;
+
+    async fn root_viewer(store: &Store) -> Viewer {
+        let (path,): (String,) =
+            sqlx::query_as("SELECT path FROM organisation WHERE parent_id IS NULL")
+                .fetch_one(store.pool())
+                .await
+                .unwrap();
+        Viewer {
+            user_id: 0,
+            role: Role::Office,
+            scope: OrgPath::parse(&path).unwrap(),
+            person_id: None,
+        }
+    }
+
+    /// (id, state, deadline) of every measure, read plainly.
+    async fn all_measures(store: &Store) -> Vec<(i64, MeasureState, Option<NaiveDate>)> {
+        let rows: Vec<(i64, String, Option<String>)> =
+            sqlx::query_as("SELECT id, state, deadline FROM measure ORDER BY id")
+                .fetch_all(store.pool())
+                .await
+                .unwrap();
+        rows.into_iter()
+            .map(|(id, s, d)| {
+                (
+                    id,
+                    MeasureState::parse(&s).unwrap(),
+                    d.and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()),
+                )
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn dashboard_figures_agree_with_the_domain_rules() {
+        for (store, _g) in stores().await {
+            let ledger = generate(Scale::Small, 7);
+            crate::bulk::load(&store, &ledger, &Actor::cli("test"))
+                .await
+                .unwrap();
+            let viewer = root_viewer(&store).await;
+            let today = ledger.as_of;
+            let d = store.dashboard(&viewer, None, today).await.unwrap();
+            let all = all_measures(&store).await;
+            assert!(all.len() > 20);
+            let t = &d.totals;
+            assert_eq!(t.total, all.len() as i64);
+            assert_eq!(
+                t.closed,
+                all.iter().filter(|m| m.1.is_closed()).count() as i64
+            );
+            let count = |l: Light| {
+                all.iter()
+                    .filter(|m| light(m.1, m.2, today, YELLOW_DAYS) == l)
+                    .count() as i64
+            };
+            assert_eq!(
+                (t.red, t.yellow, t.green),
+                (count(Light::Red), count(Light::Yellow), count(Light::Green))
+            );
+            let overdue_days: Vec<i64> = all
+                .iter()
+                .filter(|m| is_overdue(m.1, m.2, today))
+                .map(|m| (today - m.2.unwrap()).num_days())
+                .collect();
+            let bucket = |lo: i64, hi: i64| {
+                overdue_days
+                    .iter()
+                    .filter(|d| **d >= lo && **d <= hi)
+                    .count() as i64
+            };
+            assert_eq!(
+                t.ageing,
+                [
+                    bucket(1, 7),
+                    bucket(8, 30),
+                    bucket(31, 90),
+                    bucket(91, i64::MAX)
+                ]
+            );
+            assert_eq!(t.ageing.iter().sum::<i64>(), t.red);
+            // Groups add up to the whole.
+            assert_eq!(
+                d.by_inspection.iter().map(|c| c.total).sum::<i64>(),
+                t.total
+            );
+            assert!(d.by_unit.iter().map(|c| c.closed).sum::<i64>() <= t.closed);
+            assert_eq!(d.trend.len(), 12);
+            let one = d.by_inspection[0].id;
+            let di = store.dashboard(&viewer, Some(one), today).await.unwrap();
+            assert_eq!(di.totals.total, d.by_inspection[0].total);
+            assert_eq!(
+                di.by_aspect.iter().map(|c| c.total).sum::<i64>(),
+                di.totals.total
+            );
+            // An owner sees only their own measures.
+            let owner = Viewer {
+                role: Role::Owner,
+                person_id: Some(-5),
+                ..viewer.clone()
+            };
+            assert_eq!(
+                store
+                    .dashboard(&owner, None, today)
+                    .await
+                    .unwrap()
+                    .totals
+                    .total,
+                0
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn ledger_pages_walk_every_row_once_in_order() {
+        for (store, _g) in stores().await {
+            let ledger = generate(Scale::Small, 11);
+            crate::bulk::load(&store, &ledger, &Actor::cli("test"))
+                .await
+                .unwrap();
+            let viewer = root_viewer(&store).await;
+            let today = ledger.as_of;
+            let all = all_measures(&store).await;
+            for (sort, descending) in [
+                (LedgerSort::Id, false),
+                (LedgerSort::Id, true),
+                (LedgerSort::Deadline, false),
+                (LedgerSort::Deadline, true),
+            ] {
+                let mut seen = Vec::new();
+                let mut f = LedgerFilter {
+                    sort,
+                    descending,
+                    limit: 7,
+                    ..LedgerFilter::default()
+                };
+                loop {
+                    let p = store.ledger_page(&viewer, &f, today).await.unwrap();
+                    assert_eq!(p.total, all.len() as i64);
+                    seen.extend(p.rows.iter().map(|r| (r.id, r.deadline)));
+                    match p.next {
+                        Some(c) => f.after = Some(c),
+                        None => break,
+                    }
+                }
+                let mut want: Vec<(i64, Option<NaiveDate>)> =
+                    all.iter().map(|m| (m.0, m.2)).collect();
+                let far = NaiveDate::from_ymd_opt(9999, 12, 31).unwrap();
+                match sort {
+                    LedgerSort::Id => want.sort_by_key(|m| m.0),
+                    LedgerSort::Deadline => want.sort_by_key(|m| (m.1.unwrap_or(far), m.0)),
+                }
+                if descending {
+                    want.reverse();
+                }
+                assert_eq!(seen, want, "{sort:?} desc={descending}");
+            }
+            // Filters: overdue matches the domain rule; text search escapes LIKE wildcards.
+            let f = LedgerFilter {
+                overdue: true,
+                limit: 500,
+                ..LedgerFilter::default()
+            };
+            let p = store.ledger_page(&viewer, &f, today).await.unwrap();
+            let want = all.iter().filter(|m| is_overdue(m.1, m.2, today)).count() as i64;
+            assert_eq!(p.total, want);
+            assert!(p.rows.iter().all(|r| r.overdue));
+            for (q, none) in [("%", true), ("_", true), ("整改", false)] {
+                let f = LedgerFilter {
+                    text: Some(q.into()),
+                    limit: 5,
+                    ..LedgerFilter::default()
+                };
+                let p = store.ledger_page(&viewer, &f, today).await.unwrap();
+                assert_eq!(p.total == 0, none, "{q}: {}", p.total);
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn locale_is_remembered_and_checked() {
+        for (store, _g) in stores().await {
+            let ledger = generate(Scale::Small, 3);
+            crate::bulk::load(&store, &ledger, &Actor::cli("test"))
+                .await
+                .unwrap();
+            let (uid,): (i64,) = sqlx::query_as("SELECT id FROM app_user ORDER BY id LIMIT 1")
+                .fetch_one(store.pool())
+                .await
+                .unwrap();
+            assert_eq!(store.user_locale(uid).await.unwrap(), None);
+            let mut w = store.begin_write().await.unwrap();
+            assert!(
+                w.set_user_locale(&Actor::cli("t"), uid, "fr")
+                    .await
+                    .is_err()
+            );
+            w.set_user_locale(&Actor::cli("t"), uid, "en")
+                .await
+                .unwrap();
+            w.commit().await.unwrap();
+            assert_eq!(store.user_locale(uid).await.unwrap().as_deref(), Some("en"));
+        }
+    }
 }

@@ -83,3 +83,20 @@ impl FieldErrors {
         }
     }
 }
+
+/// An urlencoded body as its list of pairs (for repeated fields such as ticked rows).
+pub struct RawForm(pub Vec<(String, String)>);
+
+impl<S: Send + Sync> FromRequest<S> for RawForm {
+    type Rejection = UiError;
+    async fn from_request(req: Request, _state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = axum::body::to_bytes(req.into_body(), super::FORM_LIMIT)
+            .await
+            .map_err(|_| UiError::Page(StatusCode::PAYLOAD_TOO_LARGE, "too_large"))?;
+        Ok(RawForm(
+            form_urlencoded::parse(&bytes)
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect(),
+        ))
+    }
+}

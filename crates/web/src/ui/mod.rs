@@ -9,13 +9,16 @@ pub mod charts;
 pub mod forms;
 pub mod home;
 pub mod i18n;
+pub mod inspections;
+pub mod ledger;
+pub mod measure;
 
 use std::sync::LazyLock;
 
 use askama::Template;
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{FromRef, FromRequestParts, Path, Request};
+use axum::extract::{DefaultBodyLimit, FromRef, FromRequestParts, Path, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
@@ -36,7 +39,8 @@ pub const LOCALE_COOKIE: &str = "rectify_lang";
 const FORM_LIMIT: usize = 1024 * 1024;
 
 /// The routes of the UI; mounted at `/` next to the API.
-pub fn routes(_state: &AppState) -> Router<AppState> {
+pub fn routes(state: &AppState) -> Router<AppState> {
+    let upload_limit = state.config.upload_limit;
     Router::new()
         .route("/", get(home::home))
         .route(
@@ -49,8 +53,39 @@ pub fn routes(_state: &AppState) -> Router<AppState> {
             get(auth_pages::password_page).post(auth_pages::change_password),
         )
         .route("/locale", post(auth_pages::set_locale))
+        .route("/ledger", get(ledger::ledger))
+        .route("/ledger/bulk", post(ledger::bulk))
+        .route(
+            "/inspections",
+            get(inspections::list).post(inspections::create),
+        )
+        .route(
+            "/inspections/{id}",
+            get(inspections::detail).post(inspections::update),
+        )
+        .route(
+            "/inspections/{id}/import",
+            post(inspections::import_preview).layer(DefaultBodyLimit::max(upload_limit)),
+        )
+        .route(
+            "/inspections/{id}/import/apply",
+            post(inspections::import_apply),
+        )
+        .route("/rounds", post(inspections::create_round))
+        .route("/measures/{id}", get(measure::page).post(measure::edit))
+        .route("/measures/{id}/transition", post(measure::transition))
+        .route("/problems/{id}/sign-off", post(measure::sign_off))
+        .route(
+            "/reports",
+            post(measure::create_report).layer(DefaultBodyLimit::max(upload_limit)),
+        )
+        .route("/reports/new", get(measure::new_report))
+        .route("/evidence/{id}/view", get(measure::view_evidence))
         .route("/admin", get(admin::index))
-        .route("/admin/organisations", get(admin::organisations).post(admin::create_organisation))
+        .route(
+            "/admin/organisations",
+            get(admin::organisations).post(admin::create_organisation),
+        )
         .route("/admin/users", get(admin::users).post(admin::create_user))
         .route("/admin/users/{id}/disabled", post(admin::set_disabled))
         .route("/admin/users/{id}/unlock", post(admin::unlock))
@@ -200,9 +235,10 @@ impl From<ApiError> for UiError {
                 expired: code == "session_expired",
                 next: None,
             },
-            ApiError::Forbidden { code, .. } if code == "password_change_required" => {
-                UiError::PasswordChange
-            }
+            ApiError::Forbidden {
+                code: "password_change_required",
+                ..
+            } => UiError::PasswordChange,
             ApiError::Forbidden { code, message } => {
                 UiError::Detailed(StatusCode::FORBIDDEN, code, message)
             }
