@@ -101,6 +101,8 @@ pub struct Browser {
     /// Paths (with query) a test refused on purpose: their 4xx "Failed to load resource"
     /// console lines are expected, not errors.
     refused: Vec<String>,
+    /// The document a click left when it opened a dialog (see [`Browser::settle_after_dialog`]).
+    pending: Option<String>,
 }
 
 const WIDTH: u32 = 1366;
@@ -208,6 +210,7 @@ impl Browser {
             console: Vec::new(),
             page_requests: Vec::new(),
             refused: Vec::new(),
+            pending: None,
         }
     }
 
@@ -310,7 +313,26 @@ impl Browser {
             .click()
             .await
             .unwrap_or_else(|e| panic!("click {css}: {e}"));
+        if self.dialog_open().await {
+            // A confirmation: the test answers it, then calls settle_after_dialog.
+            self.pending = Some(before);
+            return;
+        }
         self.settle(before).await;
+    }
+
+    /// Tick a checkbox (leave it ticked if it already is).
+    pub async fn check(&mut self, css: &str) {
+        if !self.find(css).await.is_selected().await.unwrap_or(false) {
+            self.click(css).await;
+        }
+    }
+
+    /// After answering a dialog a click opened: wait for the page the click leads to.
+    pub async fn settle_after_dialog(&mut self) {
+        if let Some(before) = self.pending.take() {
+            self.settle(before).await;
+        }
     }
 
     /// Submit the form holding `css` (a button) and wait for the answer page.

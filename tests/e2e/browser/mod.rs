@@ -3,6 +3,7 @@
 
 mod admin;
 mod driver;
+mod ledger_loop;
 mod proxy;
 mod steps;
 
@@ -48,6 +49,23 @@ async fn admin_pages_in_the_browser() {
     let server = support::start(&e.store, false).await;
     let mut b = Browser::launch(&chromium, &chromedriver, &format!("http://{}", server.addr)).await;
     admin::scenario(&mut b).await;
+    assert_nothing_left(&mut b).await;
+    assert_console_clean(&mut b).await;
+    b.close().await;
+    e.drop_db().await;
+}
+
+/// The rectification loop (see `ledger_loop.rs`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rectification_loop_in_the_browser() {
+    let Some((chromium, chromedriver)) = driver::tools() else {
+        return;
+    };
+    let e = support::sqlite().await;
+    let world = support::seed(&e.store).await;
+    let server = support::start(&e.store, false).await;
+    let mut b = Browser::launch(&chromium, &chromedriver, &format!("http://{}", server.addr)).await;
+    ledger_loop::scenario(&mut b, &world, &e.url).await;
     assert_nothing_left(&mut b).await;
     assert_console_clean(&mut b).await;
     b.close().await;
