@@ -53,6 +53,7 @@ pub struct AppState {
     policy: Arc<RwLock<(Instant, SecurityPolicy)>>,
     metrics: Arc<metrics::Metrics>,
     pub(crate) tokens: Arc<auth::TokenCache>,
+    pub(crate) dashboards: Arc<ui::home::DashboardCache>,
 }
 
 impl AppState {
@@ -66,6 +67,7 @@ impl AppState {
             ))),
             metrics: Arc::new(metrics::Metrics::default()),
             tokens: Arc::new(auth::TokenCache::default()),
+            dashboards: Arc::new(ui::home::DashboardCache::default()),
         }
     }
 

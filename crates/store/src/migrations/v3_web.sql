@@ -2,3 +2,6 @@
 -- Same placeholders as V1 in schema.rs: {pk} {int} {path} {blob}.
 -- The interface language each user chose ('zh' or 'en'; NULL = the default, Chinese).
 ALTER TABLE app_user ADD COLUMN locale TEXT;
+-- The dashboard's aggregates read only these columns: a covering index spares them the
+-- measure rows (whose long texts make a table scan read many pages).
+CREATE INDEX measure_dashboard ON measure(org_path, state, deadline, inspection_id, responsible_unit_id, closed_at);

@@ -108,7 +108,10 @@ pub async fn home(
         .as_deref()
         .and_then(|v| v.parse::<i64>().ok())
         .filter(|id| inspections.iter().any(|i| i.id == *id));
-    let d = s.store.dashboard(&viewer, selected, today).await?;
+    let d = s
+        .dashboards
+        .get_or_compute(&s.store, &viewer, selected, today)
+        .await?;
     let t = &d.totals;
     let rate = percent(if t.total == 0 {
         0
@@ -179,4 +182,49 @@ pub async fn home(
         trend,
         d,
     }))
+}
+
+/// Dashboards already computed, reused while nothing has changed: each entry remembers the
+/// store's change counter (the audit head) and the day it was computed for. A page view costs
+/// one cheap query until the next change anywhere in the database.
+#[derive(Default)]
+pub struct DashboardCache {
+    entries:
+        std::sync::Mutex<std::collections::HashMap<String, (i64, chrono::NaiveDate, Dashboard)>>,
+}
+
+const DASHBOARD_CACHE_MAX: usize = 512;
+
+impl DashboardCache {
+    pub async fn get_or_compute(
+        &self,
+        store: &rectify_store::Store,
+        viewer: &rectify_store::Viewer,
+        inspection: Option<i64>,
+        today: chrono::NaiveDate,
+    ) -> Result<Dashboard, rectify_store::StoreError> {
+        let key = format!(
+            "{}|{}|{:?}|{:?}",
+            viewer.scope.as_str(),
+            viewer.role.as_str(),
+            (viewer.role == Role::Owner).then_some(viewer.person_id),
+            inspection
+        );
+        let seq = store.change_counter().await?;
+        if let Ok(m) = self.entries.lock()
+            && let Some((s, d, dash)) = m.get(&key)
+            && *s == seq
+            && *d == today
+        {
+            return Ok(dash.clone());
+        }
+        let dash = store.dashboard(viewer, inspection, today).await?;
+        if let Ok(mut m) = self.entries.lock() {
+            if m.len() >= DASHBOARD_CACHE_MAX {
+                m.clear();
+            }
+            m.insert(key, (seq, today, dash.clone()));
+        }
+        Ok(dash)
+    }
 }
