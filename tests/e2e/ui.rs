@@ -645,6 +645,27 @@ async fn every_page_renders_for_each_role_and_scope_answers_404() {
         assert!(d.body.contains("<svg class=\"chart\" role=\"img\""));
         let d = office.get(&format!("/?inspection={}", l.inspection)).await;
         assert_eq!(number_in(&d.body, "total-measures"), 2);
+        // Phone numbers are masked; the full number is shown on request, and audited.
+        let m = office.get(&format!("/measures/{}", l.m_a1)).await;
+        assert!(m.body.contains("id=\"owner-phone\">138****5678<"), "masked");
+        assert!(!m.body.contains("13812345678"));
+        let trail = e.store.count("audit_log").await.unwrap();
+        let p = office.post(&format!("/measures/{}/owner-phone", l.m_a1), &[]).await;
+        assert_eq!(p.status, StatusCode::OK);
+        assert_page_headers(&p);
+        assert!(p.body.contains("id=\"owner-phone\">13812345678<"));
+        assert_eq!(e.store.count("audit_log").await.unwrap(), trail + 1, "unmasked view audited");
+        let rows = e
+            .store
+            .audit_list(&rectify_store::AuditFilter {
+                action: Some("person.phone_view".into()),
+                limit: 5,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].actor.as_deref(), Some("office"));
         // Administrators have no ledger: home sends them to their pages, the ledger refuses.
         let mut admin = Browser::sign_in_to(&server, "sysadmin", "/admin").await;
         let p = admin.get("/ledger").await;

@@ -120,6 +120,9 @@ struct MeasurePage {
     owners: Vec<Person>,
     kinds: Vec<(&'static str, &'static str)>,
     light: &'static str,
+    /// The owner's phone: masked (138****5678) unless this response reveals it (audited).
+    owner_phone: Option<String>,
+    phone_revealed: bool,
 }
 
 impl MeasurePage {
@@ -230,10 +233,21 @@ async fn render(
     review_errors: FieldErrors,
     reason: String,
     status: StatusCode,
+    reveal_phone: bool,
 ) -> UiResult<Response> {
     let l = ui.locale;
     let viewer = ui.auth.viewer();
     let role = ui.role();
+    let owner_phone = match x.m.measure.owner_id {
+        Some(pid) => s.store.person(pid).await?.phone.map(|p| {
+            if reveal_phone {
+                p
+            } else {
+                crate::api::admin::mask_phone(&p)
+            }
+        }),
+        None => None,
+    };
     let id = x.m.measure.id;
     let reports = s.store.reports_for_measure(&viewer, id).await?;
     let rows = s
@@ -312,6 +326,8 @@ async fn render(
             owners,
             kinds,
             light,
+            owner_phone,
+            phone_revealed: reveal_phone,
         },
     ))
 }
@@ -330,6 +346,7 @@ pub async fn page(State(s): State<AppState>, ui: Ui, Path(id): Path<i64>) -> UiR
         FieldErrors::new(),
         String::new(),
         StatusCode::OK,
+        false,
     )
     .await
 }
@@ -340,6 +357,38 @@ fn opt_id(v: &str) -> Result<Option<i64>, ()> {
     } else {
         v.trim().parse::<i64>().map(Some).map_err(|_| ())
     }
+}
+
+/// POST /measures/{id}/owner-phone: show the owner's full phone number on the page; each
+/// unmasked view is written to the audit trail (SECURITY-BAR row 20).
+pub async fn reveal_owner_phone(
+    State(s): State<AppState>,
+    ui: Ui,
+    Path(id): Path<i64>,
+) -> UiResult<Response> {
+    ui.require(Action::ReadLedger)?;
+    let x = load(&s, &ui, id).await?;
+    let pid = x.m.measure.owner_id.ok_or_else(UiError::not_found)?;
+    let mut w = s.store.begin_write().await?;
+    w.audit(
+        &ui.auth.actor(),
+        rectify_store::AuditEvent::ok("person.phone_view", "person", pid),
+    )
+    .await?;
+    w.commit().await?;
+    render(
+        &s,
+        &ui,
+        x,
+        None,
+        FieldErrors::new(),
+        Vec::new(),
+        FieldErrors::new(),
+        String::new(),
+        StatusCode::OK,
+        true,
+    )
+    .await
 }
 
 /// POST /measures/{id}: change the fields that differ from what the form showed. A stale
@@ -496,6 +545,7 @@ pub async fn edit(
         FieldErrors::new(),
         String::new(),
         status,
+        false,
     )
     .await
 }
@@ -574,6 +624,7 @@ pub async fn transition(
         errors,
         f.reason,
         status,
+        false,
     )
     .await
 }
