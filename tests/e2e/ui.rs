@@ -650,11 +650,17 @@ async fn every_page_renders_for_each_role_and_scope_answers_404() {
         assert!(m.body.contains("id=\"owner-phone\">138****5678<"), "masked");
         assert!(!m.body.contains("13812345678"));
         let trail = e.store.count("audit_log").await.unwrap();
-        let p = office.post(&format!("/measures/{}/owner-phone", l.m_a1), &[]).await;
+        let p = office
+            .post(&format!("/measures/{}/owner-phone", l.m_a1), &[])
+            .await;
         assert_eq!(p.status, StatusCode::OK);
         assert_page_headers(&p);
         assert!(p.body.contains("id=\"owner-phone\">13812345678<"));
-        assert_eq!(e.store.count("audit_log").await.unwrap(), trail + 1, "unmasked view audited");
+        assert_eq!(
+            e.store.count("audit_log").await.unwrap(),
+            trail + 1,
+            "unmasked view audited"
+        );
         let rows = e
             .store
             .audit_list(&rectify_store::AuditFilter {
@@ -1262,5 +1268,86 @@ impl Browser {
         assert_eq!(p.status, StatusCode::SEE_OTHER);
         assert_eq!(p.location(), home);
         b
+    }
+}
+
+const SEED_NOTICE: &str = include_str!("../../crates/notice/testdata/dongguan-2021-12-28.txt");
+
+#[tokio::test]
+async fn a_notice_is_previewed_as_a_page_then_applied() {
+    for e in support::engines().await {
+        let w = support::seed(&e.store).await;
+        let server = support::start(&e.store, false).await;
+        let mut office = Browser::sign_in(&server, "office").await;
+        // Create the inspection through its form.
+        office.get("/inspections").await;
+        let org = w.org_a.to_string();
+        let p = office
+            .post(
+                "/inspections",
+                &[
+                    ("title", "十四届市委第十三轮巡察"),
+                    ("org", org.as_str()),
+                    ("kind", "regular"),
+                    ("team", "市委第一巡察组"),
+                    ("feedback_on", "2021-07-22"),
+                ],
+            )
+            .await;
+        assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+        let at = p.location().to_string();
+        let id: i64 = at.trim_start_matches("/inspections/").parse().unwrap();
+        let page = office.get(&at).await;
+        assert!(page.body.contains("enctype=\"multipart/form-data\""));
+        // An empty upload is named next to its field.
+        let p = office
+            .post_multipart(&format!("{at}/import"), &[], &[("notice", "", b"")])
+            .await;
+        assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(p.body.contains("id=\"notice-error\">请选择通报文件。"));
+        // The dry run is a page and writes nothing.
+        let before = e.store.count("measure").await.unwrap();
+        let p = office
+            .post_multipart(
+                &format!("{at}/import"),
+                &[],
+                &[("notice", "通报.txt", SEED_NOTICE.as_bytes())],
+            )
+            .await;
+        assert_eq!(p.status, StatusCode::OK, "{}", p.body);
+        assert_page_headers(&p);
+        let planned = number_in(&p.body, "measures-create");
+        assert!(planned > 20, "{planned}");
+        assert_eq!(
+            e.store.count("measure").await.unwrap(),
+            before,
+            "dry run writes nothing"
+        );
+        // Applying writes exactly the plan, then the tree shows it.
+        let notice = form_value(&p.body, &format!("{at}/import/apply"), "notice").unwrap();
+        let p = office
+            .post(
+                &format!("{at}/import/apply"),
+                &[("notice", notice.as_str()), ("hint", "")],
+            )
+            .await;
+        assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+        assert_eq!(p.location(), format!("/ledger?view=tree&inspection={id}"));
+        assert_eq!(e.store.count("measure").await.unwrap(), before + planned);
+        let tree = office.get(p.location()).await;
+        assert_eq!(tree.status, StatusCode::OK);
+        assert!(tree.body.matches("<a href=\"/measures/").count() as i64 >= planned.min(500));
+        // A second preview finds nothing to create.
+        let p = office
+            .post_multipart(
+                &format!("{at}/import"),
+                &[],
+                &[("notice", "通报.txt", SEED_NOTICE.as_bytes())],
+            )
+            .await;
+        assert_eq!(number_in(&p.body, "measures-create"), 0);
+        assert!(p.body.contains("台账已与通报一致"));
+        drop(server);
+        e.drop_db().await;
     }
 }

@@ -74,7 +74,10 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/rounds", post(inspections::create_round))
         .route("/measures/{id}", get(measure::page).post(measure::edit))
         .route("/measures/{id}/transition", post(measure::transition))
-        .route("/measures/{id}/owner-phone", post(measure::reveal_owner_phone))
+        .route(
+            "/measures/{id}/owner-phone",
+            post(measure::reveal_owner_phone),
+        )
         .route("/problems/{id}/sign-off", post(measure::sign_off))
         .route(
             "/reports",
