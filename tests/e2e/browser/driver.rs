@@ -182,6 +182,9 @@ impl Browser {
                     "search.suggest_enabled": false,
                     "signin.allowed": false,
                     "safebrowsing.enabled": false,
+                    "credentials_enable_service": false,
+                    "profile.password_manager_enabled": false,
+                    "profile.password_manager_leak_detection": false,
                     // Debian's default search engine is preconnected by the new-tab page:
                     // a loopback one keeps that on the machine.
                     "default_search_provider_data": {"template_url_data": {
@@ -493,17 +496,6 @@ impl Browser {
             .filter(|e| !expected.iter().any(|x| e.message.starts_with(x.as_str())))
             .cloned()
             .collect()
-    }
-
-    /// All console messages so far.
-    pub fn console(&self) -> &[LogEntry] {
-        &self.console
-    }
-
-    /// Forget the console so far (after a step that must log, e.g. a refused request).
-    pub async fn clear_console(&mut self) {
-        self.drain_console().await;
-        self.console.clear();
     }
 
     /// GET `path` with the browser's cookies (for downloads, which a headless page cannot show).
