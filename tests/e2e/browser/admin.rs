@@ -248,6 +248,13 @@ pub async fn scenario(b: &mut Browser) {
     // The error page has no user bar: sign out from home.
     b.goto("/").await;
     sign_out(b).await;
+
+    // --- the remaining roles sign in to their home page, console clean -----------------------
+    for login in ["supervisor", "leader", "office_a", "office_b", "owner"] {
+        assert_eq!(sign_in(b, login, PASSWORD).await, "/", "{login}");
+        assert!(b.exists("main h1").await, "{login}'s home has no heading");
+        sign_out(b).await;
+    }
 }
 
 /// The value of the first non-empty option of a select.
