@@ -249,13 +249,14 @@ pub struct LocaleForm {
 pub async fn set_locale(State(s): State<AppState>, req: Request) -> UiResult<Response> {
     let (mut parts, body) = req.into_parts();
     let signed_in = super::cookie(&parts.headers, crate::auth::cookie_name(s.config.tls)).is_some();
+    // A session cookie that no longer resolves (timed out) switches the cookie only; a live
+    // session must pass the CSRF and Origin checks.
     let auth = if signed_in {
-        Some(
-            AuthAllowExpired::from_request_parts(&mut parts, &s)
-                .await
-                .map_err(UiError::from)?
-                .0,
-        )
+        match AuthAllowExpired::from_request_parts(&mut parts, &s).await {
+            Ok(a) => Some(a.0),
+            Err(ApiError::Unauthorized { .. }) => None,
+            Err(e) => return Err(e.into()),
+        }
     } else {
         None
     };
