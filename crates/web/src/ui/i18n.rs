@@ -698,7 +698,7 @@ mod tests {
         for f in files {
             let text = std::fs::read_to_string(&f).unwrap();
             for (i, _) in text.match_indices("t(\"") {
-                // Only `.t("…")` and `l.t("…")` calls, not e.g. `format!("…")`.
+                // Only method calls `.t(<id>)`, not e.g. `format!(<text>)`.
                 if i == 0 || !text[..i].ends_with('.') {
                     continue;
                 }
