@@ -161,6 +161,7 @@ impl WriteTx {
             hash: rec.hash,
         };
         self.appended += 1;
+        self.ledger_changed |= crate::dashboard::touches_ledger(ev.object_type);
         Ok(rec.seq)
     }
 }

@@ -184,18 +184,28 @@ pub async fn home(
     }))
 }
 
-/// Dashboards already computed, reused while nothing has changed: each entry remembers the
-/// store's change counter (the audit head) and the day it was computed for. A page view costs
-/// one cheap query until the next change anywhere in the database.
+/// Dashboards already computed, reused while the ledger has not changed: each entry remembers
+/// the store's ledger counter (`Store::ledger_counter`, moved by ledger writes on any server
+/// sharing the database, not by sign-ins) and the day it was computed for. A page view costs
+/// one cheap query until the next ledger change.
 #[derive(Default)]
 pub struct DashboardCache {
     entries:
         std::sync::Mutex<std::collections::HashMap<String, (i64, chrono::NaiveDate, Dashboard)>>,
+    /// One computation at a time: requests arriving while a dashboard is computed wait for
+    /// it and reuse it instead of each scanning the measures.
+    computing: tokio::sync::Mutex<()>,
 }
 
 const DASHBOARD_CACHE_MAX: usize = 512;
 
 impl DashboardCache {
+    fn cached(&self, key: &str, seq: i64, today: chrono::NaiveDate) -> Option<Dashboard> {
+        let m = self.entries.lock().ok()?;
+        let (s, d, dash) = m.get(key)?;
+        (*s == seq && *d == today).then(|| dash.clone())
+    }
+
     pub async fn get_or_compute(
         &self,
         store: &rectify_store::Store,
@@ -210,13 +220,15 @@ impl DashboardCache {
             (viewer.role == Role::Owner).then_some(viewer.person_id),
             inspection
         );
-        let seq = store.change_counter().await?;
-        if let Ok(m) = self.entries.lock()
-            && let Some((s, d, dash)) = m.get(&key)
-            && *s == seq
-            && *d == today
-        {
-            return Ok(dash.clone());
+        // Read before computing: a change committed meanwhile moves the counter, so the
+        // entry stored below is recomputed on the next view.
+        let seq = store.ledger_counter().await?;
+        if let Some(d) = self.cached(&key, seq, today) {
+            return Ok(d);
+        }
+        let _one = self.computing.lock().await;
+        if let Some(d) = self.cached(&key, seq, today) {
+            return Ok(d);
         }
         let dash = store.dashboard(viewer, inspection, today).await?;
         if let Ok(mut m) = self.entries.lock() {
