@@ -561,9 +561,16 @@ impl Store {
         let limit = f.limit.clamp(1, 500);
         // Two steps: the page's ids from the measure table alone (no joins over every row
         // before the sort), then the names for those few rows.
+        // The scope's org_path range is written so no index can serve it here: otherwise
+        // both engines' planners take the org_path index (the whole table for a wide scope)
+        // and sort every match, where walking the id or deadline-sort index stops after one
+        // page. (Only constant fragments are rewritten; values stay bound parameters.)
+        let page_where = w
+            .sql
+            .replace("m.org_path >=", "(m.org_path || '') >=")
+            .replace("m.org_path <", "(m.org_path || '') <");
         let ids_sql = format!(
-            "SELECT m.id FROM {from} WHERE 1 = 1{} ORDER BY {order} LIMIT {}",
-            w.sql,
+            "SELECT m.id FROM {from} WHERE 1 = 1{page_where} ORDER BY {order} LIMIT {}",
             limit + 1
         );
         let ids: Vec<i64> = bind_all(sqlx::query(AssertSqlSafe(ids_sql)), &w.params)
@@ -949,7 +956,33 @@ mod tests {
         let time = |label: &str, f: std::time::Duration| {
             eprintln!("{label}: {:.1} ms", f.as_secs_f64() * 1000.0)
         };
+        for sql in [
+            "SELECT m.id FROM measure m JOIN problem pr ON pr.id = m.problem_id WHERE (m.org_path || '') >= '' AND (m.org_path || '') < '~' AND (m.text LIKE '%x%' OR pr.title LIKE '%x%') ORDER BY m.id LIMIT 51",
+            "SELECT m.id FROM measure m WHERE (m.org_path || '') >= '' AND (m.org_path || '') < '~' AND m.deadline < '2026-01-01' AND m.state NOT IN ('closed', 'closed_ongoing', 'draft') ORDER BY COALESCE(m.deadline, '9999-12-31'), m.id LIMIT 51",
+            "SELECT m.id FROM measure m WHERE (m.org_path || '') >= '' AND (m.org_path || '') < '~' ORDER BY m.id LIMIT 51",
+        ] {
+            let plan: Vec<(i64, i64, i64, String)> =
+                sqlx::query_as(AssertSqlSafe(format!("EXPLAIN QUERY PLAN {sql}")))
+                    .fetch_all(store.pool())
+                    .await
+                    .unwrap();
+            eprintln!(
+                "{sql}\n  {:?}",
+                plan.iter().map(|p| &p.3).collect::<Vec<_>>()
+            );
+        }
         for round in 0..3 {
+            let t = std::time::Instant::now();
+            store.totals(&viewer, None, today).await.unwrap();
+            time(&format!("[{round}]   dashboard totals"), t.elapsed());
+            for g in [Group::Inspection, Group::Unit] {
+                let t = std::time::Instant::now();
+                store.completion(&viewer, None, today, g).await.unwrap();
+                time(&format!("[{round}]   dashboard {g:?}"), t.elapsed());
+            }
+            let t = std::time::Instant::now();
+            store.trend(&viewer, None, today).await.unwrap();
+            time(&format!("[{round}]   dashboard trend"), t.elapsed());
             let t = std::time::Instant::now();
             let d = store.dashboard(&viewer, None, today).await.unwrap();
             time(
