@@ -188,22 +188,30 @@ impl Store {
         inspection_id: Option<i64>,
         today: NaiveDate,
     ) -> Result<Dashboard, StoreError> {
-        Ok(Dashboard {
-            totals: self.totals(viewer, inspection_id, today).await?,
-            by_inspection: self
-                .completion(viewer, None, today, Group::Inspection)
-                .await?,
-            by_aspect: match inspection_id {
+        // The figures are independent scans: run them side by side on the pool's
+        // connections rather than one after another.
+        let aspects = async {
+            match inspection_id {
                 Some(_) => {
                     self.completion(viewer, inspection_id, today, Group::Aspect)
-                        .await?
+                        .await
                 }
-                None => Vec::new(),
-            },
-            by_unit: self
-                .completion(viewer, inspection_id, today, Group::Unit)
-                .await?,
-            trend: self.trend(viewer, inspection_id, today).await?,
+                None => Ok(Vec::new()),
+            }
+        };
+        let (totals, by_inspection, by_aspect, by_unit, trend) = tokio::try_join!(
+            self.totals(viewer, inspection_id, today),
+            self.completion(viewer, None, today, Group::Inspection),
+            aspects,
+            self.completion(viewer, inspection_id, today, Group::Unit),
+            self.trend(viewer, inspection_id, today),
+        )?;
+        Ok(Dashboard {
+            totals,
+            by_inspection,
+            by_aspect,
+            by_unit,
+            trend,
         })
     }
 
@@ -1039,7 +1047,7 @@ mod tests {
                 t.elapsed(),
             );
             sqlx::query(
-                "CREATE INDEX measure_deadline_sort ON measure ((COALESCE(deadline, '9999-12-31')), id)",
+                "CREATE INDEX IF NOT EXISTS measure_deadline_sort ON measure ((COALESCE(deadline, '9999-12-31')), id)",
             )
             .execute(store.pool())
             .await
