@@ -2,6 +2,7 @@
 //! against SQLite always and PostgreSQL whenever `RECTIFY_TEST_PG_URL` is set.
 
 mod api;
+mod browser;
 mod cli;
 mod ledger_export;
 mod ledger_import;
@@ -11,3 +12,4 @@ mod notices;
 mod report;
 mod supervise;
 mod support;
+mod ui;

@@ -161,6 +161,7 @@ impl WriteTx {
             hash: rec.hash,
         };
         self.appended += 1;
+        self.ledger_changed |= crate::dashboard::touches_ledger(ev.object_type);
         Ok(rec.seq)
     }
 }
@@ -218,6 +219,10 @@ pub struct AuditFilter {
     pub action: Option<String>,
     pub before_seq: Option<i64>,
     pub limit: i64,
+    /// Rows at or after this local time (text of an audit timestamp or its prefix: `2026-11-28`).
+    pub at_from: Option<String>,
+    /// Rows strictly before this local time (e.g. the day after the range's last day).
+    pub at_before: Option<String>,
 }
 
 /// Outcome of walking the whole chain.
@@ -250,6 +255,12 @@ impl Store {
         }
         if let Some(v) = f.before_seq {
             add(&mut sql, "seq <", v.into());
+        }
+        if let Some(v) = &f.at_from {
+            add(&mut sql, "at >=", v.clone().into());
+        }
+        if let Some(v) = &f.at_before {
+            add(&mut sql, "at <", v.clone().into());
         }
         sql.push_str(&format!(
             " ORDER BY seq DESC LIMIT {}",

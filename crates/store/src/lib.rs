@@ -5,6 +5,7 @@ mod audit;
 mod blobs;
 pub mod bulk;
 pub mod calendar;
+pub mod dashboard;
 pub mod digest;
 mod error;
 pub mod export;
@@ -195,6 +196,7 @@ impl Store {
             head,
             alg,
             appended: 0,
+            ledger_changed: false,
         })
     }
 
@@ -240,6 +242,8 @@ pub struct WriteTx {
     pub(crate) head: audit::Head,
     pub(crate) alg: HashAlg,
     pub(crate) appended: u32,
+    /// Whether an audited change touched what the dashboard shows (see `Store::ledger_counter`).
+    pub(crate) ledger_changed: bool,
 }
 
 impl WriteTx {
@@ -261,6 +265,10 @@ impl WriteTx {
     /// Commit the business change and its audit rows together.
     pub async fn commit(mut self) -> Result<(), StoreError> {
         if self.appended > 0 {
+            if self.ledger_changed {
+                let seq = self.head.seq.to_string();
+                self.meta_set(dashboard::LEDGER_SEQ, &seq).await?;
+            }
             audit::write_head(&mut self).await?;
         }
         self.tx.commit().await?;

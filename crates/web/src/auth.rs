@@ -19,6 +19,11 @@ pub struct Ctx {
     pub ip: Option<String>,
 }
 
+/// The CSRF token an HTML form sent in its `_csrf` field, put in the request's extensions by
+/// the UI's form layer (only server code can set it); checked like the `X-CSRF-Token` header.
+#[derive(Debug, Clone)]
+pub struct FormCsrf(pub String);
+
 /// How the caller authenticated.
 #[derive(Debug, Clone)]
 pub enum Via {
@@ -198,10 +203,13 @@ async fn resolve(parts: &mut Parts, state: &AppState) -> Result<Auth, ApiError> 
     }
     // Cookie sessions must prove same-origin intent on every state change.
     if !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        // From the header (API clients) or, for HTML forms, the `_csrf` field the UI's form
+        // layer read from the body before this runs.
         let sent = parts
             .headers
             .get("x-csrf-token")
             .and_then(|v| v.to_str().ok())
+            .or_else(|| parts.extensions.get::<FormCsrf>().map(|f| f.0.as_str()))
             .unwrap_or("");
         if !csrf_matches(&s.csrf, sent) {
             return Err(ApiError::Forbidden {

@@ -7,6 +7,7 @@ pub mod error;
 pub mod json;
 mod metrics;
 pub mod openapi;
+pub mod ui;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -52,6 +53,7 @@ pub struct AppState {
     policy: Arc<RwLock<(Instant, SecurityPolicy)>>,
     metrics: Arc<metrics::Metrics>,
     pub(crate) tokens: Arc<auth::TokenCache>,
+    pub(crate) dashboards: Arc<ui::home::DashboardCache>,
 }
 
 impl AppState {
@@ -65,6 +67,7 @@ impl AppState {
             ))),
             metrics: Arc::new(metrics::Metrics::default()),
             tokens: Arc::new(auth::TokenCache::default()),
+            dashboards: Arc::new(ui::home::DashboardCache::default()),
         }
     }
 
@@ -94,6 +97,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics::render))
         .nest("/api/v1", api::routes(&state))
+        .merge(ui::routes(&state))
         .fallback(|| async { error::ApiError::not_found() })
         .layer(middleware::from_fn_with_state(state.clone(), outer))
         .with_state(state)
@@ -144,17 +148,20 @@ async fn outer(State(state): State<AppState>, mut req: Request, next: Next) -> R
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
-    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    // Pages and assets of the UI set their own frame, CSP and cache headers; keep those.
+    h.entry(header::X_FRAME_OPTIONS)
+        .or_insert(HeaderValue::from_static("DENY"));
     h.insert(
         header::REFERRER_POLICY,
         HeaderValue::from_static("same-origin"),
     );
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
-    );
+    h.entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(HeaderValue::from_static(
+            "default-src 'none'; frame-ancestors 'none'",
+        ));
     // API answers carry personal data: never cache them.
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
     if state.config.tls {
         h.insert(
             header::STRICT_TRANSPORT_SECURITY,

@@ -410,6 +410,7 @@ pub async fn list_audit(
         action: q.action.clone(),
         before_seq: q.before_seq,
         limit: q.limit.unwrap_or(100),
+        ..AuditFilter::default()
     };
     let rows = s.store.audit_list(&f).await?;
     let mut w = s.store.begin_write().await?;

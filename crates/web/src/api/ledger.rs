@@ -728,7 +728,7 @@ pub async fn create_report(
 }
 
 /// Sniff the media type from magic bytes; the client's claim is not trusted.
-fn sniff(data: &[u8]) -> Option<&'static str> {
+pub(crate) fn sniff(data: &[u8]) -> Option<&'static str> {
     const SIGS: [(&[u8], &str); 7] = [
         (b"%PDF-", "application/pdf"),
         (b"\x89PNG\r\n\x1a\n", "image/png"),
@@ -746,7 +746,7 @@ fn sniff(data: &[u8]) -> Option<&'static str> {
         .map(|(_, t)| *t)
 }
 
-fn safe_file_name(raw: &str) -> ApiResult<String> {
+pub(crate) fn safe_file_name(raw: &str) -> ApiResult<String> {
     let decoded = percent_decode(raw).ok_or_else(|| {
         ApiError::field(
             "file_name",

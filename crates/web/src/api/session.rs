@@ -52,17 +52,24 @@ fn anonymous(ctx: &Ctx) -> Actor {
     }
 }
 
-/// Sign in with login and password. The same message answers unknown users, wrong passwords
-/// and locked accounts.
-#[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = LoginRequest,
-    responses((status = 200, body = SessionInfo), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
-pub async fn login(
-    State(s): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
-    JsonBody(req): JsonBody<LoginRequest>,
-) -> ApiResult<Response> {
+/// A successful sign-in: the new session's id (for the cookie) and its CSRF token.
+pub(crate) struct SignedIn {
+    pub user: rectify_store::User,
+    pub session_id: String,
+    pub csrf: String,
+    pub password_change_required: bool,
+}
+
+/// Check login and password and open a session (shared by the API and the HTML sign-in).
+/// The same error answers unknown users, wrong passwords and locked accounts.
+pub(crate) async fn sign_in(
+    s: &AppState,
+    ctx: &Ctx,
+    login: &str,
+    password_text: &str,
+) -> ApiResult<SignedIn> {
     let policy = s.policy().await?;
-    let actor = anonymous(&ctx);
+    let actor = anonymous(ctx);
     if let Some(ip) = &ctx.ip
         && s.store.recent_ip_failures(ip).await? >= policy.ip_failures_per_15min
     {
@@ -70,25 +77,25 @@ pub async fn login(
             message: "尝试次数过多,请稍后再试 (too many attempts; try later)".into(),
         });
     }
-    let user = s.store.user_by_login(&req.login).await?;
+    let user = s.store.user_by_login(login).await?;
     let now = Utc::now();
     let ok = match &user {
         Some(u) => {
             let good = u
                 .password_hash
                 .as_deref()
-                .is_some_and(|h| password::verify(&req.password, h));
+                .is_some_and(|h| password::verify(password_text, h));
             good && !u.disabled && !u.is_locked(now)
         }
         None => {
-            password::dummy_verify(&req.password);
+            password::dummy_verify(password_text);
             false
         }
     };
     let uid = user.as_ref().map(|u| u.id);
     let Some(user) = user.filter(|_| ok) else {
         let mut w = s.store.begin_write().await?;
-        w.login_failed(&actor, uid, &req.login, &policy).await?;
+        w.login_failed(&actor, uid, login, &policy).await?;
         w.commit().await?;
         return Err(generic_failure());
     };
@@ -108,20 +115,53 @@ pub async fn login(
     w.audit(&actor, AuditEvent::ok("session.login", "user", user.id))
         .await?;
     w.commit().await?;
-    let expired = user.password_expired(&policy, now);
+    let password_change_required = user.password_expired(&policy, now);
+    Ok(SignedIn {
+        user,
+        session_id: id,
+        csrf,
+        password_change_required,
+    })
+}
+
+/// The `Set-Cookie` value that carries a new session id.
+pub(crate) fn session_cookie(s: &AppState, id: &str) -> String {
     let secure = if s.config.tls { "; Secure" } else { "" };
-    let cookie = format!(
+    format!(
         "{}={id}; Path=/; HttpOnly; SameSite=Strict{secure}",
         cookie_name(s.config.tls)
-    );
+    )
+}
+
+/// The `Set-Cookie` value that clears the session cookie.
+pub(crate) fn clear_cookie(s: &AppState) -> String {
+    let secure = if s.config.tls { "; Secure" } else { "" };
+    format!(
+        "{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}",
+        cookie_name(s.config.tls)
+    )
+}
+
+/// Sign in with login and password. The same message answers unknown users, wrong passwords
+/// and locked accounts.
+#[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = LoginRequest,
+    responses((status = 200, body = SessionInfo), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
+pub async fn login(
+    State(s): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    JsonBody(req): JsonBody<LoginRequest>,
+) -> ApiResult<Response> {
+    let signed = sign_in(&s, &ctx, &req.login, &req.password).await?;
+    let cookie = session_cookie(&s, &signed.session_id);
+    let user = signed.user;
     let info = SessionInfo {
         user_id: user.id,
         login: user.login,
         display_name: user.display_name,
         role: user.role,
         organisation_id: user.organisation_id,
-        csrf_token: Some(csrf),
-        password_change_required: expired,
+        csrf_token: Some(signed.csrf),
+        password_change_required: signed.password_change_required,
     };
     let mut resp = Json(info).into_response();
     resp.headers_mut().insert(
@@ -162,6 +202,16 @@ pub async fn logout(
     State(s): State<AppState>,
     AuthAllowExpired(a): AuthAllowExpired,
 ) -> ApiResult<Response> {
+    sign_out(&s, &a).await?;
+    let mut resp = StatusCode::NO_CONTENT.into_response();
+    if let Ok(v) = HeaderValue::from_str(&clear_cookie(&s)) {
+        resp.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    Ok(resp)
+}
+
+/// End the caller's session (its row is deleted), audited.
+pub(crate) async fn sign_out(s: &AppState, a: &Auth) -> ApiResult<()> {
     if let Via::Session { key, .. } = &a.via {
         let mut w = s.store.begin_write().await?;
         w.audit(
@@ -172,16 +222,7 @@ pub async fn logout(
         w.commit().await?;
         s.store.delete_session(key).await?;
     }
-    let mut resp = StatusCode::NO_CONTENT.into_response();
-    let secure = if s.config.tls { "; Secure" } else { "" };
-    let clear = format!(
-        "{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}",
-        cookie_name(s.config.tls)
-    );
-    if let Ok(v) = HeaderValue::from_str(&clear) {
-        resp.headers_mut().insert(header::SET_COOKIE, v);
-    }
-    Ok(resp)
+    Ok(())
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -200,11 +241,22 @@ pub async fn change_password(
     AuthAllowExpired(a): AuthAllowExpired,
     JsonBody(req): JsonBody<PasswordChange>,
 ) -> ApiResult<StatusCode> {
+    change_own_password(&s, &a, &req.current_password, &req.new_password).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Change one's own password after checking the current one; the user's other sessions end.
+pub(crate) async fn change_own_password(
+    s: &AppState,
+    a: &Auth,
+    current: &str,
+    new: &str,
+) -> ApiResult<()> {
     let ok = a
         .user
         .password_hash
         .as_deref()
-        .is_some_and(|h| password::verify(&req.current_password, h));
+        .is_some_and(|h| password::verify(current, h));
     if !ok {
         return Err(ApiError::field(
             "current_password",
@@ -214,7 +266,7 @@ pub async fn change_password(
     }
     let policy = s.policy().await?;
     let mut w = s.store.begin_write().await?;
-    w.set_password(&a.actor(), a.user.id, &req.new_password, &policy, false)
+    w.set_password(&a.actor(), a.user.id, new, &policy, false)
         .await?;
     let keep = match &a.via {
         Via::Session { key, .. } => Some(key.as_str()),
@@ -222,7 +274,7 @@ pub async fn change_password(
     };
     w.delete_user_sessions(a.user.id, keep).await?;
     w.commit().await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(())
 }
 
 #[derive(Deserialize, ToSchema)]
