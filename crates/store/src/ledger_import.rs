@@ -143,6 +143,7 @@ pub struct LedgerImportCounts {
     pub measures_unchanged: usize,
     /// Measures of matched problems no row matched (kept).
     pub measures_absent: usize,
+    /// Distinct rows (sheet, row) with at least one problem, the reader's included.
     pub invalid_rows: usize,
 }
 
@@ -1078,7 +1079,8 @@ mod tests {
             );
             assert!(shown[1].starts_with("第4行 完成时限: "), "{shown:?}");
             assert_eq!(shown[2], "第9行 完成时限: 无法识别 '下月'");
-            assert_eq!(p.counts.invalid_rows, 2);
+            // rows 3, 4 and 9 (the reader's row counts too)
+            assert_eq!(p.counts.invalid_rows, 3);
             let e = apply(&store, &a, &v, &p, false).await.unwrap_err();
             assert!(
                 matches!(e, StoreError::Invalid(ref f) if f.code == "invalid_rows"),
