@@ -13,7 +13,7 @@ use rectify_core::text;
 use rectify_notice::{Item, Notice};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sqlx::Row;
+use sqlx::{AssertSqlSafe, Row};
 
 use crate::audit::{Actor, AuditEvent, now_text};
 use crate::{NewMeasure, NewProblem, Store, StoreError, Viewer, WriteTx};
@@ -769,6 +769,24 @@ fn line_or(line: Option<usize>) -> String {
     }
 }
 
+/// The measure columns an import may replace (a closed set: the column name is a constant).
+#[derive(Clone, Copy)]
+pub(crate) enum MeasureColumn {
+    /// 整改措施 text (notice import).
+    Text,
+    /// 备注 (ledger import).
+    Remarks,
+}
+
+impl MeasureColumn {
+    fn name(self) -> &'static str {
+        match self {
+            MeasureColumn::Text => "text",
+            MeasureColumn::Remarks => "remarks",
+        }
+    }
+}
+
 impl WriteTx {
     /// Replace a measure's text (notice import), under optimistic concurrency.
     pub async fn replace_measure_text(
@@ -779,12 +797,36 @@ impl WriteTx {
         new_text: &str,
     ) -> Result<(), StoreError> {
         let new_text = ledger::measure_text(new_text)?;
-        let before: Option<(String, i64)> =
-            sqlx::query_as("SELECT text, version FROM measure WHERE id = $1")
-                .bind(id)
-                .fetch_optional(self.conn())
-                .await?;
-        let Some((old_text, current)) = before else {
+        self.set_measure_column(
+            actor,
+            id,
+            version,
+            MeasureColumn::Text,
+            Some(new_text),
+            "notice.import",
+        )
+        .await
+    }
+
+    /// Set one imported text column of a measure under optimistic concurrency: the stale version
+    /// refused (409), the version bumped, one `measure.update` audit row naming the import source.
+    pub(crate) async fn set_measure_column(
+        &mut self,
+        actor: &Actor,
+        id: i64,
+        version: i64,
+        column: MeasureColumn,
+        value: Option<String>,
+        source: &str,
+    ) -> Result<(), StoreError> {
+        let name = column.name();
+        let before: Option<(Option<String>, i64)> = sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT {name}, version FROM measure WHERE id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(self.conn())
+        .await?;
+        let Some((old, current)) = before else {
             return Err(StoreError::not_found("measure", id));
         };
         if current != version {
@@ -794,10 +836,10 @@ impl WriteTx {
                 current,
             });
         }
-        sqlx::query(
-            "UPDATE measure SET text = $1, updated_at = $2, version = version + 1 WHERE id = $3 AND version = $4",
-        )
-        .bind(new_text.clone())
+        sqlx::query(AssertSqlSafe(format!(
+            "UPDATE measure SET {name} = $1, updated_at = $2, version = version + 1 WHERE id = $3 AND version = $4"
+        )))
+        .bind(value.clone())
         .bind(now_text())
         .bind(id)
         .bind(version)
@@ -806,10 +848,8 @@ impl WriteTx {
         self.audit(
             actor,
             AuditEvent::ok("measure.update", "measure", id)
-                .before(json!({"text": old_text, "version": version}))
-                .after(
-                    json!({"text": new_text, "version": version + 1, "source": "notice.import"}),
-                ),
+                .before(json!({name: old, "version": version}))
+                .after(json!({name: value, "version": version + 1, "source": source})),
         )
         .await?;
         Ok(())

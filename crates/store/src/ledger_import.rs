@@ -42,7 +42,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::Row;
 
-use crate::audit::{Actor, AuditEvent, now_text};
+use crate::audit::{Actor, AuditEvent};
 use crate::import::normalise;
 use crate::{MeasurePatch, NewMeasure, NewProblem, Store, StoreError, Viewer, WriteTx};
 
@@ -833,37 +833,13 @@ impl WriteTx {
     ) -> Result<i64, StoreError> {
         let remarks =
             rectify_core::text::optional("remarks", remarks, rectify_core::text::TEXT_MAX)?;
-        let before: Option<(Option<String>, i64)> =
-            sqlx::query_as("SELECT remarks, version FROM measure WHERE id = $1")
-                .bind(id)
-                .fetch_optional(self.conn())
-                .await?;
-        let Some((old, current)) = before else {
-            return Err(StoreError::not_found("measure", id));
-        };
-        if current != version {
-            return Err(StoreError::Conflict {
-                entity: "measure",
-                id,
-                current,
-            });
-        }
-        sqlx::query(
-            "UPDATE measure SET remarks = $1, updated_at = $2, version = version + 1 WHERE id = $3 AND version = $4",
-        )
-        .bind(remarks.clone())
-        .bind(now_text())
-        .bind(id)
-        .bind(version)
-        .execute(self.conn())
-        .await?;
-        self.audit(
+        self.set_measure_column(
             actor,
-            AuditEvent::ok("measure.update", "measure", id)
-                .before(json!({"remarks": old, "version": version}))
-                .after(
-                    json!({"remarks": remarks, "version": version + 1, "source": "ledger.import"}),
-                ),
+            id,
+            version,
+            crate::import::MeasureColumn::Remarks,
+            remarks,
+            "ledger.import",
         )
         .await?;
         Ok(version + 1)
