@@ -1153,6 +1153,56 @@ async fn every_object_route_refuses_other_units() {
             .unwrap()
             .unwrap()
             .id;
+        // Organisation A's supervision objects: an assigned overdue measure (lights the owner's
+        // inbox), a closed one half a year back (a look-back falls due; a sample draws it), a
+        // draft supervision notice, a register entry.
+        let (_, m) = office.get(&format!("/api/v1/measures/{mid}")).await;
+        let (st, m) = office
+            .post(
+                &format!("/api/v1/measures/{mid}/transitions"),
+                json!({"action": "assign", "version": m["version"]}),
+            )
+            .await;
+        assert_eq!(st, StatusCode::OK, "{m}");
+        let done = crate::lookback::closed(&office, &w, pid, w.unit_a1, "已完成", None).await;
+        crate::lookback::sql(
+            &e,
+            "UPDATE measure SET closed_at = $1 WHERE id = $2",
+            "2025-03-01T10:00:00.000+08:00",
+            done,
+        )
+        .await;
+        crate::lookback::ok(&["supervise", "run", "--date", "2025-09-10"], &e);
+        let (_, lbs) = office.get("/api/v1/lookbacks").await;
+        let lookback_id = lbs[0]["id"].as_i64().unwrap_or_else(|| panic!("{lbs}"));
+        let (_, inbox) = owner.get("/api/v1/inbox").await;
+        let inbox_id = inbox[0]["id"]
+            .as_i64()
+            .unwrap_or_else(|| panic!("no inbox item: {inbox}"));
+        let tomorrow = chrono::Utc::now().date_naive() + chrono::Days::new(1);
+        let (st, draw) = office
+            .post(
+                "/api/v1/samples",
+                json!({"size": 1, "seed": "7", "inspection_id": iid, "as_of": tomorrow.to_string()}),
+            )
+            .await;
+        assert_eq!(st, StatusCode::CREATED, "{draw}");
+        let draw_id = draw["id"].as_i64().unwrap();
+        let (st, notice) = office
+            .post(
+                "/api/v1/notices",
+                json!({"unit_id": w.unit_a1, "inspection_id": iid, "title": "督办单", "tier": "key",
+                       "reply_due": "2026-04-10", "items": [{"measure_id": mid}]}),
+            )
+            .await;
+        assert_eq!(st, StatusCode::CREATED, "{notice}");
+        let notice_id = notice["id"].as_i64().unwrap();
+        let register = json!({"organisation_id": w.org_a, "on_date": "2026-03-01",
+                              "entry": {"kind": "talk", "person": "王某"}});
+        let (st, entry) = office.post("/api/v1/registers", register.clone()).await;
+        assert_eq!(st, StatusCode::CREATED, "{entry}");
+        let entry_id = entry["id"].as_i64().unwrap();
+
         let (_, doc) = office.get("/api/v1/openapi.json").await;
         let audit_before = e.store.count("audit_log").await.unwrap();
         let (_, m) = office.get(&format!("/api/v1/measures/{mid}")).await;
@@ -1166,23 +1216,33 @@ async fn every_object_route_refuses_other_units() {
                 p if p.ends_with("/role") => json!({"role": "office"}),
                 p if p.ends_with("/disabled") => json!({"disabled": true}),
                 p if p.ends_with("/unlock") => json!({}),
+                p if p.ends_with("/issue") => json!({"version": 1, "issued_on": "2026-04-01"}),
+                p if p.ends_with("/reply") => {
+                    json!({"version": 1, "replied_on": "2026-04-02", "text": "x"})
+                }
+                p if p.ends_with("/review") => json!({"version": 1, "outcome": "accept"}),
+                p if p.ends_with("/close") => json!({"version": 1}),
+                p if p.ends_with("/read") => json!({}),
+                p if p.starts_with("/api/v1/lookbacks/") => {
+                    json!({"version": 1, "result": "holds"})
+                }
+                p if p.starts_with("/api/v1/samples/") => {
+                    json!({"version": 1, "result": "confirmed"})
+                }
+                p if p.ends_with("/email") => json!({"email": "x@example.org"}),
+                p if p.starts_with("/api/v1/calendar/") => json!({"schedule": "[2025]"}),
+                p if p.starts_with("/api/v1/registers/") => {
+                    let mut r = register.clone();
+                    r["version"] = json!(1);
+                    r
+                }
                 p if p.starts_with("/api/v1/measures/") => json!({"version": v, "text": "x"}),
                 _ => json!({"version": 1, "title": "x"}),
             }
         };
-        // Routes whose objects this test does not create yet (a known gap in this row-8 sweep:
-        // notices' scope is tested in notices.rs; look-backs, inbox items and people's e-mail
-        // are not yet swept across organisations). Listed so a new route still fails here.
-        const NOT_HERE: [&str; 8] = [
-            "/api/v1/calendar/{year}", // reference data, every role reads; PUT: system admin
-            "/api/v1/supervision/runs/{date}", // the day's run record
-            "/api/v1/notices/",        // notices.rs: 404 for other unit / organisation
-            "/api/v1/registers/",      // notices.rs e2e covers registers' scope
-            "/api/v1/lookbacks/",      // lookback.rs
-            "/api/v1/inbox/",          // one's own inbox only
-            "/api/v1/samples/",        // gap: draws (needs closed measures)
-            "/api/v1/people/",         // lookback.rs (person e-mail)
-        ];
+        // The one route with an object id this test does not sweep: a day's run record is the
+        // deployment's own bookkeeping (counts only, no object), read by every staff role.
+        const NOT_HERE: [&str; 1] = ["/api/v1/supervision/runs/{date}"];
         let mut checked = 0;
         for (path, item) in doc["paths"].as_object().unwrap() {
             if !path.contains('{') || NOT_HERE.iter().any(|p| path.starts_with(p)) {
@@ -1198,12 +1258,38 @@ async fn every_object_route_refuses_other_units() {
                 eid
             } else if path.starts_with("/api/v1/users/") {
                 liaison_id
+            } else if path.starts_with("/api/v1/notices/") {
+                notice_id
+            } else if path.starts_with("/api/v1/registers/") {
+                entry_id
+            } else if path.starts_with("/api/v1/lookbacks/") {
+                lookback_id
+            } else if path.starts_with("/api/v1/inbox/") {
+                inbox_id
+            } else if path.starts_with("/api/v1/samples/") {
+                draw_id
+            } else if path.starts_with("/api/v1/people/") {
+                w.owner_person
+            } else if path.starts_with("/api/v1/calendar/") {
+                2025
             } else {
                 panic!("no object id known for {path}: extend this test");
             };
-            let concrete = path.replace("{id}", &id.to_string()).replace("{seq}", "1");
+            let concrete = path
+                .replace("{id}", &id.to_string())
+                .replace("{year}", &id.to_string())
+                .replace("{seq}", "1");
             for method in item.as_object().unwrap().keys() {
                 let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+                // The working-day calendar is reference data every signed-in user reads.
+                if method == Method::GET && path.starts_with("/api/v1/calendar/") {
+                    continue;
+                }
+                let concrete = if method == Method::DELETE {
+                    format!("{concrete}?version=1")
+                } else {
+                    concrete.clone()
+                };
                 for login in ["office_b", "liaison_a2"] {
                     let c = Client::login_as(&srv, login).await;
                     let body = (method != Method::GET).then(|| body_for(path));
@@ -1229,6 +1315,15 @@ async fn every_object_route_refuses_other_units() {
         .await
         .unwrap();
         assert_eq!(changes, 0, "a refused request changed something");
+        let (_, inbox) = owner.get("/api/v1/inbox?unread=true").await;
+        assert!(
+            inbox
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|i| i["id"].as_i64() == Some(inbox_id)),
+            "the owner's message is still unread: {inbox}"
+        );
         drop(srv);
         e.drop_db().await;
     }

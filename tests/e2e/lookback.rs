@@ -28,7 +28,7 @@ fn rectify(args: &[&str], engine: &Engine) -> Output {
         .expect("run rectify")
 }
 
-fn ok(args: &[&str], engine: &Engine) -> String {
+pub(crate) fn ok(args: &[&str], engine: &Engine) -> String {
     let out = rectify(args, engine);
     assert!(
         out.status.success(),
@@ -84,7 +84,7 @@ async fn upload(c: &Client, name: &str, bytes: &[u8]) -> i64 {
 }
 
 /// A measure for `unit`, assigned, reported with `text` (and `file` as evidence), closed.
-async fn closed(
+pub(crate) async fn closed(
     office: &Client,
     w: &World,
     problem: i64,
@@ -130,7 +130,7 @@ async fn closed(
     id
 }
 
-async fn sql(e: &Engine, q: &str, v: &str, id: i64) {
+pub(crate) async fn sql(e: &Engine, q: &str, v: &str, id: i64) {
     sqlx::query(sqlx::AssertSqlSafe(q.to_string()))
         .bind(v.to_string())
         .bind(id)
