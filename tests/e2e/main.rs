@@ -4,6 +4,7 @@
 mod api;
 mod browser;
 mod cli;
+mod files;
 mod ledger_export;
 mod ledger_import;
 mod lookback;
