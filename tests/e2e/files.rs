@@ -1,7 +1,8 @@
 //! Files at the edges (SECURITY-BAR rows 24 and 26): bodies over the upload cap are refused while
 //! they stream in (chunked API upload, chunked multipart report form), a traversal corpus of file
 //! names writes nothing outside storage, downloads carry RFC 6266 `filename*` names, and an
-//! archive with zip-slip entry names is refused without writing anything.
+//! archive with zip-slip entry names is refused without writing anything; text with 4-byte
+//! characters round-trips through import and export in every accepted encoding (row 27).
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -344,4 +345,126 @@ async fn bodies_over_the_cap_are_refused_while_they_stream_in() {
     assert_eq!(stray, Vec::<PathBuf>::new());
     task.abort();
     e.drop_db().await;
+}
+
+/// A ledger whose texts need four bytes in UTF-8 (CJK Extension B, an emoji).
+const FOUR_BYTE_CSV: &str = "\
+序号,方面,问题,整改措施,责任领导,责任单位,责任人,完成时限
+1,党的领导方面,𠮷𡈼问题:理论学习不深入,制定𠀀学习计划 😀,李强,办公室,张伟,2021-12-31
+";
+
+#[tokio::test]
+async fn four_byte_characters_and_boms_round_trip_through_import_and_export() {
+    for e in engines().await {
+        let w = seed(&e.store).await;
+        let srv = start(&e.store, false).await;
+        let office = Client::login_as(&srv, "office").await;
+        let utf16: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain(FOUR_BYTE_CSV.encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        let (gb18030, _, unmappable) = encoding_rs::GB18030.encode(FOUR_BYTE_CSV);
+        assert!(!unmappable);
+        let cases: [(&str, Vec<u8>); 4] = [
+            (
+                "UTF-8 with BOM",
+                [b"\xEF\xBB\xBF".as_slice(), FOUR_BYTE_CSV.as_bytes()].concat(),
+            ),
+            ("UTF-8", FOUR_BYTE_CSV.as_bytes().to_vec()),
+            ("UTF-16LE with BOM", utf16),
+            ("GB18030", gb18030.into_owned()),
+        ];
+        for (label, bytes) in cases {
+            let (st, insp) = office
+                .post(
+                    "/api/v1/inspections",
+                    serde_json::json!({"kind": "regular", "inspected_org_id": w.org_a, "title": format!("巡察 {label}"), "feedback_on": "2021-07-01"}),
+                )
+                .await;
+            assert_eq!(st, StatusCode::CREATED, "{insp}");
+            let iid = insp["id"].as_i64().unwrap();
+            let r = office
+                .http
+                .post(format!(
+                    "{}/api/v1/inspections/{iid}/ledger/import?file_name=t.csv",
+                    office.base
+                ))
+                .header("x-csrf-token", office.csrf.clone().unwrap())
+                .body(bytes)
+                .send()
+                .await
+                .unwrap();
+            let st = r.status();
+            let v: Value = r.json().await.unwrap();
+            assert_eq!(st, StatusCode::CREATED, "{} {label}: {v}", e.name);
+            let texts: Vec<String> = sqlx::query_scalar(
+                "SELECT m.text FROM measure m JOIN problem p ON p.id = m.problem_id \
+                 JOIN aspect a ON a.id = p.aspect_id WHERE a.inspection_id = $1",
+            )
+            .bind(iid)
+            .fetch_all(e.store.pool())
+            .await
+            .unwrap();
+            assert_eq!(texts, ["制定𠀀学习计划 😀"], "{} {label}", e.name);
+            let csv = office
+                .http
+                .get(format!(
+                    "{}/api/v1/ledger/export?format=csv&inspection_id={iid}",
+                    office.base
+                ))
+                .send()
+                .await
+                .unwrap()
+                .bytes()
+                .await
+                .unwrap();
+            assert!(
+                csv.starts_with(b"\xEF\xBB\xBF"),
+                "{label}: the export has its BOM"
+            );
+            let text = std::str::from_utf8(&csv[3..]).unwrap();
+            assert!(
+                text.contains("𠮷𡈼问题:理论学习不深入") && text.contains("制定𠀀学习计划 😀"),
+                "{label}: {text}"
+            );
+            assert!(
+                !text.contains('\u{FFFD}') && !text.contains('\u{FEFF}'),
+                "{text}"
+            );
+        }
+        // Bytes that are neither UTF-8 nor GB18030: refused by name, nothing stored, no U+FFFD.
+        let (_, insp) = office
+            .post(
+                "/api/v1/inspections",
+                serde_json::json!({"kind": "regular", "inspected_org_id": w.org_a, "title": "乱码", "feedback_on": "2021-07-01"}),
+            )
+            .await;
+        let before = e.store.count("measure").await.unwrap();
+        let mut bad = "序号,方面,问题,整改措施\n1,方面,问题,措施"
+            .as_bytes()
+            .to_vec();
+        bad.extend_from_slice(b"\x81\x20\xFF\n");
+        let r = office
+            .http
+            .post(format!(
+                "{}/api/v1/inspections/{}/ledger/import?file_name=bad.csv",
+                office.base, insp["id"]
+            ))
+            .header("x-csrf-token", office.csrf.clone().unwrap())
+            .body(bad)
+            .send()
+            .await
+            .unwrap();
+        let st = r.status();
+        let v: Value = r.json().await.unwrap();
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        assert!(
+            v["error"]["message"].as_str().unwrap().contains("编码")
+                || v["error"]["code"].as_str().unwrap().contains("encoding"),
+            "{v}"
+        );
+        assert_eq!(e.store.count("measure").await.unwrap(), before);
+        drop(srv);
+        e.drop_db().await;
+    }
 }
