@@ -42,6 +42,59 @@ pub(crate) struct TablePlan {
     pub columns: usize,
     pub header: Option<Vec<String>>,
     pub rows: Vec<Vec<String>>,
+    /// Each column's width in twips, summing to the text width: see [`column_widths`].
+    pub widths: Vec<u32>,
+}
+
+/// How wide a text is in half-character units: CJK and full-width characters count two.
+fn display_width(text: &str) -> u32 {
+    text.chars()
+        .map(|c| if (c as u32) < 0x1100 { 1 } else { 2 })
+        .sum()
+}
+
+/// Column widths from the content, the way a clerk would set them: a column gets room for its
+/// longest cell (at least its heading, at least two characters, at most 24 characters before it
+/// wraps), and the text width is shared in proportion. Short columns (序号, dates) stay narrow and
+/// the columns that carry prose take the rest. Deterministic; the widths sum to `total`.
+pub(crate) fn column_widths(
+    header: Option<&[String]>,
+    rows: &[Vec<String>],
+    total: u32,
+) -> Vec<u32> {
+    let columns = rows
+        .iter()
+        .map(Vec::len)
+        .chain(header.map(<[String]>::len))
+        .max()
+        .unwrap_or(0);
+    if columns == 0 {
+        return Vec::new();
+    }
+    let mut want = vec![4u32; columns];
+    for (c, w) in want.iter_mut().enumerate() {
+        let head = header
+            .and_then(|h| h.get(c))
+            .map_or(0, |t| display_width(t).min(16));
+        let body = rows
+            .iter()
+            .filter_map(|r| r.get(c))
+            .map(|t| display_width(t))
+            .max()
+            .unwrap_or(0)
+            .min(48);
+        *w = (*w).max(head).max(body);
+    }
+    let sum: u32 = want.iter().sum();
+    let mut widths: Vec<u32> = want
+        .iter()
+        .map(|w| (u64::from(total) * u64::from(*w) / u64::from(sum)) as u32)
+        .collect();
+    let used: u32 = widths.iter().sum();
+    if let Some(last) = widths.last_mut() {
+        *last += total - used;
+    }
+    widths
 }
 
 /// Two characters: the paragraph indent and the signature's right space (§7.3.5.2).
@@ -234,10 +287,13 @@ fn table_plan(table: &crate::docx::Table) -> Option<TablePlan> {
         row
     };
     let header = (!table.header.is_empty()).then(|| pad(&table.header));
+    let rows: Vec<Vec<String>> = table.rows.iter().map(|r| pad(r)).collect();
+    let widths = column_widths(header.as_deref(), &rows, crate::gbt9704::TEXT_WIDTH);
     Some(TablePlan {
         columns,
         header,
-        rows: table.rows.iter().map(|r| pad(r)).collect(),
+        rows,
+        widths,
     })
 }
 
@@ -258,6 +314,29 @@ mod tests {
             attachments: vec![],
             contact: None,
         }
+    }
+
+    #[test]
+    fn column_widths_follow_the_content_and_fill_the_text_width() {
+        let header: Vec<String> = ["序号", "问题", "完成时限"].map(String::from).to_vec();
+        let rows = vec![
+            [
+                "1",
+                "针对党组发挥领导作用不够充分、议事规则不健全的问题",
+                "2021-12-31",
+            ]
+            .map(String::from)
+            .to_vec(),
+            ["2", "短", "2022-03-31"].map(String::from).to_vec(),
+        ];
+        let w = column_widths(Some(&header), &rows, 8845);
+        assert_eq!(w.iter().sum::<u32>(), 8845);
+        assert!(w[0] < w[2] && w[2] < w[1], "{w:?}");
+        // Equal content gives equal columns; nothing is ever zero wide.
+        let same = column_widths(None, &[vec!["ab".into(), "ab".into()]], 1000);
+        assert_eq!(same, [500, 500]);
+        let empty = column_widths(None, &[vec![String::new(); 3]], 900);
+        assert_eq!(empty, [300, 300, 300]);
     }
 
     #[test]

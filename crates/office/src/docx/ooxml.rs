@@ -513,9 +513,6 @@ fn run(s: &mut String, text: &str) {
 }
 
 fn table(s: &mut String, t: &TablePlan) {
-    let cols = u32::try_from(t.columns).unwrap_or(u32::MAX).max(1);
-    let width = gb::TEXT_WIDTH / cols;
-    let last = gb::TEXT_WIDTH - width * (cols - 1);
     let _ = write!(
         s,
         r#"<w:tbl><w:tblPr><w:tblW w:w="{}" w:type="dxa"/><w:jc w:val="center"/><w:tblBorders>"#,
@@ -528,12 +525,8 @@ fn table(s: &mut String, t: &TablePlan) {
         );
     }
     s.push_str(r#"</w:tblBorders><w:tblLayout w:type="fixed"/><w:tblCellMar><w:top w:w="57" w:type="dxa"/><w:left w:w="108" w:type="dxa"/><w:bottom w:w="57" w:type="dxa"/><w:right w:w="108" w:type="dxa"/></w:tblCellMar><w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="0" w:lastColumn="0" w:noHBand="0" w:noVBand="1"/></w:tblPr><w:tblGrid>"#);
-    for c in 0..t.columns {
-        let _ = write!(
-            s,
-            r#"<w:gridCol w:w="{}"/>"#,
-            if c + 1 == t.columns { last } else { width }
-        );
+    for w in &t.widths {
+        let _ = write!(s, r#"<w:gridCol w:w="{w}"/>"#);
     }
     s.push_str("</w:tblGrid>");
     let row = |s: &mut String, cells: &[String], header: bool| {
@@ -541,8 +534,7 @@ fn table(s: &mut String, t: &TablePlan) {
         if header {
             s.push_str("<w:trPr><w:tblHeader/></w:trPr>");
         }
-        for (c, cell) in cells.iter().enumerate() {
-            let w = if c + 1 == t.columns { last } else { width };
+        for (cell, w) in cells.iter().zip(&t.widths) {
             let _ = write!(
                 s,
                 r#"<w:tc><w:tcPr><w:tcW w:w="{w}" w:type="dxa"/><w:vAlign w:val="center"/></w:tcPr>"#
