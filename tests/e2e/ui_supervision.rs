@@ -60,13 +60,20 @@ async fn api_notice(
     n["id"].as_i64().unwrap()
 }
 
-/// A closed measure of `problem` for unit A1 (assigned, reported with evidence, closed).
-async fn closed_measure(office: &Client, w: &World, problem: i64, text: &str) -> i64 {
+/// A closed measure of `problem` for `unit` (assigned, reported with `evidence`, closed).
+async fn closed_measure(
+    office: &Client,
+    w: &World,
+    problem: i64,
+    unit: i64,
+    text: &str,
+    evidence: &[u8],
+) -> i64 {
     let (st, m) = office
         .post(
             "/api/v1/measures",
             json!({"problem_id": problem, "text": text, "kind": "time_bound",
-                   "responsible_unit_id": w.unit_a1, "owner_id": w.owner_person, "deadline": "2025-12-31"}),
+                   "responsible_unit_id": unit, "owner_id": w.owner_person, "deadline": "2025-12-31"}),
         )
         .await;
     assert_eq!(st, StatusCode::CREATED, "{m}");
@@ -82,7 +89,7 @@ async fn closed_measure(office: &Client, w: &World, problem: i64, text: &str) ->
         .http
         .post(format!("{}/api/v1/evidence?file_name=e.pdf", office.base))
         .header("x-csrf-token", office.csrf.clone().unwrap())
-        .body(format!("%PDF-1.4 {text}").into_bytes())
+        .body(evidence.to_vec())
         .send()
         .await
         .unwrap();
@@ -744,7 +751,15 @@ async fn a_relapse_on_the_look_back_page_reopens_the_measure_and_a_draw_replays(
         let l = ledger(&e.store, &w, "").await;
         let server = support::start(&e.store, false).await;
         let api = Client::login_as(&server, "office").await;
-        let m = closed_measure(&api, &w, l.problem, "修订党组议事规则").await;
+        let m = closed_measure(
+            &api,
+            &w,
+            l.problem,
+            w.unit_a1,
+            "修订党组议事规则",
+            b"%PDF-1.4 rules",
+        )
+        .await;
         set_closed_at(&e, m, "2025-03-01T10:00:00.000+08:00").await;
         rectify_store::lookback::daily(
             &e.store,
@@ -807,7 +822,18 @@ async fn a_relapse_on_the_look_back_page_reopens_the_measure_and_a_draw_replays(
         assert!(!p.body.contains("修订党组议事规则"));
 
         // A second closed measure; a draw with a seed, shown with its replay.
-        closed_measure(&api, &w, l.problem, "建立台账").await;
+        // Another unit's measure of another problem, "proved" by the very same file.
+        let (_, other) = api.get(&format!("/api/v1/measures/{}", l.m_a2)).await;
+        let other_problem = other["problem_id"].as_i64().unwrap();
+        let m2 = closed_measure(
+            &api,
+            &w,
+            other_problem,
+            w.unit_a2,
+            "建立台账",
+            b"%PDF-1.4 rules",
+        )
+        .await;
         let p = office.get("/samples").await;
         assert_eq!(p.status, StatusCode::OK);
         let p = office
@@ -846,9 +872,34 @@ async fn a_relapse_on_the_look_back_page_reopens_the_measure_and_a_draw_replays(
         // Another organisation's office: the draw is absent.
         assert_eq!(ob.get(&draw).await.status, StatusCode::NOT_FOUND);
         // The flags page says what a flag is: a prompt to check, never a finding.
+        // The crafted reuse is flagged, explained, with both measures to check.
         let p = sup.get("/quality-flags").await;
         assert_eq!(p.status, StatusCode::OK);
         assert!(text_of(&p.body, "flags-caveat").contains("不是结论"));
+        assert!(p.body.contains("<h2>佐证材料重复使用</h2>"), "{}", p.body);
+        assert!(p.body.contains("建议核实"));
+        assert!(p.body.contains("文件指纹(SHA-256)"));
+        for id in [m, m2] {
+            assert!(p.body.contains(&format!("href=\"/measures/{id}\"")), "{id}");
+        }
+        let p = sup.get("/quality-flags?kind=fast_close").await;
+        assert!(
+            !p.body.contains("<h2>佐证材料重复使用</h2>"),
+            "filtered by kind"
+        );
+        let mut sup_en = Browser::sign_in(&server, "supervisor").await;
+        sup_en
+            .post("/locale", &[("locale", "en"), ("back", "/")])
+            .await;
+        let p = sup_en.get("/quality-flags").await;
+        assert!(text_of(&p.body, "flags-caveat").contains("not findings"));
+        assert!(p.body.contains("worth checking"));
+        // Leaders and liaisons do not see flags.
+        let mut leader = Browser::sign_in(&server, "leader").await;
+        assert_eq!(
+            leader.get("/quality-flags").await.status,
+            StatusCode::FORBIDDEN
+        );
         drop(server);
         e.drop_db().await;
     }

@@ -484,6 +484,16 @@ impl FlagsPage {
     fn inspection_selected(&self, id: &i64) -> bool {
         self.q.inspection == id.to_string()
     }
+    /// A figure's name in this language (the raw name when the catalogue lacks it).
+    fn figure_name(&self, name: &str) -> String {
+        match super::i18n_supervision::lookup(&format!("sv.fig.{name}")) {
+            Some((zh, en)) => match self.c.l {
+                Locale::Zh => zh.into(),
+                Locale::En => en.into(),
+            },
+            None => name.to_string(),
+        }
+    }
     fn explanation<'a>(&self, f: &'a Flag) -> &'a str {
         match self.c.l {
             Locale::Zh => &f.explanation_zh,
