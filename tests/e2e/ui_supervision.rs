@@ -281,6 +281,28 @@ async fn every_supervision_page_renders_for_its_roles_and_scope_answers_404() {
         );
         // Unknown register, bad filters: 404 / field errors, not 500.
         let mut office = Browser::sign_in(&server, "office").await;
+        // Every form of these pages needs its `_csrf` field: without it, refused, nothing done.
+        let trail = e.store.count("audit_log").await.unwrap();
+        for path in [
+            "/supervision/lists/drafts".to_string(),
+            "/notices".into(),
+            format!("/notices/{n_a1}/issue"),
+            format!("/notices/{n_a1}/reply"),
+            format!("/notices/{n_a1}/review"),
+            format!("/notices/{n_a1}/close"),
+            "/registers/meeting".into(),
+            "/lookbacks/1/result".into(),
+            "/samples".into(),
+            "/samples/1/items/1/result".into(),
+            "/inbox/1/read".into(),
+            "/calendar/load".into(),
+        ] {
+            let p = office
+                .post_raw(&path, &[("version", "1"), ("month", &month), ("size", "1")])
+                .await;
+            assert_eq!(p.status, StatusCode::FORBIDDEN, "{path} without _csrf");
+        }
+        assert_eq!(e.store.count("audit_log").await.unwrap(), trail);
         assert_eq!(
             office.get("/registers/bogus").await.status,
             StatusCode::NOT_FOUND
