@@ -286,6 +286,7 @@ async fn every_supervision_page_renders_for_its_roles_and_scope_answers_404() {
         for path in [
             "/supervision/lists/drafts".to_string(),
             "/notices".into(),
+            format!("/notices/{n_a1}/edit"),
             format!("/notices/{n_a1}/issue"),
             format!("/notices/{n_a1}/reply"),
             format!("/notices/{n_a1}/review"),
@@ -452,6 +453,39 @@ async fn a_notice_goes_from_draft_to_closed_through_the_forms() {
         let p = office.get(&at).await;
         assert_eq!(text_of(&p.body, "notice-state"), "草拟");
         assert!(p.body.contains("报送整改台账"));
+        // The draft is edited: a bad date is refused next to it with the title kept, then saved.
+        let v = form_value(&p.body, &format!("{at}/edit"), "version").unwrap();
+        let p = office
+            .post(
+                &format!("{at}/edit"),
+                &[
+                    ("version", &v),
+                    ("title", "关于加快整改进度的督办单(修改)"),
+                    ("tier", "key"),
+                    ("reply_due", "2026-02-30"),
+                    ("body", ""),
+                ],
+            )
+            .await;
+        assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(p.body.contains("id=\"edue-error\""), "{}", p.body);
+        assert!(p.body.contains("value=\"关于加快整改进度的督办单(修改)\""));
+        let p = office
+            .post(
+                &format!("{at}/edit"),
+                &[
+                    ("version", &v),
+                    ("title", "关于加快整改进度的督办单(修改)"),
+                    ("tier", "key"),
+                    ("reply_due", &due),
+                    ("body", "请于期限内书面回复。"),
+                ],
+            )
+            .await;
+        assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+        let p = office.get(&at).await;
+        assert_eq!(text_of(&p.body, "notice-tier"), "重点督办");
+        assert!(p.body.contains("请于期限内书面回复。"));
         // GET never changes state.
         let r = office
             .http

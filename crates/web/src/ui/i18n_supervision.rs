@@ -54,6 +54,7 @@ pub static SUPERVISION_CATALOGUE: &[(&str, &str, &str)] = &[
     ("sv.draft_hint", "每个责任单位生成一份草稿,可修改后再下发;同一月份重复生成不会新增。", "One draft per unit, to edit before issuing; drafting the same month again adds nothing."),
     ("sv.draft_submit", "生成草稿", "Draft the notices"),
     ("sv.drafted", "已生成督办单草稿:", "Notices drafted:"),
+    ("sv.edit_draft", "修改草稿", "Edit the draft"),
     ("sv.err.id_list", "请填写编号,用逗号分隔,例如 12, 15。", "Give numbers separated by commas, e.g. 12, 15."),
     ("sv.err.no_items", "请至少填写一项督办事项(措施编号或其他事项)。", "Give at least one item (a measure number or another item)."),
     ("sv.err.whole_number", "请填写整数。", "Give a whole number."),

@@ -117,6 +117,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/notices/new", get(supervision::new_notice))
         .route("/notices/{id}", get(supervision::notice))
         .route("/notices/{id}/docx", get(supervision::notice_docx))
+        .route("/notices/{id}/edit", post(supervision::edit))
         .route("/notices/{id}/issue", post(supervision::issue))
         .route("/notices/{id}/reply", post(supervision::reply))
         .route("/notices/{id}/review", post(supervision::review))

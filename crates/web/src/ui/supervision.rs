@@ -547,6 +547,12 @@ pub struct ActionForm {
     reason: String,
     #[serde(default)]
     reply_due: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    tier: String,
 }
 
 #[derive(Template)]
@@ -561,6 +567,7 @@ struct NoticePage {
     can_supervise: bool,
     can_reply: bool,
     today: String,
+    tiers: Vec<(&'static str, &'static str)>,
 }
 
 impl NoticePage {
@@ -582,6 +589,20 @@ impl NoticePage {
     }
     fn state_is(&self, s: &str) -> bool {
         self.n.state.as_str() == s
+    }
+    /// The draft edit form's value of `field`: as typed after a refusal, else the notice's.
+    fn edit_value(&self, field: &str) -> String {
+        let typed = self.failed == "edit";
+        match field {
+            "title" if typed => self.form.title.clone(),
+            "title" => self.n.title.clone(),
+            "body" if typed => self.form.body.clone(),
+            "body" => self.n.body.clone().unwrap_or_default(),
+            "tier" if typed => self.form.tier.clone(),
+            "tier" => self.n.tier.as_str().to_string(),
+            _ if typed => self.form.reply_due.clone(),
+            _ => ymd(self.n.reply_due),
+        }
     }
 }
 
@@ -618,6 +639,7 @@ async fn render_notice(
             can_supervise: ui.role().may(Action::SuperviseNotices),
             can_reply: ui.role().may(Action::ReplyNotice),
             today: ymd(rectify_store::today()),
+            tiers: tiers(l),
         },
     ))
 }
@@ -664,6 +686,48 @@ async fn after(
             render_notice(s, ui, id, f, action, errors).await
         }
     }
+}
+
+/// POST /notices/{id}/edit — change a draft's title, requirements, tier or reply date.
+pub async fn edit(
+    State(s): State<AppState>,
+    ui: Ui,
+    Path(id): Path<i64>,
+    UiForm(f): UiForm<ActionForm>,
+) -> UiResult<Response> {
+    ui.require(Action::SuperviseNotices)?;
+    let l = ui.locale;
+    let mut errors = FieldErrors::new();
+    errors.require(l, &[("title", &f.title), ("reply_due", &f.reply_due)]);
+    let due = typed_date(l, &mut errors, "reply_due", &f.reply_due);
+    let tier = Tier::parse(f.tier.trim());
+    if tier.is_none() {
+        errors.add("tier", l.t("err.bad_selection"));
+    }
+    let (true, Some(due), Some(tier)) = (errors.is_empty(), due, tier) else {
+        return render_notice(&s, &ui, id, f, "edit", errors).await;
+    };
+    let r = api::update_notice(
+        State(s.clone()),
+        ui.auth.clone(),
+        Path(id),
+        JsonBody(api::NoticePatchRequest {
+            version: version(&f)?,
+            title: Some(f.title.trim().to_string()),
+            body: Some(f.body.trim().to_string()),
+            tier: Some(tier),
+            reply_due: Some(ymd(due)),
+            items: None,
+        }),
+    )
+    .await;
+    let shown = [
+        ("title", "title"),
+        ("body", "body"),
+        ("tier", "tier"),
+        ("reply_due", "reply_due"),
+    ];
+    after(&s, &ui, id, f, "edit", r, "title", &shown).await
 }
 
 /// POST /notices/{id}/issue
