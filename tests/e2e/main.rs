@@ -14,3 +14,4 @@ mod report;
 mod supervise;
 mod support;
 mod ui;
+mod ui_supervision;

@@ -1164,7 +1164,7 @@ async fn csrf_get_stale_edits_and_form_errors() {
 }
 
 /// Strings that must come out as text wherever they are shown.
-const PAYLOADS: &[&str] = &[
+pub const PAYLOADS: &[&str] = &[
     "<script>alert(1)</script>",
     "\"><img src=x onerror=alert(2)>",
     "'><svg onload=alert(3)>",
@@ -1225,12 +1225,12 @@ async fn a_payload_corpus_in_every_text_field_renders_inert() {
     }
 }
 
-fn form_urlencoded_q(s: &str) -> String {
+pub fn form_urlencoded_q(s: &str) -> String {
     s.bytes().map(|b| format!("%{b:02X}")).collect()
 }
 
 /// The payload never appears raw, and the page has no markup it could have injected.
-fn assert_inert(body: &str, payload: &str, what: &str) {
+pub fn assert_inert(body: &str, payload: &str, what: &str) {
     assert!(!body.contains(payload), "{what}: raw payload {payload}");
     assert_eq!(
         body.matches("<script").count(),

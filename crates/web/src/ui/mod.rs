@@ -5,13 +5,20 @@
 
 pub mod admin;
 pub mod auth_pages;
+pub mod calendar;
 pub mod charts;
 pub mod forms;
 pub mod home;
 pub mod i18n;
+pub mod i18n_supervision;
+pub mod inbox;
 pub mod inspections;
 pub mod ledger;
+pub mod lookback;
 pub mod measure;
+pub mod registers;
+pub mod supervision;
+pub mod sv_common;
 
 use std::sync::LazyLock;
 
@@ -98,6 +105,45 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/admin/policy", get(admin::policy).post(admin::save_policy))
         .route("/admin/audit", get(admin::audit))
         .route("/admin/audit.csv", get(admin::audit_csv))
+        // Supervision pages (督查督办, 工作台账, 回头看, 消息, 工作日历)
+        .route("/supervision", get(supervision::index))
+        .route("/supervision/lists", get(supervision::lists))
+        .route("/supervision/lists.docx", get(supervision::lists_docx))
+        .route("/supervision/lists/drafts", post(supervision::draft))
+        .route(
+            "/notices",
+            get(supervision::notices).post(supervision::create_notice),
+        )
+        .route("/notices/new", get(supervision::new_notice))
+        .route("/notices/{id}", get(supervision::notice))
+        .route("/notices/{id}/docx", get(supervision::notice_docx))
+        .route("/notices/{id}/edit", post(supervision::edit))
+        .route("/notices/{id}/issue", post(supervision::issue))
+        .route("/notices/{id}/reply", post(supervision::reply))
+        .route("/notices/{id}/review", post(supervision::review))
+        .route("/notices/{id}/close", post(supervision::close))
+        .route("/inbox", get(inbox::inbox))
+        .route("/inbox/{id}/read", post(inbox::mark_read))
+        .route("/registers", get(registers::stats))
+        .route(
+            "/registers/{kind}",
+            get(registers::register).post(registers::create),
+        )
+        .route("/lookbacks", get(lookback::lookbacks))
+        .route("/lookbacks/{id}/result", post(lookback::record))
+        .route(
+            "/samples",
+            get(lookback::samples).post(lookback::create_draw),
+        )
+        .route("/samples/{id}", get(lookback::sample))
+        .route("/samples/{id}/items/{seq}/result", post(lookback::verify))
+        .route("/quality-flags", get(lookback::flags))
+        .route("/calendar", get(calendar::calendar))
+        .route(
+            "/calendar/preview",
+            post(calendar::preview).layer(DefaultBodyLimit::max(upload_limit)),
+        )
+        .route("/calendar/load", post(calendar::load))
         .route("/static/{name}", get(static_asset))
         .layer(middleware::from_fn(page_layer))
 }
@@ -450,6 +496,7 @@ impl Ui {
                         Role::SystemAdmin | Role::SecurityAdmin | Role::AuditAdmin
                     ),
                 password_expired: self.password_expired,
+                sv: inbox::nav_extra(s, &self.auth).await,
             }),
             css: asset_path(0),
             js: asset_path(1),
@@ -483,6 +530,8 @@ pub struct UserBar {
     pub admin: bool,
     /// Only the password page is open.
     pub password_expired: bool,
+    /// The supervision pages' links and the unread count.
+    pub sv: inbox::NavExtra,
 }
 
 impl Chrome {
