@@ -556,11 +556,34 @@ impl Store {
         let rows = crate::row::bind_all(sqlx::query(AssertSqlSafe(sql)), &w.params)
             .fetch_all(self.pool())
             .await?;
+        // Every listed entry's links in one query (the same filter picks the same entries).
+        let link_sql = format!(
+            "SELECT l.entry_id, l.problem_id, l.measure_id FROM register_link l WHERE l.entry_id IN \
+             (SELECT e.id FROM register_entry e WHERE 1 = 1{} ORDER BY e.on_date DESC, e.id DESC LIMIT 2000) \
+             ORDER BY l.entry_id, l.problem_id, l.measure_id",
+            w.sql
+        );
+        let link_rows = crate::row::bind_all(sqlx::query(AssertSqlSafe(link_sql)), &w.params)
+            .fetch_all(self.pool())
+            .await?;
+        let mut by_entry: std::collections::HashMap<i64, (Vec<i64>, Vec<i64>)> =
+            std::collections::HashMap::new();
+        for r in &link_rows {
+            let slot = by_entry.entry(r.try_get("entry_id")?).or_default();
+            if let Some(p) = r.try_get::<Option<i64>, _>("problem_id")? {
+                slot.0.push(p);
+            }
+            if let Some(m) = r.try_get::<Option<i64>, _>("measure_id")? {
+                slot.1.push(m);
+            }
+        }
         let mut out = Vec::with_capacity(rows.len());
-        let mut conn = self.pool().acquire().await?;
         for r in &rows {
             let (mut e, _) = entry(r)?;
-            links(&mut conn, &mut e).await?;
+            if let Some((p, m)) = by_entry.remove(&e.id) {
+                e.problem_ids = p;
+                e.measure_ids = m;
+            }
             out.push(e);
         }
         Ok(out)
@@ -811,6 +834,14 @@ mod tests {
                 .await
                 .unwrap();
             assert_eq!(all.len(), 2);
+            // The list carries each entry's links, the same as one entry read alone.
+            for e in &all {
+                assert_eq!(e.problem_ids, [f.problem]);
+                assert_eq!(
+                    store.entry_for(&f.office, e.id).await.unwrap().problem_ids,
+                    e.problem_ids
+                );
+            }
             assert!(matches!(
                 store.entry_for(&f.liaison, all[0].id).await,
                 Err(StoreError::NotFound { .. })
