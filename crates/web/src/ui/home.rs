@@ -7,11 +7,12 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use rectify_core::access::{Action, Role};
-use rectify_store::dashboard::{Completion, Dashboard, LedgerRow, MyList};
-use rectify_store::{Inspection, today};
+use rectify_store::dashboard::{Completion, Dashboard, LedgerRow, MyList, PickKind, PickScope};
+use rectify_store::today;
 use serde::Deserialize;
 
 use super::charts::{HBarChart, VBarChart, percent};
+use super::picker::{self, Picker, PickerSpec};
 use super::{Chrome, Ui, UiResult};
 use crate::AppState;
 
@@ -27,7 +28,7 @@ struct MinePage {
 #[template(path = "home_dashboard.html")]
 struct DashboardPage {
     c: Chrome,
-    inspections: Vec<Inspection>,
+    inspection: Picker,
     selected: Option<i64>,
     d: Dashboard,
     rate: String,
@@ -39,16 +40,13 @@ struct DashboardPage {
     trend: VBarChart,
 }
 
-impl DashboardPage {
-    fn is_selected(&self, id: &i64) -> bool {
-        self.selected == Some(*id)
-    }
-}
-
 #[derive(Deserialize, Default)]
 pub struct HomeQuery {
     #[serde(default)]
-    inspection: Option<String>,
+    inspection: String,
+    /// The inspection the page resolved last time (see `picker`).
+    #[serde(default)]
+    inspection_id: String,
 }
 
 fn completion_chart(id: &str, title: &str, rows: &[Completion]) -> HBarChart {
@@ -102,12 +100,21 @@ pub async fn home(
             can_report: role.may(Action::Report),
         }));
     }
-    let inspections = s.store.inspections(&viewer).await?;
-    let selected = q
-        .inspection
-        .as_deref()
-        .and_then(|v| v.parse::<i64>().ok())
-        .filter(|id| inspections.iter().any(|i| i.id == *id));
+    let inspection = picker::resolve(
+        &s.store,
+        l,
+        PickerSpec {
+            field: "inspection",
+            html_id: "inspection",
+            label: l.t("home.inspection").into(),
+            blank: l.t("home.all_inspections").into(),
+            scope: PickScope::new(PickKind::Inspection, &viewer),
+        },
+        &q.inspection,
+        &q.inspection_id,
+    )
+    .await?;
+    let selected = inspection.id();
     let d = s
         .dashboards
         .get_or_compute(&s.store, &viewer, selected, today)
@@ -171,7 +178,7 @@ pub async fn home(
     let c = ui.chrome(&s, l.t("nav.home"), "home").await;
     Ok(super::page(&DashboardPage {
         c,
-        inspections,
+        inspection,
         selected,
         rate,
         lights,
