@@ -683,6 +683,11 @@ static CATALOGUE: &[(&str, &str, &str)] = &[
         "筛选条件有误，请按提示修改后再查询。",
         "A filter names nothing that exists: correct it to see the ledger.",
     ),
+    (
+        "home.stale",
+        "以下为 {time} 的统计数据，台账刚有变动，正在重新统计，请稍后刷新。",
+        "Figures as of {time}: the ledger has just changed and they are being recounted; reload in a moment.",
+    ),
     ("ledger.prev_page", "上一页", "Previous page"),
     (
         "ledger.tree_paged",
