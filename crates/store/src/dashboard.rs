@@ -1113,6 +1113,47 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn pickers_list_find_and_scope() {
+        for (store, _g) in stores().await {
+            let ledger = generate(Scale::Small, 5);
+            crate::bulk::load(&store, &ledger, &Actor::cli("test"))
+                .await
+                .unwrap();
+            let root = root_viewer(&store).await;
+            let units = PickScope::new(PickKind::Unit, &root);
+            let all = store.pick_list(&units, 1000).await.unwrap();
+            assert!(all.len() > 3);
+            assert_eq!(store.pick_list(&units, 2).await.unwrap().len(), 2);
+            // Exact names first; otherwise by part of the name (LIKE wildcards are literal).
+            let one = &all[all.len() / 2];
+            let found = store.pick_search(&units, &one.label, 50).await.unwrap();
+            assert!(found.iter().all(|c| c.label == one.label));
+            assert!(found.iter().any(|c| c.id == one.id));
+            let part: String = one.label.chars().skip(1).collect();
+            let found = store.pick_search(&units, &part, 1000).await.unwrap();
+            assert!(found.iter().all(|c| c.label.contains(&part)));
+            assert!(store.pick_search(&units, "%", 5).await.unwrap().is_empty());
+            assert!(store.pick_search(&units, "  ", 5).await.unwrap().is_empty());
+            // A narrower scope does not find what is outside it.
+            let org = store.organisation(one.id).await.unwrap();
+            let inside = PickScope::new(PickKind::Unit, &root).within(org.path.clone());
+            assert!(store.pick_id(&inside, one.id).await.unwrap().is_some());
+            let parent = all.iter().find(|c| Some(c.id) == org.parent_id).unwrap();
+            assert!(store.pick_id(&inside, parent.id).await.unwrap().is_none());
+            // Inspections and people.
+            let insp = PickScope::new(PickKind::Inspection, &root);
+            let list = store.pick_list(&insp, 100).await.unwrap();
+            assert_eq!(list.len(), ledger.inspections.len());
+            let people = PickScope::new(PickKind::Person, &root);
+            let p = store.pick_list(&people, 1).await.unwrap();
+            assert_eq!(
+                store.pick_id(&people, p[0].id).await.unwrap().as_ref(),
+                Some(&p[0])
+            );
+        }
+    }
+
+    #[tokio::test]
     async fn locale_is_remembered_and_checked() {
         for (store, _g) in stores().await {
             let ledger = generate(Scale::Small, 3);
