@@ -784,7 +784,7 @@ impl Store {
                     "SELECT g.id, g.name AS label, o.name AS detail FROM person g JOIN organisation o ON o.id = g.organisation_id",
                     w,
                     "g.name",
-                    "g.id",
+                    "o.path, g.id",
                 )
             }
         })
@@ -817,7 +817,7 @@ impl Store {
             .collect()
     }
 
-    /// The first `limit` choices in scope, in tree (units), id (inspections, people) order.
+    /// The first `limit` choices in scope: units and people in tree order, inspections by id.
     /// Ask for one more than a list may show to learn whether the list would be longer.
     pub async fn pick_list(&self, p: &PickScope, limit: i64) -> Result<Vec<Choice>, StoreError> {
         self.pick_rows(p, |_, _| {}, limit).await
