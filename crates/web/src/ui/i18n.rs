@@ -700,7 +700,7 @@ static CATALOGUE: &[(&str, &str, &str)] = &[
         "{field}: {n} match “{text}”. Choose one below or type more of the name.",
     ),
     ("pick.choose", "请选择一项", "Choose one"),
-    ("pick.chosen", "已选：", "Chosen:"),
+    ("pick.chosen", "已选：", "Chosen: "),
     (
         "pick.hint",
         "输入名称或其中一部分",

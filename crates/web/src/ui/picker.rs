@@ -140,8 +140,8 @@ pub async fn resolve(
     };
     let hint = match &chosen {
         Some(c) => match &c.detail {
-            Some(d) => format!("{} {} · {d}", l.t("pick.chosen"), c.label),
-            None => format!("{} {}", l.t("pick.chosen"), c.label),
+            Some(d) => format!("{}{} · {d}", l.t("pick.chosen"), c.label),
+            None => format!("{}{}", l.t("pick.chosen"), c.label),
         },
         None => l.t("pick.hint").to_string(),
     };
