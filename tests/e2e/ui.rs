@@ -1351,3 +1351,432 @@ async fn a_notice_is_previewed_as_a_page_then_applied() {
         e.drop_db().await;
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Pickers, paging back, the tree's page size, the report form's defaults, error pages.
+
+/// `n` more units under organisation A (`科室1` …), so a root office's unit picker is a
+/// search field, and a second `办公室` under B (names repeat across organisations).
+async fn many_units(store: &rectify_store::Store, w: &support::World, n: usize) -> i64 {
+    use rectify_store::{Actor, NewOrganisation};
+    let a = Actor::cli("test units");
+    let mut tx = store.begin_write().await.unwrap();
+    for i in 1..=n {
+        tx.create_organisation(
+            &a,
+            &NewOrganisation {
+                parent_id: Some(w.org_a),
+                name: format!("科室{i}"),
+                kind: "unit".into(),
+            },
+        )
+        .await
+        .unwrap();
+    }
+    let office_b = tx
+        .create_organisation(
+            &a,
+            &NewOrganisation {
+                parent_id: Some(w.org_b),
+                name: "办公室".into(),
+                kind: "unit".into(),
+            },
+        )
+        .await
+        .unwrap()
+        .id;
+    tx.commit().await.unwrap();
+    office_b
+}
+
+/// `n` more measures under the ledger's first problem (unit A2, drafts).
+async fn many_measures(store: &rectify_store::Store, w: &support::World, l: &Ledger, n: usize) {
+    use rectify_core::ledger::MeasureKind;
+    use rectify_store::{Actor, NewMeasure};
+    let a = Actor::cli("test measures");
+    let mut tx = store.begin_write().await.unwrap();
+    for i in 0..n {
+        tx.create_measure(
+            &a,
+            &NewMeasure {
+                problem_id: l.problem,
+                text: format!("补充措施{i}"),
+                kind: MeasureKind::TimeBound,
+                responsible_unit_id: Some(w.unit_a2),
+                owner_id: None,
+                leader_id: None,
+                liaison_id: None,
+                deadline: chrono::NaiveDate::from_ymd_opt(2099, 1, 1),
+            },
+        )
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+}
+
+/// The measure ids a ledger table page links, in order.
+fn table_ids(html: &str) -> Vec<i64> {
+    let Some(i) = html.find("id=\"ledger-table\"") else {
+        return Vec::new();
+    };
+    let body = &html[i..i + html[i..].find("</table>").unwrap()];
+    let mut ids = Vec::new();
+    for (j, _) in body.match_indices("<td class=\"num\"><a href=\"/measures/") {
+        let rest = &body[j + 35..];
+        ids.push(rest[..rest.find('"').unwrap()].parse().unwrap());
+    }
+    ids
+}
+
+/// The `href` of the element with this id (`&amp;` decoded).
+fn href_of(html: &str, id: &str) -> Option<String> {
+    let i = html.find(&format!("id=\"{id}\""))?;
+    let start = html[..i].rfind("<a ")?;
+    let tag = &html[start..i + html[i..].find('>')?];
+    let h = tag.find("href=\"")? + 6;
+    Some(
+        tag[h..h + tag[h..].find('"')?]
+            .replace("&amp;", "&")
+            .replace("&#38;", "&"),
+    )
+}
+
+#[tokio::test]
+async fn pickers_resolve_names_and_refuse_unknown_ones_naming_the_field() {
+    for e in support::engines().await {
+        let w = support::seed(&e.store).await;
+        let l = ledger(&e.store, &w, "").await;
+        let office_b = many_units(&e.store, &w, 55).await;
+        let server = support::start(&e.store, false).await;
+        let mut office = Browser::sign_in(&server, "office").await;
+
+        // Over 50 units in scope: a search field, no select listing them.
+        let p = office.get("/ledger").await;
+        assert!(
+            p.body
+                .contains("id=\"f-unit\" name=\"unit\" type=\"search\""),
+            "{}",
+            e.name
+        );
+        assert!(!p.body.contains("科室17<"), "units not listed");
+        // A unit found by its name: the ledger shows its measures only; links carry the id.
+        let p = office
+            .get(&format!("/ledger?unit={}", form_urlencoded_q("人事科")))
+            .await;
+        assert_eq!(p.status, StatusCode::OK);
+        assert!(
+            p.body.contains("value=\"人事科\""),
+            "the name is shown back"
+        );
+        assert!(
+            p.body
+                .contains(&format!("name=\"unit_id\" value=\"{}\"", w.unit_a2))
+        );
+        assert_eq!(table_ids(&p.body), vec![l.m_a2]);
+        assert!(
+            p.body
+                .contains(&format!("/api/v1/ledger/export?unit={}", w.unit_a2)),
+            "the export names the unit by id"
+        );
+        // By part of the name.
+        let p = office
+            .get(&format!("/ledger?unit={}", form_urlencoded_q("人事")))
+            .await;
+        assert_eq!(table_ids(&p.body), vec![l.m_a2]);
+        // Unknown: the error names the field, keeps what was typed, lists nothing.
+        let p = office
+            .get(&format!(
+                "/ledger?unit={}",
+                form_urlencoded_q("不存在的单位")
+            ))
+            .await;
+        assert_eq!(p.status, StatusCode::OK);
+        assert!(
+            p.body.contains("责任单位：未找到“不存在的单位”"),
+            "{}",
+            p.body
+        );
+        assert!(p.body.contains("id=\"f-unit-error\""));
+        assert!(p.body.contains("aria-invalid=\"true\""));
+        assert!(p.body.contains("value=\"不存在的单位\""));
+        assert!(p.body.contains("id=\"ledger-unresolved\""));
+        assert!(table_ids(&p.body).is_empty());
+        // The same name in two organisations: choose between them (radio buttons), then the
+        // choice travels as unit_id while the name still matches it.
+        let p = office
+            .get(&format!("/ledger?unit={}", form_urlencoded_q("办公室")))
+            .await;
+        assert!(p.body.contains("有 2 项与“办公室”相符"), "{}", p.body);
+        assert!(p.body.contains(&format!(
+            "type=\"radio\" name=\"unit_id\" value=\"{}\"",
+            w.unit_a1
+        )));
+        assert!(p.body.contains(&format!(
+            "type=\"radio\" name=\"unit_id\" value=\"{office_b}\""
+        )));
+        let p = office
+            .get(&format!(
+                "/ledger?unit={}&unit_id={}",
+                form_urlencoded_q("办公室"),
+                w.unit_a1
+            ))
+            .await;
+        assert_eq!(table_ids(&p.body), vec![l.m_a1]);
+        // Edited to another name: the stale id is not used.
+        let p = office
+            .get(&format!(
+                "/ledger?unit={}&unit_id={}",
+                form_urlencoded_q("人事科"),
+                w.unit_a1
+            ))
+            .await;
+        assert_eq!(table_ids(&p.body), vec![l.m_a2]);
+        // An id outside the viewer's scope is not found (office_a sees only A).
+        let mut office_a = Browser::sign_in(&server, "office_a").await;
+        let p = office_a.get(&format!("/ledger?unit={}", w.org_b)).await;
+        assert!(p.body.contains("id=\"f-unit-error\""), "{}", p.body);
+        // The inspection picker: few inspections, a select; a title typed resolves too.
+        let p = office.get("/ledger").await;
+        assert!(
+            p.body
+                .contains("<select id=\"f-inspection\" name=\"inspection\"")
+        );
+        let p = office
+            .get(&format!(
+                "/ledger?inspection={}",
+                form_urlencoded_q("没有这次巡察")
+            ))
+            .await;
+        assert!(
+            p.body.contains("巡察：未找到“没有这次巡察”")
+                || p.body.contains("：未找到“没有这次巡察”")
+        );
+        assert!(p.body.contains("id=\"f-inspection-error\""));
+        let p = office.get("/?inspection=999999").await;
+        assert!(p.body.contains("id=\"inspection-error\""), "dashboard too");
+
+        // Bulk: owner and unit named; an unknown owner is refused naming the field and
+        // nothing is written.
+        let p = office.get(&format!("/ledger?unit={}", w.unit_a2)).await;
+        let i = p.body.find(&format!("value=\"{}.", l.m_a2)).unwrap() + 7;
+        let tick = p.body[i..i + p.body[i..].find('"').unwrap()].to_string();
+        let before = e.store.count("audit_log").await.unwrap();
+        let p = office
+            .post(
+                "/ledger/bulk",
+                &[
+                    ("m", tick.as_str()),
+                    ("owner", "无此人"),
+                    ("bulk_unit", "人事科"),
+                    ("back", ""),
+                ],
+            )
+            .await;
+        assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(p.body.contains("责任人：未找到“无此人”"), "{}", p.body);
+        assert!(p.body.contains("id=\"bulk-owner-error\""));
+        // Few people in scope: the owner is a select, marked invalid.
+        assert!(
+            p.body
+                .contains("<select id=\"bulk-owner\" name=\"owner\" aria-invalid=\"true\"")
+        );
+        assert!(p.body.contains("value=\"人事科\""), "the typed unit kept");
+        assert_eq!(e.store.count("audit_log").await.unwrap(), before);
+        let p = office
+            .post(
+                "/ledger/bulk",
+                &[
+                    ("m", tick.as_str()),
+                    ("owner", "张伟"),
+                    ("bulk_unit", "科室"),
+                    ("back", ""),
+                ],
+            )
+            .await;
+        assert_eq!(
+            p.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "科室 is ambiguous"
+        );
+        assert!(p.body.contains("id=\"bulk-unit-error\""), "{}", p.body);
+        assert_eq!(e.store.count("audit_log").await.unwrap(), before);
+        let p = office
+            .post(
+                "/ledger/bulk",
+                &[
+                    ("m", tick.as_str()),
+                    ("owner", "张伟"),
+                    ("bulk_unit", "办公室"),
+                    ("bulk_unit_id", &w.unit_a1.to_string()),
+                    ("back", ""),
+                ],
+            )
+            .await;
+        assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+        let m = office.get(&format!("/measures/{}", l.m_a2)).await;
+        assert!(m.body.contains("张伟"), "owner set by name");
+
+        // In English the error names the field in English.
+        office
+            .post("/locale", &[("locale", "en"), ("back", "/")])
+            .await;
+        let p = office
+            .get(&format!("/ledger?unit={}", form_urlencoded_q("nowhere")))
+            .await;
+        assert!(
+            p.body
+                .contains("Responsible unit: nothing named “nowhere” was found."),
+            "{}",
+            p.body
+        );
+        drop(server);
+        e.drop_db().await;
+    }
+}
+
+#[tokio::test]
+async fn ledger_pages_back_and_the_tree_says_when_it_pages() {
+    for e in support::engines().await {
+        let w = support::seed(&e.store).await;
+        let l = ledger(&e.store, &w, "").await;
+        many_measures(&e.store, &w, &l, 510).await;
+        let server = support::start(&e.store, false).await;
+        let mut office = Browser::sign_in(&server, "office").await;
+        let first = office
+            .get(&format!(
+                "/ledger?inspection={}&sort=deadline",
+                l.inspection
+            ))
+            .await;
+        let page1 = table_ids(&first.body);
+        assert_eq!(page1.len(), 50, "{}", e.name);
+        assert!(
+            href_of(&first.body, "page-prev").is_none(),
+            "no way back from the first"
+        );
+        let next = href_of(&first.body, "page-next").expect("a next page");
+        let second = office.get(&next).await;
+        let page2 = table_ids(&second.body);
+        assert_eq!(page2.len(), 50);
+        assert!(
+            page2.iter().all(|id| !page1.contains(id)),
+            "{next}: {page1:?} {page2:?}"
+        );
+        let third = office
+            .get(&href_of(&second.body, "page-next").unwrap())
+            .await;
+        let page3 = table_ids(&third.body);
+        // Back from the third page: the second, then the first (which has no prev).
+        let back2 = office
+            .get(&href_of(&third.body, "page-prev").expect("a previous page"))
+            .await;
+        assert_eq!(table_ids(&back2.body), page2);
+        assert_eq!(
+            table_ids(
+                &office
+                    .get(&href_of(&back2.body, "page-next").unwrap())
+                    .await
+                    .body
+            ),
+            page3
+        );
+        let back1 = office
+            .get(&href_of(&back2.body, "page-prev").unwrap())
+            .await;
+        assert_eq!(table_ids(&back1.body), page1);
+        assert!(href_of(&back1.body, "page-prev").is_none());
+        let home = office
+            .get(&href_of(&third.body, "page-first").expect("a first-page link"))
+            .await;
+        assert_eq!(table_ids(&home.body), page1);
+
+        // The tree shows 500 measures a page and says so, with the way to the rest.
+        let tree = office
+            .get(&format!("/ledger?view=tree&inspection={}", l.inspection))
+            .await;
+        assert!(tree.body.contains("id=\"tree-paged\""), "{}", e.name);
+        assert!(
+            tree.body.contains("本页 500 项，共 512 项"),
+            "{}",
+            &tree.body[tree.body.find("tree-paged").unwrap()..][..400]
+        );
+        let rest = office
+            .get(&href_of(&tree.body, "page-next").expect("the tree's next page"))
+            .await;
+        assert!(rest.body.contains("view=tree"), "paging stays in the tree");
+        assert!(rest.body.contains("本页 12 项，共 512 项"));
+        assert!(href_of(&rest.body, "page-prev").is_some());
+        drop(server);
+        e.drop_db().await;
+    }
+}
+
+#[tokio::test]
+async fn report_form_defaults_and_error_pages_keep_the_header() {
+    for e in support::engines().await {
+        let w = support::seed(&e.store).await;
+        let l = ledger(&e.store, &w, "").await;
+        let server = support::start(&e.store, false).await;
+        let mut owner = Browser::sign_in(&server, "owner").await;
+        owner
+            .post("/locale", &[("locale", "en"), ("back", "/")])
+            .await;
+        let form = owner.get(&format!("/reports/new?m={}", l.m_a1)).await;
+        assert_eq!(form.status, StatusCode::OK);
+        // One "Progress" label (the text) and a distinct one for the percentage.
+        assert_eq!(
+            form.body.matches(">Progress <span").count(),
+            1,
+            "{}",
+            form.body
+        );
+        assert!(form.body.contains(">Percent complete <span"));
+        // Nothing chosen for the owner: not submitted for review, no percentage.
+        assert!(
+            form.body.contains("name=\"submit\" value=\"1\">"),
+            "unticked"
+        );
+        assert!(!form.body.contains("name=\"submit\" value=\"1\" checked"));
+        assert!(
+            form.body
+                .contains("<option value=\"\" selected>Choose</option>")
+        );
+        assert!(!form.body.contains("value=\"100\" selected"));
+        // Sent without a percentage: refused next to the field, the text kept.
+        let m = l.m_a1.to_string();
+        let p = owner
+            .post_multipart(
+                "/reports",
+                &[("m", m.as_str()), ("text", "做了一些工作"), ("percent", "")],
+                &[],
+            )
+            .await;
+        assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(p.body.contains("id=\"percent-error\""), "{}", p.body);
+        assert!(p.body.contains("做了一些工作"));
+
+        // A refused page (403) and a missing one (404) keep the header and navigation.
+        let mut admin = Browser::sign_in_to(&server, "sysadmin", "/admin").await;
+        let p = admin.get("/ledger").await;
+        assert_eq!(p.status, StatusCode::FORBIDDEN);
+        assert_page_headers(&p);
+        assert!(p.body.contains("<nav aria-label="), "{}", p.body);
+        assert!(p.body.contains("href=\"/admin\""));
+        assert!(p.body.contains("action=\"/sign-out\""));
+        let p = owner.get(&format!("/measures/{}", l.m_b)).await;
+        assert_eq!(p.status, StatusCode::NOT_FOUND);
+        assert!(
+            p.body.contains("href=\"/ledger\""),
+            "navigation on the 404 page"
+        );
+        // Before sign-in there is no user to show.
+        let mut anon = Browser::new(&server);
+        let p = anon.get("/static/app.0000.css").await;
+        assert_eq!(p.status, StatusCode::NOT_FOUND);
+        assert!(!p.body.contains("action=\"/sign-out\""));
+        let _ = w;
+        drop(server);
+        e.drop_db().await;
+    }
+}

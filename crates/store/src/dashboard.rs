@@ -412,6 +412,9 @@ pub struct LedgerFilter {
     pub descending: bool,
     /// Keyset cursor: the sort key and id of the last row of the previous page.
     pub after: Option<(Option<String>, i64)>,
+    /// Keyset cursor going back: the sort key and id of the first row of the next page
+    /// (the page before it is returned, in the usual order). Ignored when `after` is given.
+    pub before: Option<(Option<String>, i64)>,
     pub limit: i64,
 }
 
@@ -446,6 +449,8 @@ pub struct LedgerPage {
     pub total_capped: bool,
     /// The cursor for the next page, when there is one.
     pub next: Option<(Option<String>, i64)>,
+    /// The cursor for the previous page (`LedgerFilter::before`), when this is not the first.
+    pub prev: Option<(Option<String>, i64)>,
 }
 
 /// Escape `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern.
@@ -536,7 +541,9 @@ impl Store {
             .try_get(0)?;
         let total_capped = searched && counted > COUNT_CAP;
         let total = if total_capped { COUNT_CAP } else { counted };
-        let (cmp, dir) = if f.descending {
+        // Going back walks the same order reversed from the cursor, then flips the page.
+        let back = f.after.is_none() && f.before.is_some();
+        let (cmp, dir) = if f.descending != back {
             ("<", "DESC")
         } else {
             (">", "ASC")
@@ -545,7 +552,7 @@ impl Store {
             LedgerSort::Id => None,
             LedgerSort::Deadline => Some(format!("COALESCE(m.deadline, '{NO_DEADLINE}')")),
         };
-        if let Some((k, id)) = &f.after {
+        if let Some((k, id)) = f.after.as_ref().or(f.before.as_ref()) {
             match &key {
                 None => w.and(&format!("m.id {cmp}"), *id),
                 Some(key) => {
@@ -614,25 +621,36 @@ impl Store {
             .iter()
             .map(|r| ledger_row(r, today))
             .collect::<Result<Vec<_>, _>>()?;
-        let next = if out.len() as i64 > limit {
-            out.truncate(limit as usize);
-            out.last().map(|r| {
-                let k = match f.sort {
-                    LedgerSort::Id => None,
-                    LedgerSort::Deadline => {
-                        Some(r.deadline.map(d).unwrap_or_else(|| NO_DEADLINE.to_string()))
-                    }
-                };
-                (k, r.id)
-            })
+        let more = out.len() as i64 > limit;
+        out.truncate(limit as usize);
+        let cursor = |r: &LedgerRow| {
+            let k = match f.sort {
+                LedgerSort::Id => None,
+                LedgerSort::Deadline => {
+                    Some(r.deadline.map(d).unwrap_or_else(|| NO_DEADLINE.to_string()))
+                }
+            };
+            (k, r.id)
+        };
+        let (next, prev) = if back {
+            out.reverse();
+            // The cursor row itself follows this page.
+            (
+                out.last().map(cursor),
+                out.first().filter(|_| more).map(cursor),
+            )
         } else {
-            None
+            (
+                out.last().filter(|_| more).map(cursor),
+                out.first().filter(|_| f.after.is_some()).map(cursor),
+            )
         };
         Ok(LedgerPage {
             rows: out,
             total,
             total_capped,
             next,
+            prev,
         })
     }
 
@@ -658,6 +676,193 @@ impl Store {
             MyList::Returned => f.state = Some(MeasureState::Returned),
         }
         Ok(self.ledger_page(viewer, &f, today).await?.rows)
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Pickers: the inspections, units and people a form may name, listed when few and searched
+// by name when many (a page never lists thousands of options).
+
+/// What a picker chooses among.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PickKind {
+    /// Inspections the viewer sees (by title).
+    Inspection,
+    /// Organisations in a subtree (by name).
+    Unit,
+    /// People of the organisations in a subtree (by name).
+    Person,
+}
+
+/// One thing a picker offers: its id, its name and what tells equal names apart (the
+/// parent organisation of a unit, a person's organisation, the inspected organisation).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Choice {
+    pub id: i64,
+    pub label: String,
+    pub detail: Option<String>,
+}
+
+/// Where a picker looks: the viewer's scope (inspections) or an organisation subtree.
+#[derive(Debug, Clone)]
+pub struct PickScope {
+    pub kind: PickKind,
+    pub viewer: Viewer,
+    /// Units and people: the subtree searched (defaults to the viewer's scope).
+    pub within: Option<OrgPath>,
+}
+
+impl PickScope {
+    pub fn new(kind: PickKind, viewer: &Viewer) -> PickScope {
+        PickScope {
+            kind,
+            viewer: viewer.clone(),
+            within: None,
+        }
+    }
+
+    pub fn within(mut self, path: OrgPath) -> PickScope {
+        self.within = Some(path);
+        self
+    }
+}
+
+use rectify_core::access::OrgPath;
+
+impl Store {
+    /// The SELECT and WHERE of a picker's rows (id, label, detail), scoped.
+    async fn pick_base(
+        &self,
+        p: &PickScope,
+    ) -> Result<(&'static str, Where, &'static str, &'static str), StoreError> {
+        let path = p.within.clone().unwrap_or_else(|| p.viewer.scope.clone());
+        let mut w = Where::default();
+        Ok(match p.kind {
+            PickKind::Inspection => {
+                // As `Store::inspections`: those of organisations in scope, else (a unit below
+                // the inspected organisation) those it has measures in.
+                let (n,): (i64,) = sqlx::query_as(
+                    "SELECT COUNT(*) FROM (SELECT 1 FROM inspection WHERE org_path >= $1 AND org_path < $2 LIMIT 1) c",
+                )
+                .bind(path.as_str().to_string())
+                .bind(path.upper_bound())
+                .fetch_one(self.pool())
+                .await?;
+                if n > 0 {
+                    w.and("g.org_path >=", path.as_str());
+                    w.and("g.org_path <", path.upper_bound());
+                } else {
+                    w.params.push(path.as_str().into());
+                    let a = w.params.len();
+                    w.params.push(path.upper_bound().into());
+                    let b = w.params.len();
+                    w.sql.push_str(&format!(
+                        " AND EXISTS (SELECT 1 FROM measure m WHERE m.inspection_id = g.id AND m.org_path >= ${a} AND m.org_path < ${b})"
+                    ));
+                }
+                (
+                    "SELECT g.id, g.title AS label, o.name AS detail FROM inspection g JOIN organisation o ON o.id = g.inspected_org_id",
+                    w,
+                    "g.title",
+                    "g.id",
+                )
+            }
+            PickKind::Unit => {
+                w.and("g.path >=", path.as_str());
+                w.and("g.path <", path.upper_bound());
+                (
+                    "SELECT g.id, g.name AS label, o.name AS detail FROM organisation g LEFT JOIN organisation o ON o.id = g.parent_id",
+                    w,
+                    "g.name",
+                    "g.path",
+                )
+            }
+            PickKind::Person => {
+                w.and("o.path >=", path.as_str());
+                w.and("o.path <", path.upper_bound());
+                (
+                    "SELECT g.id, g.name AS label, o.name AS detail FROM person g JOIN organisation o ON o.id = g.organisation_id",
+                    w,
+                    "g.name",
+                    "o.path, g.id",
+                )
+            }
+        })
+    }
+
+    async fn pick_rows(
+        &self,
+        p: &PickScope,
+        extra: impl FnOnce(&mut Where, &str),
+        limit: i64,
+    ) -> Result<Vec<Choice>, StoreError> {
+        let (select, mut w, label, order) = self.pick_base(p).await?;
+        extra(&mut w, label);
+        let sql = format!(
+            "{select} WHERE 1 = 1{} ORDER BY {order} LIMIT {}",
+            w.sql,
+            limit.clamp(1, 1000)
+        );
+        let rows = bind_all(sqlx::query(AssertSqlSafe(sql)), &w.params)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Choice {
+                    id: r.try_get("id")?,
+                    label: r.try_get("label")?,
+                    detail: r.try_get("detail")?,
+                })
+            })
+            .collect()
+    }
+
+    /// The first `limit` choices in scope: units and people in tree order, inspections by id.
+    /// Ask for one more than a list may show to learn whether the list would be longer.
+    pub async fn pick_list(&self, p: &PickScope, limit: i64) -> Result<Vec<Choice>, StoreError> {
+        self.pick_rows(p, |_, _| {}, limit).await
+    }
+
+    /// The choice with this id, if it is in scope.
+    pub async fn pick_id(&self, p: &PickScope, id: i64) -> Result<Option<Choice>, StoreError> {
+        Ok(self
+            .pick_rows(p, |w, _| w.and("g.id =", id), 1)
+            .await?
+            .into_iter()
+            .next())
+    }
+
+    /// Choices named `text`: those named exactly so when there are any, else those whose
+    /// name contains it; at most `limit`.
+    pub async fn pick_search(
+        &self,
+        p: &PickScope,
+        text: &str,
+        limit: i64,
+    ) -> Result<Vec<Choice>, StoreError> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Ok(Vec::new());
+        }
+        let exact = self
+            .pick_rows(p, |w, label| w.and(&format!("{label} ="), text), limit)
+            .await?;
+        if !exact.is_empty() {
+            return Ok(exact);
+        }
+        let pat = like_pattern(text);
+        self.pick_rows(
+            p,
+            |w, label| {
+                w.params.push(pat.into());
+                w.sql.push_str(&format!(
+                    " AND {label} LIKE ${} ESCAPE '\\'",
+                    w.params.len()
+                ));
+            },
+            limit,
+        )
+        .await
     }
 }
 
@@ -827,21 +1032,52 @@ mod tests {
                 (LedgerSort::Deadline, true),
             ] {
                 let mut seen = Vec::new();
+                let mut pages = Vec::new();
                 let mut f = LedgerFilter {
                     sort,
                     descending,
                     limit: 7,
                     ..LedgerFilter::default()
                 };
+                let mut last;
                 loop {
                     let p = store.ledger_page(&viewer, &f, today).await.unwrap();
                     assert_eq!(p.total, all.len() as i64);
+                    assert_eq!(
+                        p.prev.is_some(),
+                        f.after.is_some(),
+                        "only the first has no prev"
+                    );
                     seen.extend(p.rows.iter().map(|r| (r.id, r.deadline)));
+                    pages.push(p.rows.iter().map(|r| r.id).collect::<Vec<_>>());
+                    last = p.prev.clone();
                     match p.next {
                         Some(c) => f.after = Some(c),
                         None => break,
                     }
                 }
+                // Back from the last page, page by page, to the first (which has no prev).
+                let mut back = pages.clone();
+                back.pop();
+                let mut f = LedgerFilter {
+                    sort,
+                    descending,
+                    limit: 7,
+                    ..LedgerFilter::default()
+                };
+                while let Some(c) = last {
+                    f.before = Some(c);
+                    let p = store.ledger_page(&viewer, &f, today).await.unwrap();
+                    let ids: Vec<i64> = p.rows.iter().map(|r| r.id).collect();
+                    assert_eq!(
+                        Some(ids),
+                        back.pop(),
+                        "{sort:?} desc={descending} going back"
+                    );
+                    assert!(p.next.is_some());
+                    last = p.prev;
+                }
+                assert!(back.is_empty(), "walked back to the first page");
                 let mut want: Vec<(i64, Option<NaiveDate>)> =
                     all.iter().map(|m| (m.0, m.2)).collect();
                 let far = NaiveDate::from_ymd_opt(9999, 12, 31).unwrap();
@@ -873,6 +1109,47 @@ mod tests {
                 let p = store.ledger_page(&viewer, &f, today).await.unwrap();
                 assert_eq!(p.total == 0, none, "{q}: {}", p.total);
             }
+        }
+    }
+
+    #[tokio::test]
+    async fn pickers_list_find_and_scope() {
+        for (store, _g) in stores().await {
+            let ledger = generate(Scale::Small, 5);
+            crate::bulk::load(&store, &ledger, &Actor::cli("test"))
+                .await
+                .unwrap();
+            let root = root_viewer(&store).await;
+            let units = PickScope::new(PickKind::Unit, &root);
+            let all = store.pick_list(&units, 1000).await.unwrap();
+            assert!(all.len() > 3);
+            assert_eq!(store.pick_list(&units, 2).await.unwrap().len(), 2);
+            // Exact names first; otherwise by part of the name (LIKE wildcards are literal).
+            let one = &all[all.len() / 2];
+            let found = store.pick_search(&units, &one.label, 50).await.unwrap();
+            assert!(found.iter().all(|c| c.label == one.label));
+            assert!(found.iter().any(|c| c.id == one.id));
+            let part: String = one.label.chars().skip(1).collect();
+            let found = store.pick_search(&units, &part, 1000).await.unwrap();
+            assert!(found.iter().all(|c| c.label.contains(&part)));
+            assert!(store.pick_search(&units, "%", 5).await.unwrap().is_empty());
+            assert!(store.pick_search(&units, "  ", 5).await.unwrap().is_empty());
+            // A narrower scope does not find what is outside it.
+            let org = store.organisation(one.id).await.unwrap();
+            let inside = PickScope::new(PickKind::Unit, &root).within(org.path.clone());
+            assert!(store.pick_id(&inside, one.id).await.unwrap().is_some());
+            let parent = all.iter().find(|c| Some(c.id) == org.parent_id).unwrap();
+            assert!(store.pick_id(&inside, parent.id).await.unwrap().is_none());
+            // Inspections and people.
+            let insp = PickScope::new(PickKind::Inspection, &root);
+            let list = store.pick_list(&insp, 100).await.unwrap();
+            assert_eq!(list.len(), ledger.inspections.len());
+            let people = PickScope::new(PickKind::Person, &root);
+            let p = store.pick_list(&people, 1).await.unwrap();
+            assert_eq!(
+                store.pick_id(&people, p[0].id).await.unwrap().as_ref(),
+                Some(&p[0])
+            );
         }
     }
 

@@ -214,6 +214,27 @@ pub async fn scenario(b: &mut Browser, w: &World, db_url: &str) {
     assert_eq!(sign_in(b, "office", PASSWORD).await, "/");
     b.goto(&format!("/measures/{m0}")).await;
     assert_eq!(b.find_all("ul.evidence li").await.len(), 2, "two files");
+    // A small image keeps its size and aspect (not stretched to the column).
+    let mut img = serde_json::Value::Null;
+    for _ in 0..50 {
+        img = b
+            .eval(
+                "const i = document.querySelector('ul.evidence img');
+                 i.scrollIntoView();
+                 return i.complete && i.naturalWidth > 0
+                     ? [i.naturalWidth, i.naturalHeight, i.clientWidth, i.clientHeight] : null;",
+            )
+            .await;
+        if !img.is_null() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        img,
+        serde_json::json!([1, 1, 1, 1]),
+        "evidence image shown at its size"
+    );
     assert_inert(b, Some(XSS[3])).await;
     b.screenshot("measure-reports-zh").await;
     set_lang(b, "en").await;

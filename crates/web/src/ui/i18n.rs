@@ -71,12 +71,12 @@ impl Locale {
 
     /// The message with this id; an unknown id shows itself (and fails the catalogue test).
     pub fn t(self, id: &str) -> &'static str {
-        match CATALOGUE.binary_search_by(|(k, _, _)| (*k).cmp(id)) {
-            Ok(i) => match self {
+        match catalogue_index(id) {
+            Some(i) => match self {
                 Locale::Zh => CATALOGUE[i].1,
                 Locale::En => CATALOGUE[i].2,
             },
-            Err(_) => match super::i18n_supervision::lookup(id) {
+            None => match super::i18n_supervision::lookup(id) {
                 Some((zh, en)) => self.pick(zh, en),
                 None => "⟦missing text⟧",
             },
@@ -92,7 +92,7 @@ impl Locale {
 
     /// Is there a message with this id?
     pub fn has(self, id: &str) -> bool {
-        CATALOGUE.binary_search_by(|(k, _, _)| (*k).cmp(id)).is_ok()
+        catalogue_index(id).is_some() || super::i18n_supervision::lookup(id).is_some()
     }
 
     /// A date: `2021年12月28日` or `2021-12-28`.
@@ -125,9 +125,9 @@ impl Locale {
     /// the code carries details the catalogue cannot know (e.g. a minimum length).
     pub fn error(self, code: &str, fallback: &str) -> String {
         let id = format!("err.{code}");
-        match CATALOGUE.binary_search_by(|(k, _, _)| (*k).cmp(id.as_str())) {
-            Ok(_) => self.t(&id).to_string(),
-            Err(_) => fallback.to_string(),
+        match catalogue_index(&id) {
+            Some(_) => self.t(&id).to_string(),
+            None => fallback.to_string(),
         }
     }
 
@@ -183,8 +183,21 @@ impl Locale {
     }
 }
 
-/// (id, Chinese, English), sorted by id (a test checks the order and that every id a
-/// template or view uses is here).
+/// Position of a message id in [`CATALOGUE`] (sorted, then blocks appended per feature).
+fn catalogue_index(id: &str) -> Option<usize> {
+    static INDEX: std::sync::LazyLock<std::collections::HashMap<&'static str, usize>> =
+        std::sync::LazyLock::new(|| {
+            CATALOGUE
+                .iter()
+                .enumerate()
+                .map(|(i, (k, _, _))| (*k, i))
+                .collect()
+        });
+    INDEX.get(id).copied()
+}
+
+/// (id, Chinese, English): sorted by id, then one block per feature appended at the end
+/// (a test checks that ids are unique and that every id a template or view uses is here).
 static CATALOGUE: &[(&str, &str, &str)] = &[
     ("app.name", "整改通", "Rectify"),
     ("app.skip", "跳到正文", "Skip to content"),
@@ -674,6 +687,47 @@ static CATALOGUE: &[(&str, &str, &str)] = &[
     ("state.reopened", "已重新打开", "Reopened"),
     ("state.returned", "已退回", "Returned"),
     ("state.submitted", "待审核", "Submitted"),
+    // --- issue 5 follow-up (helper C): pickers, ledger paging, report form ---
+    (
+        "ledger.fix_filters",
+        "筛选条件有误，请按提示修改后再查询。",
+        "A filter names nothing that exists: correct it to see the ledger.",
+    ),
+    (
+        "home.stale",
+        "以下为 {time} 的统计数据，台账刚有变动，正在重新统计，请稍后刷新。",
+        "Figures as of {time}: the ledger has just changed and they are being recounted; reload in a moment.",
+    ),
+    ("ledger.prev_page", "上一页", "Previous page"),
+    (
+        "ledger.tree_paged",
+        "树形视图每页最多显示 {max} 项措施，本页 {shown} 项，共 {total} 项。可用上方筛选条件缩小范围，或用下方链接翻页。",
+        "The tree shows at most {max} measures a page: {shown} here, {total} in all. Narrow it with the filters above or page with the links below.",
+    ),
+    (
+        "pick.ambiguous",
+        "{field}：有 {n} 项与“{text}”相符，请在下方选择一项，或输入更完整的名称。",
+        "{field}: {n} match “{text}”. Choose one below or type more of the name.",
+    ),
+    ("pick.choose", "请选择一项", "Choose one"),
+    ("pick.chosen", "已选：", "Chosen: "),
+    (
+        "pick.hint",
+        "输入名称或其中一部分",
+        "Type the name or part of it",
+    ),
+    (
+        "pick.not_found",
+        "{field}：未找到“{text}”，请检查名称。",
+        "{field}: nothing named “{text}” was found.",
+    ),
+    (
+        "pick.too_many",
+        "{field}：与“{text}”相符的超过 {n} 项，请输入更完整的名称，或在下方前 {n} 项中选择。",
+        "{field}: more than {n} match “{text}”. Type more of the name or choose among the first {n} below.",
+    ),
+    ("report.percent", "完成进度", "Percent complete"),
+    ("report.percent_choose", "请选择", "Choose"),
 ];
 
 #[cfg(test)]
@@ -681,9 +735,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn catalogue_is_sorted_and_unique() {
-        for w in CATALOGUE.windows(2) {
-            assert!(w[0].0 < w[1].0, "{} must come before {}", w[0].0, w[1].0);
+    fn catalogue_is_unique() {
+        let mut seen = std::collections::HashSet::new();
+        for (k, _, _) in CATALOGUE {
+            assert!(seen.insert(*k), "{k} appears twice in the catalogue");
         }
     }
 

@@ -11,11 +11,14 @@ use rectify_core::access::{Action, Role};
 use rectify_core::ledger::MeasureKind;
 use rectify_core::state::MeasureState;
 use rectify_core::text;
-use rectify_store::dashboard::{LedgerFilter, LedgerPage, LedgerRow, LedgerSort};
-use rectify_store::{Aspect, Inspection, MeasurePatch, Organisation, Person, Problem, today};
+use rectify_store::dashboard::{
+    LedgerFilter, LedgerPage, LedgerRow, LedgerSort, PickKind, PickScope,
+};
+use rectify_store::{Aspect, MeasurePatch, Problem, Viewer, today};
 use serde::Deserialize;
 
 use super::forms::{FieldErrors, RawForm};
+use super::picker::{self, Picker, PickerSpec};
 use super::{Chrome, Ui, UiError, UiResult};
 use crate::AppState;
 
@@ -46,6 +49,13 @@ pub struct LedgerQuery {
     pub desc: String,
     #[serde(default)]
     pub after: String,
+    #[serde(default)]
+    pub before: String,
+    /// The inspection / unit the page resolved last time (see `picker`).
+    #[serde(default)]
+    pub inspection_id: String,
+    #[serde(default)]
+    pub unit_id: String,
 }
 
 impl LedgerQuery {
@@ -128,9 +138,14 @@ pub struct BulkState {
     pub errors: FieldErrors,
     pub selected: Vec<i64>,
     pub owner: String,
+    pub owner_id: String,
     pub unit: String,
+    pub unit_id: String,
     pub deadline: String,
 }
+
+/// The tree view shows at most this many measures at a time (then pages).
+const TREE_MAX: i64 = 500;
 
 #[derive(Template)]
 #[template(path = "ledger.html")]
@@ -139,17 +154,24 @@ struct LedgerPageView {
     q: LedgerQuery,
     errors: FieldErrors,
     tree: bool,
-    inspections: Vec<Inspection>,
-    units: Vec<Organisation>,
+    inspection: Picker,
+    unit: Picker,
+    /// A picker could not resolve what was typed: nothing is listed until it is fixed.
+    unresolved: bool,
     page: Option<LedgerPage>,
     aspects: Vec<TreeAspect>,
+    /// The tree shows one page of its measures: which, and how to see the rest.
+    tree_notice: Option<String>,
     next_qs: Option<String>,
+    prev_qs: Option<String>,
+    first_qs: Option<String>,
     filters_qs: String,
     export_qs: String,
     states: Vec<(&'static str, &'static str)>,
     kinds: Vec<(&'static str, &'static str)>,
     bulk: Option<BulkState>,
-    owners: Vec<Person>,
+    bulk_owner: Option<Picker>,
+    bulk_unit: Option<Picker>,
 }
 
 impl LedgerPageView {
@@ -168,21 +190,127 @@ pub async fn ledger(
     render(&s, &ui, q, None, StatusCode::OK).await
 }
 
+/// The people an owner may be chosen from: those of the unit the ledger is filtered to,
+/// else of the viewer's scope.
+async fn owner_scope(s: &AppState, viewer: &Viewer, unit: Option<i64>) -> UiResult<PickScope> {
+    let scope = PickScope::new(PickKind::Person, viewer);
+    Ok(match unit {
+        Some(u) => scope.within(s.store.organisation(u).await?.path),
+        None => scope,
+    })
+}
+
+/// The bulk form's owner and unit pickers, resolved from what the form sent.
+async fn bulk_pickers(
+    s: &AppState,
+    ui: &Ui,
+    filter_unit: Option<i64>,
+    b: &BulkState,
+) -> UiResult<(Picker, Picker)> {
+    let l = ui.locale;
+    let viewer = ui.auth.viewer();
+    let owner = picker::resolve(
+        &s.store,
+        l,
+        PickerSpec {
+            field: "owner",
+            html_id: "bulk-owner",
+            label: l.t("ledger.col_owner").into(),
+            blank: "—".into(),
+            scope: owner_scope(s, &viewer, filter_unit).await?,
+        },
+        &b.owner,
+        &b.owner_id,
+    )
+    .await?;
+    let unit = picker::resolve(
+        &s.store,
+        l,
+        PickerSpec {
+            field: "bulk_unit",
+            html_id: "bulk-unit",
+            label: l.t("ledger.col_unit").into(),
+            blank: "—".into(),
+            scope: PickScope::new(PickKind::Unit, &viewer),
+        },
+        &b.unit,
+        &b.unit_id,
+    )
+    .await?;
+    Ok((owner, unit))
+}
+
+fn with_cursor(
+    filters_qs: &str,
+    extra: &[(&str, &str)],
+    key: &str,
+    c: &(Option<String>, i64),
+) -> String {
+    let mut q = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in extra {
+        q.append_pair(k, v);
+    }
+    q.append_pair(key, &cursor_text(c));
+    let tail = q.finish();
+    if filters_qs.is_empty() {
+        tail
+    } else {
+        format!("{filters_qs}&{tail}")
+    }
+}
+
 async fn render(
     s: &AppState,
     ui: &Ui,
-    q: LedgerQuery,
+    mut q: LedgerQuery,
     bulk: Option<BulkState>,
     status: StatusCode,
 ) -> UiResult<Response> {
     let l = ui.locale;
     let viewer = ui.auth.viewer();
     let mut errors = FieldErrors::new();
-    let inspections = s.store.inspections(&viewer).await?;
-    let units = s.store.organisations_in(&viewer.scope).await?;
-    let inspection_id =
-        parse_id(&q.inspection).filter(|id| inspections.iter().any(|i| i.id == *id));
-    let unit_id = parse_id(&q.unit).filter(|id| units.iter().any(|u| u.id == *id));
+    let inspection = picker::resolve(
+        &s.store,
+        l,
+        PickerSpec {
+            field: "inspection",
+            html_id: "f-inspection",
+            label: l.t("home.inspection").into(),
+            blank: l.t("home.all_inspections").into(),
+            scope: PickScope::new(PickKind::Inspection, &viewer),
+        },
+        &q.inspection,
+        &q.inspection_id,
+    )
+    .await?;
+    let unit = picker::resolve(
+        &s.store,
+        l,
+        PickerSpec {
+            field: "unit",
+            html_id: "f-unit",
+            label: l.t("ledger.col_unit").into(),
+            blank: l.t("ledger.all").into(),
+            scope: PickScope::new(PickKind::Unit, &viewer),
+        },
+        &q.unit,
+        &q.unit_id,
+    )
+    .await?;
+    let unresolved = inspection.failed() || unit.failed();
+    // Links carry ids: the filters of every page link and the export name what was resolved.
+    for (p, v, vid) in [
+        (&inspection, &mut q.inspection, &mut q.inspection_id),
+        (&unit, &mut q.unit, &mut q.unit_id),
+    ] {
+        if let Some(id) = p.id() {
+            *v = id.to_string();
+        }
+        vid.clear();
+    }
+    let inspection_id = inspection.id();
+    let unit_id = unit.id();
+    let tree = q.view == "tree";
     let f = LedgerFilter {
         inspection_id,
         unit_id,
@@ -200,46 +328,54 @@ async fn render(
         },
         descending: q.desc == "1",
         after: parse_cursor(&q.after),
-        limit: 50,
+        before: parse_cursor(&q.before),
+        limit: if tree { TREE_MAX } else { 50 },
     };
-    let tree = q.view == "tree";
     let today = today();
     let mut aspects = Vec::new();
     let mut page = None;
-    if tree {
+    let mut tree_notice = None;
+    if unresolved {
+        // Nothing listed until the filter names something that exists.
+    } else if tree {
         if let Some(iid) = inspection_id {
-            let rows = s
-                .store
-                .ledger_page(
-                    &viewer,
-                    &LedgerFilter {
-                        limit: 500,
-                        after: None,
-                        ..f.clone()
-                    },
-                    today,
-                )
-                .await?
-                .rows;
+            let p = s.store.ledger_page(&viewer, &f, today).await?;
+            let paged = p.next.is_some() || p.prev.is_some();
+            if paged {
+                tree_notice = Some(
+                    l.t("ledger.tree_paged")
+                        .replace("{shown}", &p.rows.len().to_string())
+                        .replace(
+                            "{total}",
+                            &format!("{}{}", p.total, if p.total_capped { "+" } else { "" }),
+                        )
+                        .replace("{max}", &TREE_MAX.to_string()),
+                );
+            }
             let problems = s.store.problems(iid).await?;
             let only_with_measures = ui.role() == Role::Owner
+                || paged
                 || f.state.is_some()
                 || f.overdue
                 || f.text.is_some()
-                || f.unit_id.is_some();
+                || f.unit_id.is_some()
+                || f.kind.is_some()
+                || f.deadline_from.is_some()
+                || f.deadline_to.is_some();
             for a in s.store.aspects(iid).await? {
                 let mut tp = Vec::new();
-                for p in problems.iter().filter(|p| p.aspect_id == a.id) {
-                    let measures: Vec<LedgerRow> = rows
+                for pr in problems.iter().filter(|pr| pr.aspect_id == a.id) {
+                    let measures: Vec<LedgerRow> = p
+                        .rows
                         .iter()
-                        .filter(|r| r.problem_id == p.id)
+                        .filter(|r| r.problem_id == pr.id)
                         .cloned()
                         .collect();
                     if only_with_measures && measures.is_empty() {
                         continue;
                     }
                     tp.push(TreeProblem {
-                        problem: p.clone(),
+                        problem: pr.clone(),
                         measures,
                     });
                 }
@@ -250,30 +386,33 @@ async fn render(
                     });
                 }
             }
+            page = Some(p);
         }
     } else {
         page = Some(s.store.ledger_page(&viewer, &f, today).await?);
     }
     let filters_qs = q.filters_qs();
-    let next_qs = page.as_ref().and_then(|p| p.next.as_ref()).map(|c| {
-        let mut qs = filters_qs.clone();
-        if !qs.is_empty() {
-            qs.push('&');
+    let view: &[(&str, &str)] = if tree { &[("view", "tree")] } else { &[] };
+    let next_qs = page
+        .as_ref()
+        .and_then(|p| p.next.as_ref())
+        .map(|c| with_cursor(&filters_qs, view, "after", c));
+    let prev_qs = page
+        .as_ref()
+        .and_then(|p| p.prev.as_ref())
+        .map(|c| with_cursor(&filters_qs, view, "before", c));
+    let first_qs = prev_qs.as_ref().map(|_| {
+        let mut qs = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in view {
+            qs.append_pair(k, v);
         }
-        qs.push_str(
-            &form_urlencoded::Serializer::new(String::new())
-                .append_pair("after", &cursor_text(c))
-                .finish(),
-        );
-        qs
+        let tail = qs.finish();
+        match (filters_qs.is_empty(), tail.is_empty()) {
+            (_, true) => filters_qs.clone(),
+            (true, false) => tail,
+            (false, false) => format!("{tail}&{filters_qs}"),
+        }
     });
-    let owners = match (ui.role().may(Action::EditPlan), unit_id) {
-        (true, Some(u)) => {
-            let org = s.store.organisation(u).await?;
-            s.store.people_in(&org.path).await?
-        }
-        _ => Vec::new(),
-    };
     let states = MeasureState::ALL
         .iter()
         .map(|st| (st.as_str(), l.state(*st)))
@@ -282,12 +421,19 @@ async fn render(
         .iter()
         .map(|k| (k.as_str(), l.measure_kind(*k)))
         .collect();
-    let c = ui.chrome(s, l.t("nav.ledger"), "ledger").await;
-    let bulk = if ui.role().may(Action::EditPlan) {
+    let bulk = if ui.role().may(Action::EditPlan) && !tree {
         Some(bulk.unwrap_or_default())
     } else {
         None
     };
+    let (bulk_owner, bulk_unit) = match &bulk {
+        Some(b) => {
+            let (o, u) = bulk_pickers(s, ui, unit_id, b).await?;
+            (Some(o), Some(u))
+        }
+        None => (None, None),
+    };
+    let c = ui.chrome(s, l.t("nav.ledger"), "ledger").await;
     let export_qs = filters_qs.clone();
     Ok(super::html(
         status,
@@ -296,17 +442,22 @@ async fn render(
             q,
             errors,
             tree,
-            inspections,
-            units,
+            inspection,
+            unit,
+            unresolved,
             page,
             aspects,
+            tree_notice,
             next_qs,
+            prev_qs,
+            first_qs,
             filters_qs,
             export_qs,
             states,
             kinds,
             bulk,
-            owners,
+            bulk_owner,
+            bulk_unit,
         },
     ))
 }
@@ -325,7 +476,9 @@ pub async fn bulk(State(s): State<AppState>, ui: Ui, RawForm(form): RawForm) -> 
     let back: LedgerQuery = serde_urlencoded::from_str(&get("back")).unwrap_or_default();
     let mut st = BulkState {
         owner: get("owner"),
+        owner_id: get("owner_id"),
         unit: get("bulk_unit"),
+        unit_id: get("bulk_unit_id"),
         deadline: get("deadline"),
         ..BulkState::default()
     };
@@ -345,25 +498,24 @@ pub async fn bulk(State(s): State<AppState>, ui: Ui, RawForm(form): RawForm) -> 
         st.errors.add("m", l.t("ledger.bulk_none"));
     }
     let mut patch = MeasurePatch::default();
-    if !st.owner.is_empty() {
-        match parse_id(&st.owner) {
-            Some(v) => patch.owner_id = Some(Some(v)),
-            None => st.errors.add("owner", l.t("err.bad_selection")),
-        }
+    // Owner and unit are named (or picked) and resolved in the caller's scope; a name that
+    // matches nothing or several is shown next to its field by the re-rendered pickers.
+    let filter_unit = parse_id(&back.unit);
+    let (owner, unit) = bulk_pickers(&s, &ui, filter_unit, &st).await?;
+    if let Some(v) = owner.id() {
+        patch.owner_id = Some(Some(v));
     }
-    if !st.unit.is_empty() {
-        match parse_id(&st.unit) {
-            Some(v) => patch.responsible_unit_id = Some(Some(v)),
-            None => st.errors.add("bulk_unit", l.t("err.bad_selection")),
-        }
+    if let Some(v) = unit.id() {
+        patch.responsible_unit_id = Some(Some(v));
     }
+    let unresolved = owner.failed() || unit.failed();
     if let Some(d) = parse_date(l, &mut st.errors, "deadline", &st.deadline) {
         patch.deadline = Some(Some(d));
     }
-    if st.errors.is_empty() && patch.fields().is_empty() {
+    if st.errors.is_empty() && !unresolved && patch.fields().is_empty() {
         st.errors.add("bulk", l.t("ledger.bulk_nothing"));
     }
-    if st.errors.is_empty() {
+    if st.errors.is_empty() && !unresolved {
         let viewer = ui.auth.viewer();
         let mut w = s.store.begin_write().await?;
         let mut failed = None;

@@ -674,7 +674,8 @@ struct ReportFormPage {
     measures: Vec<LedgerRow>,
     selected: Vec<i64>,
     text: String,
-    percent: i64,
+    /// Nothing until the owner chooses (no default that could be sent unread).
+    percent: Option<i64>,
     submit: bool,
     errors: FieldErrors,
     limit_text: String,
@@ -685,6 +686,10 @@ struct ReportFormPage {
 impl ReportFormPage {
     fn is_selected(&self, id: &i64) -> bool {
         self.selected.contains(id)
+    }
+
+    fn is_percent(&self, p: &i64) -> bool {
+        self.percent == Some(*p)
     }
 }
 
@@ -721,7 +726,7 @@ async fn render_form(
     ui: &Ui,
     selected: Vec<i64>,
     text: String,
-    percent: i64,
+    percent: Option<i64>,
     submit: bool,
     errors: FieldErrors,
     files_lost: bool,
@@ -764,8 +769,8 @@ pub async fn new_report(
         &ui,
         selected,
         String::new(),
-        100,
-        true,
+        None,
+        false,
         FieldErrors::new(),
         false,
         StatusCode::OK,
@@ -807,6 +812,9 @@ impl FromRequest<AppState> for UiMultipart {
         }
         if let Some(l) = req.extensions().get::<Locale>().copied() {
             b = b.extension(l);
+        }
+        if let Some(w) = req.extensions().get::<super::SignedIn>().cloned() {
+            b = b.extension(w);
         }
         let (mut parts, ()) = b
             .body(())
@@ -910,10 +918,14 @@ pub async fn create_report(
         errors.add("text", l.t("err.required"));
     }
     let percent = match percent_v.trim().parse::<i64>() {
-        Ok(p) if (0..=100).contains(&p) => p,
+        Ok(p) if (0..=100).contains(&p) => Some(p),
+        _ if percent_v.trim().is_empty() => {
+            errors.add("percent", l.t("err.required"));
+            None
+        }
         _ => {
             errors.add("percent", l.t("report.percent_range"));
-            0
+            None
         }
     };
     let mut checked = Vec::new();
@@ -950,7 +962,7 @@ pub async fn create_report(
                     &NewReport {
                         measure_ids: selected.clone(),
                         text: text_v.trim().to_string(),
-                        percent,
+                        percent: percent.unwrap_or_default(),
                         reported_on: today(),
                         evidence_ids,
                         submit,

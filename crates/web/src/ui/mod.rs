@@ -16,6 +16,7 @@ pub mod inspections;
 pub mod ledger;
 pub mod lookback;
 pub mod measure;
+pub mod picker;
 pub mod registers;
 pub mod supervision;
 pub mod sv_common;
@@ -145,35 +146,70 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         )
         .route("/calendar/load", post(calendar::load))
         .route("/static/{name}", get(static_asset))
-        .layer(middleware::from_fn(page_layer))
+        .layer(middleware::from_fn_with_state(state.clone(), page_layer))
 }
 
 /// The per-request CSP nonce (one per page; scripts carry it, inline handlers are refused).
 #[derive(Debug, Clone)]
 pub struct Nonce(pub String);
 
+/// Who the request turned out to be, noted by the [`Ui`] extractor, so that an error page
+/// after sign-in (403, 404) keeps the user's header and navigation.
+#[derive(Clone, Default)]
+pub struct SignedIn(std::sync::Arc<std::sync::Mutex<Option<Ui>>>);
+
+impl SignedIn {
+    fn note(&self, ui: &Ui) {
+        if let Ok(mut v) = self.0.lock() {
+            *v = Some(ui.clone());
+        }
+    }
+
+    fn get(&self) -> Option<Ui> {
+        self.0.lock().ok().and_then(|v| v.clone())
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // The page layer
 
 /// Nonce, locale and the form's `_csrf` field in; error pages, CSP and `no-store` out.
-async fn page_layer(mut req: Request, next: Next) -> Response {
+async fn page_layer(
+    axum::extract::State(s): axum::extract::State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let nonce = rectify_security::crypto::random_token(18);
     let locale = request_locale(req.headers());
+    let signed_in = SignedIn::default();
     req.extensions_mut().insert(Nonce(nonce.clone()));
     req.extensions_mut().insert(locale);
+    req.extensions_mut().insert(signed_in.clone());
     let req = match read_form_csrf(req).await {
         Ok(r) => r,
-        Err(e) => return finish(e.into_response(), locale, &nonce),
+        Err(e) => return finish(&s, e.into_response(), locale, &nonce, None).await,
     };
     let resp = next.run(req).await;
-    finish(resp, locale, &nonce)
+    finish(&s, resp, locale, &nonce, signed_in.get()).await
 }
 
-fn finish(mut resp: Response, locale: Locale, nonce: &str) -> Response {
+async fn finish(
+    s: &AppState,
+    mut resp: Response,
+    locale: Locale,
+    nonce: &str,
+    ui: Option<Ui>,
+) -> Response {
     if let Some(e) = resp.extensions_mut().remove::<PageFailure>() {
         let status = resp.status();
+        let title = locale.t("error.title");
+        // A signed-in user keeps the header and navigation on an error page.
+        let c = match ui {
+            Some(ui) => ui.chrome(s, title, "").await,
+            None => Chrome::anonymous(locale, nonce, title),
+        };
         let page = ErrorPage {
-            c: Chrome::anonymous(locale, nonce, locale.t("error.title")),
+            c,
             status: status.as_u16(),
             message: locale.error(e.code, &e.message),
         };
@@ -361,6 +397,7 @@ pub type UiResult<T> = Result<T, UiError>;
 // The page context
 
 /// A signed-in page request: the caller, their CSRF token for forms, language and nonce.
+#[derive(Clone)]
 /// Extracting it redirects to sign-in when there is no session, and to the password page
 /// when the password must be changed. State-changing requests have had their CSRF token
 /// (header or `_csrf` field) and Origin checked by `auth`.
@@ -413,14 +450,18 @@ async fn extract_ui(parts: &mut Parts, state: &AppState) -> Result<Ui, UiError> 
         }
         Via::Token { .. } => (String::new(), false),
     };
-    Ok(Ui {
+    let ui = Ui {
         auth,
         csrf,
         locale,
         nonce,
         password_expired,
         path,
-    })
+    };
+    if let Some(slot) = parts.extensions.get::<SignedIn>() {
+        slot.note(&ui);
+    }
+    Ok(ui)
 }
 
 impl<S> FromRequestParts<S> for Ui
