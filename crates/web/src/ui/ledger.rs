@@ -145,7 +145,6 @@ struct LedgerPageView {
     aspects: Vec<TreeAspect>,
     next_qs: Option<String>,
     filters_qs: String,
-    export_qs: String,
     states: Vec<(&'static str, &'static str)>,
     kinds: Vec<(&'static str, &'static str)>,
     bulk: Option<BulkState>,
@@ -288,7 +287,6 @@ async fn render(
     } else {
         None
     };
-    let export_qs = filters_qs.clone();
     Ok(super::html(
         status,
         &LedgerPageView {
@@ -302,7 +300,6 @@ async fn render(
             aspects,
             next_qs,
             filters_qs,
-            export_qs,
             states,
             kinds,
             bulk,
