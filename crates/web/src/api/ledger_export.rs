@@ -98,12 +98,23 @@ impl ExportSummary {
 }
 
 fn rows_of(p: ExportProblem) -> Vec<LedgerRow> {
-    p.measures
-        .into_iter()
-        .map(|m| LedgerRow {
+    let mut rows = Vec::with_capacity(p.measures.len());
+    let mut measures = p.measures.into_iter().peekable();
+    let (mut aspect, mut title) = (Some(p.aspect), Some(p.title));
+    while let Some(m) = measures.next() {
+        // The last row takes the problem's strings; the others get copies.
+        let last = measures.peek().is_none();
+        let take = |s: &mut Option<String>| {
+            if last {
+                s.take().unwrap_or_default()
+            } else {
+                s.clone().unwrap_or_default()
+            }
+        };
+        rows.push(LedgerRow {
             problem_no: p.no,
-            aspect: p.aspect.clone(),
-            problem: p.title.clone(),
+            aspect: take(&mut aspect),
+            problem: take(&mut title),
             measure: m.text,
             kind: m.kind,
             leader: m.leader,
@@ -115,8 +126,9 @@ fn rows_of(p: ExportProblem) -> Vec<LedgerRow> {
             light: Some(m.light),
             evidence: u32::try_from(m.evidence).unwrap_or(u32::MAX),
             remarks: m.remarks,
-        })
-        .collect()
+        });
+    }
+    rows
 }
 
 enum Sink<W: Write + Send> {
@@ -125,9 +137,16 @@ enum Sink<W: Write + Send> {
     Json(JsonWriter<W>),
 }
 
+/// Pages read ahead of the writer: reading the next page overlaps writing this one, and
+/// at most this many pages (plus the one being written) sit in memory.
+const PAGES_AHEAD: usize = 1;
+
 /// Export the ledger the viewer may see, filtered, into `out`, a page of problems at a time
 /// (whole inspections of about 5,000 measures in memory at once). The filters are resolved before anything
 /// is written, so a bad one (unknown inspection, unit or round) leaves `out` empty.
+///
+/// The pages are read by a task of their own and handed over through a bounded channel, so
+/// the database reads and the file writing run side by side (on the runtime's other worker).
 pub async fn export_ledger<W: Write + Send>(
     store: &Store,
     viewer: &Viewer,
@@ -154,10 +173,30 @@ pub async fn export_ledger<W: Write + Send>(
         problems: 0,
         measures: 0,
     };
-    let mut reader = plan.reader();
-    while let Some(page) = reader.next_page(store).await? {
-        for p in page {
-            let rows = rows_of(p);
+    let (tx, mut rx) =
+        tokio::sync::mpsc::channel::<Result<Vec<Vec<LedgerRow>>, StoreError>>(PAGES_AHEAD);
+    let reader = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            let mut reader = plan.reader();
+            loop {
+                let page = match reader.next_page(&store).await {
+                    Ok(Some(page)) => Ok(page.into_iter().map(rows_of).collect()),
+                    Ok(None) => break,
+                    Err(e) => Err(e),
+                };
+                let failed = page.is_err();
+                // The writer hung up (it failed): stop reading.
+                if tx.send(page).await.is_err() || failed {
+                    break;
+                }
+            }
+        })
+    };
+    // Dropping the receiver on an early return stops the reader at its next page.
+    let _stop = AbortOnDrop(reader);
+    while let Some(page) = rx.recv().await {
+        for rows in page? {
             summary.problems += 1;
             summary.measures += rows.len() as u64;
             match &mut sink {
@@ -177,6 +216,16 @@ pub async fn export_ledger<W: Write + Send>(
         }
     }
     Ok(summary)
+}
+
+/// Aborts the page reader when the export returns (early, on an error) or is dropped (the
+/// client went away).
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// Query of `GET /api/v1/ledger/export`.
