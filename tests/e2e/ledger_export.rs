@@ -717,6 +717,15 @@ async fn ledger_export_through_the_api() {
                 format!("inspection={iid}&state=in_progress&overdue=1"),
                 vec![(ids[0], "制定党组议事规则。")],
             ),
+            // Kind, deadline range and text (problem title or measure text, percent-encoded).
+            (
+                "kind=time_bound&from=2021-11-01&to=2022-12-31&q=%E8%AE%AE%E4%BA%8B".to_string(),
+                vec![(ids[0], "制定党组议事规则。")],
+            ),
+            (
+                "q=%E6%84%8F%E8%AF%86%E5%BD%A2%E6%80%81&to=2021-12-31".to_string(),
+                vec![(ids[2], "开展专题学习。")],
+            ),
         ] {
             let page = b.get(&format!("/ledger?{filters}")).await;
             assert_eq!(page.status, StatusCode::OK, "{label} {filters}");
@@ -729,7 +738,9 @@ async fn ledger_export_through_the_api() {
                 );
             }
             let href = export_link(&page.body);
-            assert!(href.contains(&format!("inspection_id={iid}")), "{href}");
+            if filters.contains("inspection=") {
+                assert!(href.contains(&format!("inspection_id={iid}")), "{href}");
+            }
             let r = b
                 .http
                 .get(format!("{}{href}", b.base))
@@ -787,6 +798,16 @@ async fn ledger_export_through_the_api() {
             ("format=pdf", "format"),
             ("format=xlsx&lang=fr", "lang"),
             ("format=xlsx&state=done", "state"),
+        ] {
+            let r = get(&office, q.into()).await;
+            assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{q}");
+            let v: Value = r.json().await.unwrap();
+            assert_eq!(support::err(&v).1, Some(field), "{q}: {v}");
+        }
+        for (q, field) in [
+            ("format=json&kind=soon", "kind"),
+            ("format=json&deadline_from=2021-13-01", "deadline_from"),
+            ("format=json&deadline_to=31.12.2021", "deadline_to"),
         ] {
             let r = get(&office, q.into()).await;
             assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{q}");

@@ -32,6 +32,13 @@ pub struct ExportFilter {
     pub state: Option<MeasureState>,
     /// Only measures overdue as of `today` (Asia/Shanghai).
     pub overdue: bool,
+    pub kind: Option<MeasureKind>,
+    /// Deadline on or after this date.
+    pub deadline_from: Option<NaiveDate>,
+    /// Deadline on or before this date.
+    pub deadline_to: Option<NaiveDate>,
+    /// Text search in the measure's text or its problem's title (as the ledger page does).
+    pub text: Option<String>,
 }
 
 /// One measure as the ledger sheet shows it.
@@ -190,6 +197,26 @@ impl Store {
         if f.overdue {
             w.and("m.deadline <", today.format("%Y-%m-%d").to_string());
             w.raw("m.state NOT IN ('closed', 'closed_ongoing', 'draft')");
+        }
+        if let Some(k) = f.kind {
+            w.and("m.kind =", k.as_str());
+        }
+        if let Some(d) = f.deadline_from {
+            w.and("m.deadline >=", d.format("%Y-%m-%d").to_string());
+        }
+        if let Some(d) = f.deadline_to {
+            w.and("m.deadline <=", d.format("%Y-%m-%d").to_string());
+        }
+        if let Some(t) = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            let pat = crate::dashboard::like_pattern(t);
+            w.params.push(pat.clone().into());
+            let a = w.params.len();
+            w.params.push(pat.into());
+            let b = w.params.len();
+            w.sql.push_str(&format!(
+                " AND (m.text LIKE ${a} ESCAPE '\\' OR m.problem_id IN \
+                 (SELECT pr.id FROM problem pr WHERE pr.title LIKE ${b} ESCAPE '\\'))"
+            ));
         }
     }
 }

@@ -8,6 +8,7 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use rectify_core::access::Action;
+use rectify_core::ledger::MeasureKind;
 use rectify_core::state::MeasureState;
 use rectify_office::ledger::csv_out::CsvWriter;
 use rectify_office::ledger::json_out::JsonWriter;
@@ -244,6 +245,29 @@ pub struct ExportQuery {
     pub overdue: Option<bool>,
     /// Header language: `zh` (default) or `en`
     pub lang: Option<String>,
+    /// A measure kind (`immediate`, `time_bound`, `ongoing`)
+    pub kind: Option<String>,
+    /// Deadline on or after this date (`YYYY-MM-DD`)
+    pub deadline_from: Option<String>,
+    /// Deadline on or before this date (`YYYY-MM-DD`)
+    pub deadline_to: Option<String>,
+    /// Text in the measure or its problem's title
+    pub q: Option<String>,
+}
+
+/// A `YYYY-MM-DD` query value, or a 422 naming `field`.
+fn query_date(field: &'static str, v: Option<&str>) -> Result<Option<NaiveDate>, ApiError> {
+    v.filter(|v| !v.is_empty())
+        .map(|v| {
+            NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| {
+                ApiError::field(
+                    field,
+                    "invalid_date",
+                    format!("日期应为 YYYY-MM-DD (date must be YYYY-MM-DD, got '{v}')"),
+                )
+            })
+        })
+        .transpose()
 }
 
 /// The ledger in the caller's scope as a file: xlsx in the standard layout (title row, merged
@@ -300,12 +324,29 @@ pub async fn export(
             })
         })
         .transpose()?;
+    let kind = q
+        .kind
+        .as_deref()
+        .map(|v| {
+            MeasureKind::parse(v).ok_or_else(|| {
+                ApiError::field(
+                    "kind",
+                    "invalid_kind",
+                    format!("未知的整改类型 '{v}' (unknown measure kind)"),
+                )
+            })
+        })
+        .transpose()?;
     let filter = ExportFilter {
         inspection_id: q.inspection_id,
         round_id: q.round_id,
         unit_id: q.unit_id,
         state,
         overdue: q.overdue.unwrap_or(false),
+        kind,
+        deadline_from: query_date("deadline_from", q.deadline_from.as_deref())?,
+        deadline_to: query_date("deadline_to", q.deadline_to.as_deref())?,
+        text: q.q.filter(|t| !t.trim().is_empty()),
     };
     let mut body = Vec::new();
     let summary = export_ledger(&s.store, &a.viewer(), &filter, format, lang, &mut body)
@@ -328,6 +369,8 @@ pub async fn export(
             "format": format.extension(), "inspection_id": filter.inspection_id,
             "round_id": filter.round_id, "unit_id": filter.unit_id,
             "state": filter.state.map(|s| s.as_str()), "overdue": filter.overdue,
+            "kind": filter.kind.map(|k| k.as_str()), "deadline_from": filter.deadline_from,
+            "deadline_to": filter.deadline_to, "q": filter.text,
             "measures": summary.measures,
         })),
     )
