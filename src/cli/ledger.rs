@@ -115,6 +115,7 @@ async fn export(a: ExportArgs) -> Result<ExitCode> {
         unit_id: a.unit,
         state: state(a.state.as_deref())?,
         overdue: a.overdue,
+        ..ExportFilter::default()
     };
     let format = match a.format {
         FormatArg::Xlsx => Format::Xlsx,

@@ -197,6 +197,14 @@ fn libreoffice_renders(xlsx: &Path, stem: &str) {
     }
 }
 
+/// The export button's link on a rendered /ledger page (HTML entities undone).
+fn export_link(html: &str) -> String {
+    let key = "href=\"/api/v1/ledger/export";
+    let i = html.find(key).expect("the /ledger page has an export link") + "href=\"".len();
+    let j = html[i..].find('"').unwrap();
+    html[i..i + j].replace("&amp;", "&")
+}
+
 fn data_args(e: &support::Engine) -> Vec<String> {
     match &e._data_dir {
         Some(dir) => vec!["--data-dir".into(), dir.path().display().to_string()],
@@ -697,6 +705,78 @@ async fn ledger_export_through_the_api() {
             "{label}: the assigned measure has reports now"
         );
 
+        // The 导出 button of the /ledger page, followed as rendered with filters applied,
+        // downloads exactly the measures the page lists.
+        let mut b = crate::ui::Browser::sign_in(&srv, "office").await;
+        for (filters, expect) in [
+            (
+                format!("inspection={iid}&unit={}", w.unit_a1),
+                vec![(ids[0], "制定党组议事规则。"), (ids[2], "开展专题学习。")],
+            ),
+            (
+                format!("inspection={iid}&state=in_progress&overdue=1"),
+                vec![(ids[0], "制定党组议事规则。")],
+            ),
+            // Kind, deadline range and text (problem title or measure text, percent-encoded).
+            (
+                "kind=time_bound&from=2021-11-01&to=2022-12-31&q=%E8%AE%AE%E4%BA%8B".to_string(),
+                vec![(ids[0], "制定党组议事规则。")],
+            ),
+            (
+                "q=%E6%84%8F%E8%AF%86%E5%BD%A2%E6%80%81&to=2021-12-31".to_string(),
+                vec![(ids[2], "开展专题学习。")],
+            ),
+        ] {
+            let page = b.get(&format!("/ledger?{filters}")).await;
+            assert_eq!(page.status, StatusCode::OK, "{label} {filters}");
+            for id in &ids {
+                let listed = page.body.contains(&format!("href=\"/measures/{id}\""));
+                assert_eq!(
+                    listed,
+                    expect.iter().any(|(m, _)| m == id),
+                    "{label} {filters}: measure {id} on the page"
+                );
+            }
+            let href = export_link(&page.body);
+            if filters.contains("inspection=") {
+                assert!(href.contains(&format!("inspection_id={iid}")), "{href}");
+            }
+            let r = b
+                .http
+                .get(format!("{}{href}", b.base))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::OK, "{label} {href}");
+            assert_eq!(
+                r.headers()["content-type"],
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "{href}"
+            );
+            let body = r.bytes().await.unwrap();
+            let read = rectify_office::ledger::import::read(
+                &body,
+                Some("export.xlsx"),
+                &rectify_office::zipguard::Limits::default(),
+            )
+            .unwrap_or_else(|e| panic!("{label} {href}: not a readable xlsx: {e}"));
+            let measures: Vec<&str> = read
+                .rows
+                .iter()
+                .map(|r| r.ledger.measure.as_str())
+                .collect();
+            let want: Vec<&str> = expect.iter().map(|(_, t)| *t).collect();
+            assert_eq!(measures, want, "{label} {href}");
+            assert!(read.problems.is_empty(), "{label}: {:?}", read.problems);
+            let file = dir.path().join("page-link.xlsx");
+            std::fs::write(&file, &body).unwrap();
+            if let Some(x) = openpyxl(&file) {
+                let rows = x["rows"].as_array().unwrap();
+                // Title, header, the filtered measures, 合计.
+                assert_eq!(rows.len(), want.len() + 3, "{label} {href}");
+            }
+        }
+
         // Role scope: the owner sees its own measures; another organisation's office nothing.
         let r = get(&owner, format!("format=json&inspection_id={iid}")).await;
         let rows: Vec<Value> = r.json().await.unwrap();
@@ -718,6 +798,16 @@ async fn ledger_export_through_the_api() {
             ("format=pdf", "format"),
             ("format=xlsx&lang=fr", "lang"),
             ("format=xlsx&state=done", "state"),
+        ] {
+            let r = get(&office, q.into()).await;
+            assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{q}");
+            let v: Value = r.json().await.unwrap();
+            assert_eq!(support::err(&v).1, Some(field), "{q}: {v}");
+        }
+        for (q, field) in [
+            ("format=json&kind=soon", "kind"),
+            ("format=json&deadline_from=2021-13-01", "deadline_from"),
+            ("format=json&deadline_to=31.12.2021", "deadline_to"),
         ] {
             let r = get(&office, q.into()).await;
             assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{q}");

@@ -32,6 +32,13 @@ pub struct ExportFilter {
     pub state: Option<MeasureState>,
     /// Only measures overdue as of `today` (Asia/Shanghai).
     pub overdue: bool,
+    pub kind: Option<MeasureKind>,
+    /// Deadline on or after this date.
+    pub deadline_from: Option<NaiveDate>,
+    /// Deadline on or before this date.
+    pub deadline_to: Option<NaiveDate>,
+    /// Text search in the measure's text or its problem's title (as the ledger page does).
+    pub text: Option<String>,
 }
 
 /// One measure as the ledger sheet shows it.
@@ -191,6 +198,26 @@ impl Store {
             w.and("m.deadline <", today.format("%Y-%m-%d").to_string());
             w.raw("m.state NOT IN ('closed', 'closed_ongoing', 'draft')");
         }
+        if let Some(k) = f.kind {
+            w.and("m.kind =", k.as_str());
+        }
+        if let Some(d) = f.deadline_from {
+            w.and("m.deadline >=", d.format("%Y-%m-%d").to_string());
+        }
+        if let Some(d) = f.deadline_to {
+            w.and("m.deadline <=", d.format("%Y-%m-%d").to_string());
+        }
+        if let Some(t) = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            let pat = crate::dashboard::like_pattern(t);
+            w.params.push(pat.clone().into());
+            let a = w.params.len();
+            w.params.push(pat.into());
+            let b = w.params.len();
+            w.sql.push_str(&format!(
+                " AND (m.text LIKE ${a} ESCAPE '\\' OR m.problem_id IN \
+                 (SELECT pr.id FROM problem pr WHERE pr.title LIKE ${b} ESCAPE '\\'))"
+            ));
+        }
     }
 }
 
@@ -285,12 +312,15 @@ impl ExportReader<'_> {
 
     async fn read(&self, store: &Store, ids: &[i64]) -> Result<Vec<ExportProblem>, StoreError> {
         let plan = self.plan;
-        // Latest progress text per measure (report date, then id, descending: first wins).
+        // Columns are read by position (the SELECT lists below), not by name.
+        // Latest progress text per measure (report date, then id): only that report's text
+        // is fetched.
         let w = plan.measure_where(store, ids);
         let sql = format!(
-            "SELECT rm.measure_id, r.text FROM report_measure rm \
-             JOIN progress_report r ON r.id = rm.report_id JOIN measure m ON m.id = rm.measure_id \
-             WHERE 1 = 1{} ORDER BY rm.measure_id, r.reported_on DESC, r.id DESC",
+            "SELECT measure_id, text FROM (SELECT rm.measure_id, r.text, ROW_NUMBER() OVER \
+             (PARTITION BY rm.measure_id ORDER BY r.reported_on DESC, r.id DESC) AS rn \
+             FROM report_measure rm JOIN progress_report r ON r.id = rm.report_id \
+             JOIN measure m ON m.id = rm.measure_id WHERE 1 = 1{}) latest WHERE rn = 1",
             w.sql
         );
         let mut latest: HashMap<i64, String> = HashMap::new();
@@ -298,9 +328,7 @@ impl ExportReader<'_> {
             .fetch_all(store.pool())
             .await?
         {
-            latest
-                .entry(r.try_get("measure_id")?)
-                .or_insert(r.try_get("text")?);
+            latest.insert(r.try_get(0)?, r.try_get(1)?);
         }
         let w = plan.measure_where(store, ids);
         let sql = format!(
@@ -314,7 +342,7 @@ impl ExportReader<'_> {
             .fetch_all(store.pool())
             .await?
         {
-            evidence.insert(r.try_get("measure_id")?, r.try_get("n")?);
+            evidence.insert(r.try_get(0)?, r.try_get(1)?);
         }
         let w = plan.measure_where(store, ids);
         let sql = format!(
@@ -332,30 +360,30 @@ impl ExportReader<'_> {
             .await?;
         let mut by_problem: HashMap<i64, Vec<ExportMeasure>> = HashMap::new();
         for r in &rows {
-            let id: i64 = r.try_get("id")?;
-            let kind: String = r.try_get("kind")?;
-            let state: String = r.try_get("state")?;
-            let state = MeasureState::parse(&state)
+            let id: i64 = r.try_get(0)?;
+            let kind: &str = r.try_get(3)?;
+            let kind = MeasureKind::parse(kind)
+                .ok_or_else(|| StoreError::Config(format!("unknown measure kind {kind}")))?;
+            let state: &str = r.try_get(4)?;
+            let state = MeasureState::parse(state)
                 .ok_or_else(|| StoreError::Config(format!("unknown measure state {state}")))?;
-            let deadline: Option<String> = r.try_get("deadline")?;
-            let deadline = deadline.and_then(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok());
+            let deadline: Option<&str> = r.try_get(5)?;
+            let deadline = deadline.and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok());
             by_problem
-                .entry(r.try_get("problem_id")?)
+                .entry(r.try_get(1)?)
                 .or_default()
                 .push(ExportMeasure {
                     id,
-                    text: r.try_get("text")?,
-                    kind: MeasureKind::parse(&kind).ok_or_else(|| {
-                        StoreError::Config(format!("unknown measure kind {kind}"))
-                    })?,
+                    text: r.try_get(2)?,
+                    kind,
                     state,
                     deadline,
-                    leader: r.try_get("leader_name")?,
-                    unit: r.try_get("unit_name")?,
-                    owner: r.try_get("owner_name")?,
+                    leader: r.try_get(9)?,
+                    unit: r.try_get(7)?,
+                    owner: r.try_get(8)?,
                     progress: latest.remove(&id),
                     evidence: evidence.get(&id).copied().unwrap_or(0),
-                    remarks: r.try_get("remarks")?,
+                    remarks: r.try_get(6)?,
                     light: progress::light(state, deadline, plan.today, YELLOW_DAYS),
                 });
         }
@@ -376,19 +404,19 @@ impl ExportReader<'_> {
             .fetch_all(store.pool())
             .await?
         {
-            let i: i64 = r.try_get("inspection_id")?;
+            let i: i64 = r.try_get(1)?;
             if inspection != Some(i) {
                 inspection = Some(i);
                 no = 0;
             }
             no = no.saturating_add(1);
-            let id: i64 = r.try_get("id")?;
+            let id: i64 = r.try_get(0)?;
             if let Some(measures) = by_problem.remove(&id) {
                 out.push(ExportProblem {
                     id,
                     no,
-                    aspect: r.try_get("aspect_title")?,
-                    title: r.try_get("title")?,
+                    aspect: r.try_get(3)?,
+                    title: r.try_get(2)?,
                     measures,
                 });
             }

@@ -19,7 +19,15 @@ pub struct CsvWriter<W: Write> {
 
 fn field(out: &mut impl Write, s: &str) -> std::io::Result<()> {
     out.write_all(b"\"")?;
-    out.write_all(s.replace('"', "\"\"").as_bytes())?;
+    // Quotes doubled, piece by piece (no copy of the text).
+    let mut pieces = s.split('"');
+    if let Some(first) = pieces.next() {
+        out.write_all(first.as_bytes())?;
+    }
+    for piece in pieces {
+        out.write_all(b"\"\"")?;
+        out.write_all(piece.as_bytes())?;
+    }
     out.write_all(b"\"")
 }
 
@@ -42,11 +50,13 @@ impl<W: Write> CsvWriter<W> {
 
     /// One measure row; dates as `YYYY-MM-DD`.
     pub fn write_row(&mut self, row: &LedgerRow) -> Result<(), WriteError> {
-        let cells: Vec<String> = Column::ALL
-            .iter()
-            .map(|c| row.text(*c, self.lang))
-            .collect();
-        line(&mut self.out, cells.iter().map(String::as_str))?;
+        for (i, col) in Column::ALL.into_iter().enumerate() {
+            if i > 0 {
+                self.out.write_all(b",")?;
+            }
+            field(&mut self.out, &row.cell(col, self.lang))?;
+        }
+        self.out.write_all(b"\r\n")?;
         Ok(())
     }
 

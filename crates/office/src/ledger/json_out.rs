@@ -36,19 +36,18 @@ impl<W: Write> JsonWriter<W> {
             }
             serde_json::to_writer(&mut self.out, col.header(self.lang))?;
             self.out.write_all(b": ")?;
-            let value = match col {
-                Column::No => serde_json::Value::from(row.problem_no),
-                Column::Evidence => serde_json::Value::from(row.evidence),
+            match col {
+                Column::No => serde_json::to_writer(&mut self.out, &row.problem_no)?,
+                Column::Evidence => serde_json::to_writer(&mut self.out, &row.evidence)?,
                 _ => {
-                    let t = row.text(col, self.lang);
+                    let t = row.cell(col, self.lang);
                     if t.is_empty() {
-                        serde_json::Value::Null
+                        self.out.write_all(b"null")?;
                     } else {
-                        serde_json::Value::String(t)
+                        serde_json::to_writer(&mut self.out, t.as_ref())?;
                     }
                 }
-            };
-            serde_json::to_writer(&mut self.out, &value)?;
+            }
         }
         self.out.write_all(b"}")?;
         Ok(())

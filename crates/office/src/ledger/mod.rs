@@ -26,6 +26,8 @@
 //! A real date when the measure has one; otherwise the kind's wording: 长期坚持 (ongoing) or
 //! 立行立改 (immediate); otherwise empty. See [`Deadline`].
 
+use std::borrow::Cow;
+
 use chrono::NaiveDate;
 use rectify_core::ledger::MeasureKind;
 use rectify_core::progress::Light;
@@ -316,20 +318,33 @@ pub struct LedgerRow {
 impl LedgerRow {
     /// The row's text for `col` in `lang`, as CSV and JSON write it (dates `YYYY-MM-DD`).
     pub fn text(&self, col: Column, lang: Lang) -> String {
-        let opt = |o: &Option<String>| o.clone().unwrap_or_default();
+        self.cell(col, lang).into_owned()
+    }
+
+    /// [`LedgerRow::text`] without copying: borrowed from the row or a static label, owned
+    /// only for numbers and dates.
+    pub fn cell(&self, col: Column, lang: Lang) -> Cow<'_, str> {
+        fn opt(o: &Option<String>) -> Cow<'_, str> {
+            Cow::Borrowed(o.as_deref().unwrap_or(""))
+        }
         match col {
-            Column::No => self.problem_no.to_string(),
-            Column::Aspect => self.aspect.clone(),
-            Column::Problem => self.problem.clone(),
-            Column::Measure => self.measure.clone(),
-            Column::Kind => kind_label(self.kind, lang).to_string(),
+            Column::No => Cow::Owned(self.problem_no.to_string()),
+            Column::Aspect => Cow::Borrowed(&self.aspect),
+            Column::Problem => Cow::Borrowed(&self.problem),
+            Column::Measure => Cow::Borrowed(&self.measure),
+            Column::Kind => Cow::Borrowed(kind_label(self.kind, lang)),
             Column::Leader => opt(&self.leader),
             Column::Unit => opt(&self.unit),
             Column::Owner => opt(&self.owner),
-            Column::Deadline => self.deadline.label(lang),
+            Column::Deadline => match self.deadline {
+                Deadline::Date(_) => Cow::Owned(self.deadline.label(lang)),
+                Deadline::Ongoing => Cow::Borrowed(kind_label(MeasureKind::Ongoing, lang)),
+                Deadline::Immediate => Cow::Borrowed(kind_label(MeasureKind::Immediate, lang)),
+                Deadline::None => Cow::Borrowed(""),
+            },
             Column::Progress => opt(&self.progress),
-            Column::Status => status_label(self.state, lang).to_string(),
-            Column::Evidence => self.evidence.to_string(),
+            Column::Status => Cow::Borrowed(status_label(self.state, lang)),
+            Column::Evidence => Cow::Owned(self.evidence.to_string()),
             Column::Remarks => opt(&self.remarks),
         }
     }

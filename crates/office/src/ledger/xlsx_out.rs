@@ -20,13 +20,15 @@ use rust_xlsxwriter::{
     Color, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError,
 };
 
-use super::{Column, Deadline, Lang, LedgerRow, LedgerSheet, WriteError};
+use rectify_core::ledger::MeasureKind;
+
+use super::{Column, Deadline, Lang, LedgerRow, LedgerSheet, WriteError, kind_label, status_label};
 
 /// Row index (0-based) of the header row; data starts below it.
 pub const HEADER_ROW: u32 = 1;
 /// Most rows one sheet holds (Excel's limit, less title and header).
 const MAX_DATA_ROWS: u32 = 1_048_576 - 2;
-/// Excel's limit on a cell's text, in characters.
+/// Excel's limit on a cell's text, in UTF-16 units.
 const CELL_MAX_CHARS: usize = 32_767;
 
 /// Column width in characters (a CJK character counts about two).
@@ -53,27 +55,54 @@ const LINE_POINTS: f64 = 14.0;
 
 /// Lines `text` takes in a column `width` characters wide: a CJK (full-width) character counts
 /// a little over two (LibreOffice's CJK fallback fonts run wide), others about one; explicit
-/// line breaks start new lines.
-fn lines(text: &str, width: f64) -> f64 {
-    let per_line = (width - 1.0).max(1.0);
+/// line breaks start new lines. Counted in tenths of a character, in integers (no allocation,
+/// no rounding drift).
+fn lines(text: &str, width: f64) -> u32 {
+    // Widths are whole characters; one is kept free for the cell's padding.
+    let per_line = ((width - 1.0).max(1.0) * 10.0) as u32;
+    // At most 11 tenths per byte (ASCII): a short line without a break needs no counting.
+    if text.len() * 11 <= per_line as usize && !text.contains('\n') {
+        return 1;
+    }
     text.split('\n')
         .map(|l| {
-            let units: f64 = l
+            let units: u32 = l
                 .chars()
-                .map(|c| if (c as u32) < 0x1100 { 1.1 } else { 2.1 })
+                .map(|c| if (c as u32) < 0x1100 { 11 } else { 21 })
                 .sum();
-            (units / per_line).ceil().max(1.0)
+            units.div_ceil(per_line).max(1)
         })
         .sum()
 }
 
 /// Lines the tallest of a row's own (unmerged) cells takes.
-fn row_lines(row: &LedgerRow, lang: Lang) -> f64 {
-    Column::ALL
-        .into_iter()
-        .filter(|c| !Column::PROBLEM_CELLS.contains(c))
-        .map(|c| lines(&row.text(c, lang), width(c)))
-        .fold(1.0, f64::max)
+fn row_lines(row: &LedgerRow, lang: Lang) -> u32 {
+    let opt = |o: &Option<String>, col: Column| o.as_deref().map_or(1, |t| lines(t, width(col)));
+    let deadline = match row.deadline {
+        // `yyyy-mm-dd` fits the column.
+        Deadline::Date(_) | Deadline::None => 1,
+        Deadline::Ongoing => lines(
+            kind_label(MeasureKind::Ongoing, lang),
+            width(Column::Deadline),
+        ),
+        Deadline::Immediate => lines(
+            kind_label(MeasureKind::Immediate, lang),
+            width(Column::Deadline),
+        ),
+    };
+    [
+        lines(&row.measure, width(Column::Measure)),
+        lines(kind_label(row.kind, lang), width(Column::Kind)),
+        opt(&row.leader, Column::Leader),
+        opt(&row.unit, Column::Unit),
+        opt(&row.owner, Column::Owner),
+        deadline,
+        opt(&row.progress, Column::Progress),
+        lines(status_label(row.state, lang), width(Column::Status)),
+        opt(&row.remarks, Column::Remarks),
+    ]
+    .into_iter()
+    .fold(1, u32::max)
 }
 
 /// Fill and font colours of a traffic light (Excel's "good / neutral / bad" palette).
@@ -163,11 +192,20 @@ pub fn title_text(title: &str, date: NaiveDate, lang: Lang) -> String {
     }
 }
 
+/// `s` cut to what one cell holds (Excel counts UTF-16 units).
 fn clip(s: &str) -> &str {
-    match s.char_indices().nth(CELL_MAX_CHARS) {
-        Some((i, _)) => &s[..i],
-        None => s,
+    // A UTF-16 unit takes at least one UTF-8 byte: short text needs no counting.
+    if s.len() <= CELL_MAX_CHARS {
+        return s;
     }
+    let mut units = 0;
+    for (i, c) in s.char_indices() {
+        units += c.len_utf16();
+        if units > CELL_MAX_CHARS {
+            return &s[..i];
+        }
+    }
+    s
 }
 
 fn excel_date(d: NaiveDate) -> Result<ExcelDateTime, XlsxError> {
@@ -188,6 +226,8 @@ pub struct XlsxWriter {
     /// Next row to write (0-based).
     next_row: u32,
     problems: u32,
+    /// Row heights (in lines) of the problem being written, kept to reuse its allocation.
+    heights: Vec<u32>,
 }
 
 impl XlsxWriter {
@@ -242,6 +282,7 @@ impl XlsxWriter {
             lang,
             next_row: HEADER_ROW + 1,
             problems: 0,
+            heights: Vec::new(),
         })
     }
 
@@ -264,12 +305,12 @@ impl XlsxWriter {
         // Row heights: LibreOffice does not grow rows for wrapped text on load, so each row
         // gets the height its tallest cell needs; a merged problem cell taller than its rows
         // together adds the rest to its last row.
-        let mut heights: Vec<f64> = rows.iter().map(|r| row_lines(r, self.lang)).collect();
-        let problem_lines = [Column::Aspect, Column::Problem]
-            .into_iter()
-            .map(|c| lines(&first.text(c, self.lang), width(c)))
-            .fold(1.0, f64::max);
-        let sum: f64 = heights.iter().sum();
+        let mut heights = std::mem::take(&mut self.heights);
+        heights.clear();
+        heights.extend(rows.iter().map(|r| row_lines(r, self.lang)));
+        let problem_lines = lines(&first.aspect, width(Column::Aspect))
+            .max(lines(&first.problem, width(Column::Problem)));
+        let sum: u32 = heights.iter().sum();
         if problem_lines > sum
             && let Some(last) = heights.last_mut()
         {
@@ -294,8 +335,9 @@ impl XlsxWriter {
             write_measure_cells(ws, f, lang, r, row)?;
             // Only once the row is the current one: a height set ahead of the row's cells
             // would be written as a second, empty <row> element in constant-memory mode.
-            ws.set_row_height(r, (heights[i] * LINE_POINTS + 4.0).min(409.0))?;
+            ws.set_row_height(r, (f64::from(heights[i]) * LINE_POINTS + 4.0).min(409.0))?;
         }
+        self.heights = heights;
         self.next_row += n;
         self.problems += 1;
         Ok(())
@@ -346,7 +388,7 @@ fn write_measure_cells(
             .map(|_| ())
     };
     text(ws, Column::Measure, &row.measure, &f.text)?;
-    text(ws, Column::Kind, &row.text(Column::Kind, lang), &f.center)?;
+    text(ws, Column::Kind, kind_label(row.kind, lang), &f.center)?;
     for (col, v) in [
         (Column::Leader, &row.leader),
         (Column::Unit, &row.unit),
@@ -358,7 +400,19 @@ fn write_measure_cells(
         Deadline::Date(d) => {
             ws.write_date_with_format(r, Column::Deadline.index() as u16, excel_date(d)?, &f.date)?;
         }
-        other => text(ws, Column::Deadline, &other.label(lang), &f.center)?,
+        Deadline::Ongoing => text(
+            ws,
+            Column::Deadline,
+            kind_label(MeasureKind::Ongoing, lang),
+            &f.center,
+        )?,
+        Deadline::Immediate => text(
+            ws,
+            Column::Deadline,
+            kind_label(MeasureKind::Immediate, lang),
+            &f.center,
+        )?,
+        Deadline::None => text(ws, Column::Deadline, "", &f.center)?,
     }
     text(
         ws,
@@ -369,7 +423,7 @@ fn write_measure_cells(
     text(
         ws,
         Column::Status,
-        &row.text(Column::Status, lang),
+        status_label(row.state, lang),
         f.status(row.light),
     )?;
     ws.write_number_with_format(
@@ -444,9 +498,13 @@ mod tests {
 
     #[test]
     fn long_text_makes_rows_taller() {
-        assert_eq!(lines("短", 10.0), 1.0);
-        assert_eq!(lines(&"字".repeat(20), 10.0), 5.0);
-        assert_eq!(lines("a\nb", 10.0), 2.0);
+        assert_eq!(lines("短", 10.0), 1);
+        assert_eq!(lines(&"字".repeat(20), 10.0), 5);
+        assert_eq!(lines("a\nb", 10.0), 2);
+        // 9 columns of one tenth-wider ASCII: exactly one line; one more character, two.
+        assert_eq!(lines("123456789", 10.0), 2);
+        assert_eq!(lines("12345678", 10.0), 1);
+        assert_eq!(lines(&"a".repeat(30), 10.0), 4);
         let mut sheet = sample();
         sheet.rows[2].measure = "措".repeat(200);
         let xml = entry(
@@ -483,10 +541,15 @@ mod tests {
         let mut sheet = sample();
         sheet.rows[0].measure = "a\u{1}b<&>\"'𠀀".into();
         sheet.rows[0].remarks = Some("x".repeat(40_000));
+        // Characters outside the BMP count twice against Excel's limit.
+        sheet.rows[1].progress = Some("𠀀".repeat(20_000));
         let bytes = write(&sheet, Lang::Zh).unwrap();
         let xml = entry(&bytes, "xl/worksheets/sheet1.xml");
         assert!(xml.contains("&lt;&amp;&gt;"));
         assert!(xml.contains("𠀀"));
         assert!(!xml.contains(&"x".repeat(CELL_MAX_CHARS + 1)));
+        assert!(xml.contains(&"x".repeat(CELL_MAX_CHARS)));
+        assert!(xml.contains(&"𠀀".repeat(CELL_MAX_CHARS / 2)));
+        assert!(!xml.contains(&"𠀀".repeat(CELL_MAX_CHARS / 2 + 1)));
     }
 }

@@ -8,6 +8,7 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use rectify_core::access::Action;
+use rectify_core::ledger::MeasureKind;
 use rectify_core::state::MeasureState;
 use rectify_office::ledger::csv_out::CsvWriter;
 use rectify_office::ledger::json_out::JsonWriter;
@@ -98,12 +99,23 @@ impl ExportSummary {
 }
 
 fn rows_of(p: ExportProblem) -> Vec<LedgerRow> {
-    p.measures
-        .into_iter()
-        .map(|m| LedgerRow {
+    let mut rows = Vec::with_capacity(p.measures.len());
+    let mut measures = p.measures.into_iter().peekable();
+    let (mut aspect, mut title) = (Some(p.aspect), Some(p.title));
+    while let Some(m) = measures.next() {
+        // The last row takes the problem's strings; the others get copies.
+        let last = measures.peek().is_none();
+        let take = |s: &mut Option<String>| {
+            if last {
+                s.take().unwrap_or_default()
+            } else {
+                s.clone().unwrap_or_default()
+            }
+        };
+        rows.push(LedgerRow {
             problem_no: p.no,
-            aspect: p.aspect.clone(),
-            problem: p.title.clone(),
+            aspect: take(&mut aspect),
+            problem: take(&mut title),
             measure: m.text,
             kind: m.kind,
             leader: m.leader,
@@ -115,8 +127,9 @@ fn rows_of(p: ExportProblem) -> Vec<LedgerRow> {
             light: Some(m.light),
             evidence: u32::try_from(m.evidence).unwrap_or(u32::MAX),
             remarks: m.remarks,
-        })
-        .collect()
+        });
+    }
+    rows
 }
 
 enum Sink<W: Write + Send> {
@@ -125,9 +138,16 @@ enum Sink<W: Write + Send> {
     Json(JsonWriter<W>),
 }
 
+/// Pages read ahead of the writer: reading the next page overlaps writing this one, and
+/// at most this many pages (plus the one being written) sit in memory.
+const PAGES_AHEAD: usize = 1;
+
 /// Export the ledger the viewer may see, filtered, into `out`, a page of problems at a time
 /// (whole inspections of about 5,000 measures in memory at once). The filters are resolved before anything
 /// is written, so a bad one (unknown inspection, unit or round) leaves `out` empty.
+///
+/// The pages are read by a task of their own and handed over through a bounded channel, so
+/// the database reads and the file writing run side by side (on the runtime's other worker).
 pub async fn export_ledger<W: Write + Send>(
     store: &Store,
     viewer: &Viewer,
@@ -154,10 +174,30 @@ pub async fn export_ledger<W: Write + Send>(
         problems: 0,
         measures: 0,
     };
-    let mut reader = plan.reader();
-    while let Some(page) = reader.next_page(store).await? {
-        for p in page {
-            let rows = rows_of(p);
+    let (tx, mut rx) =
+        tokio::sync::mpsc::channel::<Result<Vec<Vec<LedgerRow>>, StoreError>>(PAGES_AHEAD);
+    let reader = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            let mut reader = plan.reader();
+            loop {
+                let page = match reader.next_page(&store).await {
+                    Ok(Some(page)) => Ok(page.into_iter().map(rows_of).collect()),
+                    Ok(None) => break,
+                    Err(e) => Err(e),
+                };
+                let failed = page.is_err();
+                // The writer hung up (it failed): stop reading.
+                if tx.send(page).await.is_err() || failed {
+                    break;
+                }
+            }
+        })
+    };
+    // Dropping the receiver on an early return stops the reader at its next page.
+    let _stop = AbortOnDrop(reader);
+    while let Some(page) = rx.recv().await {
+        for rows in page? {
             summary.problems += 1;
             summary.measures += rows.len() as u64;
             match &mut sink {
@@ -179,6 +219,16 @@ pub async fn export_ledger<W: Write + Send>(
     Ok(summary)
 }
 
+/// Aborts the page reader when the export returns (early, on an error) or is dropped (the
+/// client went away).
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// Query of `GET /api/v1/ledger/export`.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -195,6 +245,29 @@ pub struct ExportQuery {
     pub overdue: Option<bool>,
     /// Header language: `zh` (default) or `en`
     pub lang: Option<String>,
+    /// A measure kind (`immediate`, `time_bound`, `ongoing`)
+    pub kind: Option<String>,
+    /// Deadline on or after this date (`YYYY-MM-DD`)
+    pub deadline_from: Option<String>,
+    /// Deadline on or before this date (`YYYY-MM-DD`)
+    pub deadline_to: Option<String>,
+    /// Text in the measure or its problem's title
+    pub q: Option<String>,
+}
+
+/// A `YYYY-MM-DD` query value, or a 422 naming `field`.
+fn query_date(field: &'static str, v: Option<&str>) -> Result<Option<NaiveDate>, ApiError> {
+    v.filter(|v| !v.is_empty())
+        .map(|v| {
+            NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| {
+                ApiError::field(
+                    field,
+                    "invalid_date",
+                    format!("日期应为 YYYY-MM-DD (date must be YYYY-MM-DD, got '{v}')"),
+                )
+            })
+        })
+        .transpose()
 }
 
 /// The ledger in the caller's scope as a file: xlsx in the standard layout (title row, merged
@@ -251,12 +324,29 @@ pub async fn export(
             })
         })
         .transpose()?;
+    let kind = q
+        .kind
+        .as_deref()
+        .map(|v| {
+            MeasureKind::parse(v).ok_or_else(|| {
+                ApiError::field(
+                    "kind",
+                    "invalid_kind",
+                    format!("未知的整改类型 '{v}' (unknown measure kind)"),
+                )
+            })
+        })
+        .transpose()?;
     let filter = ExportFilter {
         inspection_id: q.inspection_id,
         round_id: q.round_id,
         unit_id: q.unit_id,
         state,
         overdue: q.overdue.unwrap_or(false),
+        kind,
+        deadline_from: query_date("deadline_from", q.deadline_from.as_deref())?,
+        deadline_to: query_date("deadline_to", q.deadline_to.as_deref())?,
+        text: q.q.filter(|t| !t.trim().is_empty()),
     };
     let mut body = Vec::new();
     let summary = export_ledger(&s.store, &a.viewer(), &filter, format, lang, &mut body)
@@ -279,6 +369,8 @@ pub async fn export(
             "format": format.extension(), "inspection_id": filter.inspection_id,
             "round_id": filter.round_id, "unit_id": filter.unit_id,
             "state": filter.state.map(|s| s.as_str()), "overdue": filter.overdue,
+            "kind": filter.kind.map(|k| k.as_str()), "deadline_from": filter.deadline_from,
+            "deadline_to": filter.deadline_to, "q": filter.text,
             "measures": summary.measures,
         })),
     )

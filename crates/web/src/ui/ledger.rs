@@ -259,6 +259,38 @@ fn with_cursor(
     }
 }
 
+/// The export link's query: the filters the page accepted, under the export API's names
+/// (its unit filter also takes the units below, as the page's does).
+fn export_query(f: &LedgerFilter) -> String {
+    let mut q = form_urlencoded::Serializer::new(String::new());
+    q.append_pair("format", "xlsx");
+    if let Some(i) = f.inspection_id {
+        q.append_pair("inspection_id", &i.to_string());
+    }
+    if let Some(u) = f.unit_id {
+        q.append_pair("unit_id", &u.to_string());
+    }
+    if let Some(st) = f.state {
+        q.append_pair("state", st.as_str());
+    }
+    if f.overdue {
+        q.append_pair("overdue", "true");
+    }
+    if let Some(k) = f.kind {
+        q.append_pair("kind", k.as_str());
+    }
+    if let Some(d) = f.deadline_from {
+        q.append_pair("deadline_from", &d.to_string());
+    }
+    if let Some(d) = f.deadline_to {
+        q.append_pair("deadline_to", &d.to_string());
+    }
+    if let Some(t) = &f.text {
+        q.append_pair("q", t.trim());
+    }
+    q.finish()
+}
+
 async fn render(
     s: &AppState,
     ui: &Ui,
@@ -434,7 +466,7 @@ async fn render(
         None => (None, None),
     };
     let c = ui.chrome(s, l.t("nav.ledger"), "ledger").await;
-    let export_qs = filters_qs.clone();
+    let export_qs = export_query(&f);
     Ok(super::html(
         status,
         &LedgerPageView {
