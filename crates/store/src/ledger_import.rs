@@ -993,6 +993,135 @@ async fn apply_in(
     Ok(out)
 }
 
+/// How long a ledger file uploaded for a web dry run is kept for its confirmation.
+pub const UPLOAD_TTL_SECS: i64 = 2 * 3600;
+/// `meta` keys of kept uploads: this prefix and the SHA-256 of the upload's token.
+const UPLOAD_PREFIX: &str = "ledger_upload.";
+/// The first key after every `ledger_upload.…` key (`/` follows `.`).
+const UPLOAD_PREFIX_END: &str = "ledger_upload/";
+
+/// A ledger file kept between the web dry run and its confirmation: who uploaded it, for
+/// which inspection, when, and the blob holding its bytes.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct KeptUpload {
+    user: i64,
+    inspection: i64,
+    name: String,
+    blob: String,
+    at: i64,
+}
+
+fn upload_key(token: &str) -> String {
+    format!(
+        "{UPLOAD_PREFIX}{}",
+        crate::blobs::blob_key(token.as_bytes())
+    )
+}
+
+impl Store {
+    /// Keep an uploaded ledger file server-side for its confirmation and answer a random
+    /// token naming it (only the token's hash is stored). The bytes go to the blob store;
+    /// who may use the token (this user, this inspection, for [`UPLOAD_TTL_SECS`]) is a `meta`
+    /// row. The user's earlier upload for the same inspection and every expired one are
+    /// dropped (their blobs too, unless evidence or another upload holds the same bytes).
+    pub async fn keep_ledger_upload(
+        &self,
+        user_id: i64,
+        inspection_id: i64,
+        name: &str,
+        bytes: &[u8],
+    ) -> Result<String, StoreError> {
+        let token = rectify_security::crypto::random_token(32);
+        let now = chrono::Utc::now().timestamp();
+        let mut w = self.begin_write().await?;
+        let kept: Vec<(String, String)> =
+            sqlx::query_as("SELECT key, value FROM meta WHERE key >= $1 AND key < $2")
+                .bind(UPLOAD_PREFIX)
+                .bind(UPLOAD_PREFIX_END)
+                .fetch_all(w.conn())
+                .await?;
+        let mut blobs = Vec::new();
+        for (key, value) in kept {
+            let stale = match serde_json::from_str::<KeptUpload>(&value) {
+                Ok(k) => {
+                    let gone = k.at + UPLOAD_TTL_SECS < now
+                        || (k.user == user_id && k.inspection == inspection_id);
+                    if gone {
+                        blobs.push(k.blob);
+                    }
+                    gone
+                }
+                Err(_) => true,
+            };
+            if stale {
+                sqlx::query("DELETE FROM meta WHERE key = $1")
+                    .bind(key)
+                    .execute(w.conn())
+                    .await?;
+            }
+        }
+        let blob = w.put_blob(self.blob_location(), bytes).await?;
+        let value = serde_json::to_string(&KeptUpload {
+            user: user_id,
+            inspection: inspection_id,
+            name: name.chars().take(255).collect(),
+            blob: blob.clone(),
+            at: now,
+        })
+        .map_err(|e| StoreError::Config(e.to_string()))?;
+        w.meta_set(&upload_key(&token), &value).await?;
+        for b in blobs.into_iter().filter(|b| *b != blob) {
+            w.drop_blob_if_unused(self.blob_location(), &b).await?;
+        }
+        w.commit().await?;
+        Ok(token)
+    }
+
+    /// The file name and bytes kept under `token`, if it was kept by this user for this
+    /// inspection and has not expired; otherwise not found (as if it never existed).
+    pub async fn ledger_upload(
+        &self,
+        token: &str,
+        user_id: i64,
+        inspection_id: i64,
+    ) -> Result<(String, Vec<u8>), StoreError> {
+        let gone = || StoreError::not_found("upload", "ledger");
+        if token.is_empty() || token.len() > 100 {
+            return Err(gone());
+        }
+        let value = self.meta_get(&upload_key(token)).await?.ok_or_else(gone)?;
+        let k: KeptUpload = serde_json::from_str(&value).map_err(|_| gone())?;
+        if k.user != user_id
+            || k.inspection != inspection_id
+            || k.at + UPLOAD_TTL_SECS < chrono::Utc::now().timestamp()
+        {
+            return Err(gone());
+        }
+        let bytes = self.get_blob(&k.blob).await.map_err(|_| gone())?;
+        Ok((k.name, bytes))
+    }
+
+    /// Forget a kept upload (after it was imported), and its blob unless something else
+    /// holds the same bytes.
+    pub async fn drop_ledger_upload(&self, token: &str) -> Result<(), StoreError> {
+        let key = upload_key(token);
+        let mut w = self.begin_write().await?;
+        let value: Option<(String,)> = sqlx::query_as("SELECT value FROM meta WHERE key = $1")
+            .bind(key.clone())
+            .fetch_optional(w.conn())
+            .await?;
+        sqlx::query("DELETE FROM meta WHERE key = $1")
+            .bind(key)
+            .execute(w.conn())
+            .await?;
+        if let Some(k) = value.and_then(|(v,)| serde_json::from_str::<KeptUpload>(&v).ok()) {
+            w.drop_blob_if_unused(self.blob_location(), &k.blob).await?;
+        }
+        w.commit().await?;
+        Ok(())
+    }
+}
+
 /// One audit row to append: action, object type, object id, the object after.
 type BatchEvent = (&'static str, &'static str, i64, serde_json::Value);
 
@@ -1079,6 +1208,46 @@ impl WriteTx {
             &[],
         )
         .await?;
+        Ok(())
+    }
+
+    /// Delete a blob no evidence and no kept upload refers to. Inside the write, which
+    /// serialises with every evidence upload (they store their blob in a write too), so a
+    /// blob is never deleted under an upload storing the same bytes.
+    async fn drop_blob_if_unused(
+        &mut self,
+        loc: &crate::BlobLocation,
+        blob: &str,
+    ) -> Result<(), StoreError> {
+        if blob.len() != 64 || !blob.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Ok(());
+        }
+        let (evidence,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM evidence WHERE sha256 = $1")
+            .bind(blob.to_string())
+            .fetch_one(self.conn())
+            .await?;
+        let (uploads,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM meta WHERE key >= $1 AND key < $2 AND value LIKE $3",
+        )
+        .bind(UPLOAD_PREFIX)
+        .bind(UPLOAD_PREFIX_END)
+        .bind(format!("%{blob}%"))
+        .fetch_one(self.conn())
+        .await?;
+        if evidence > 0 || uploads > 0 {
+            return Ok(());
+        }
+        match loc {
+            crate::BlobLocation::Database => {
+                sqlx::query("DELETE FROM blob WHERE sha256 = $1")
+                    .bind(blob.to_string())
+                    .execute(self.conn())
+                    .await?;
+            }
+            crate::BlobLocation::Directory(dir) => {
+                let _ = tokio::fs::remove_file(dir.join(&blob[..2]).join(blob)).await;
+            }
+        }
         Ok(())
     }
 
@@ -1360,6 +1529,61 @@ mod tests {
             v.role = Role::Liaison;
             let e = plan(&store, &v, id, &f, vec![]).await.unwrap_err();
             assert!(matches!(e, StoreError::Invalid(ref f) if f.code == "forbidden"));
+        }
+    }
+
+    #[tokio::test]
+    async fn uploads_are_kept_for_their_user_and_inspection_then_dropped() {
+        for (store, _g) in stores().await {
+            let (_, id) = fixture(&store).await;
+            let t = store
+                .keep_ledger_upload(7, id, "台账.xlsx", b"bytes of a ledger")
+                .await
+                .unwrap();
+            assert!(t.len() >= 40, "{t}");
+            let (name, bytes) = store.ledger_upload(&t, 7, id).await.unwrap();
+            assert_eq!(
+                (name.as_str(), bytes.as_slice()),
+                ("台账.xlsx", &b"bytes of a ledger"[..])
+            );
+            // Another user, another inspection, a made-up token: as if it never existed.
+            for (tok, user, insp) in [(t.as_str(), 8, id), (t.as_str(), 7, id + 1), ("x", 7, id)] {
+                let e = store.ledger_upload(tok, user, insp).await.unwrap_err();
+                assert!(matches!(e, StoreError::NotFound { .. }), "{e:?}");
+            }
+            // Only the token's hash is stored.
+            let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM meta WHERE key LIKE '%' || $1 || '%' OR value LIKE '%' || $1 || '%'")
+                .bind(t.clone())
+                .fetch_one(store.pool())
+                .await
+                .unwrap();
+            assert_eq!(n, 0);
+            // A second upload by the same user for the same inspection replaces the first.
+            let t2 = store
+                .keep_ledger_upload(7, id, "b.csv", b"other")
+                .await
+                .unwrap();
+            assert!(store.ledger_upload(&t, 7, id).await.is_err());
+            store.drop_ledger_upload(&t2).await.unwrap();
+            assert!(store.ledger_upload(&t2, 7, id).await.is_err());
+            let (kept,): (i64,) =
+                sqlx::query_as("SELECT COUNT(*) FROM meta WHERE key LIKE 'ledger_upload.%'")
+                    .fetch_one(store.pool())
+                    .await
+                    .unwrap();
+            assert_eq!(kept, 0);
+            assert!(
+                store
+                    .get_blob(&crate::blobs::blob_key(b"other"))
+                    .await
+                    .is_err()
+            );
+            assert!(
+                store
+                    .get_blob(&crate::blobs::blob_key(b"bytes of a ledger"))
+                    .await
+                    .is_err()
+            );
         }
     }
 }
