@@ -644,3 +644,260 @@ async fn cli_dry_run_import_reimport_and_bombs_within_budget() {
         e.drop_db().await;
     }
 }
+
+/// The web import screen: the inspection page's form (CSRF, visible size limit) → the dry run
+/// as a page listing every problem by row and column (zh and en), writing nothing → confirm,
+/// refused while rows have problems unless only the valid rows are accepted, refused for an
+/// unknown token, re-planned when the ledger moved after the preview → the measures created.
+#[tokio::test]
+async fn web_page_previews_a_ledger_then_imports_the_valid_rows() {
+    use crate::ui::{Browser, assert_page_headers, form_value, multipart};
+    // Line 6: a deadline nobody can read.
+    let csv = format!("{LEDGER_CSV}3,作风建设方面,公务接待不规范,修订接待办法,,办公室,张伟,下月\n");
+    for e in engines().await {
+        let w = seed(&e.store).await;
+        let id = inspection(&e.store, w.org_a, "市教育局巡察").await;
+        let server = crate::support::start(&e.store, false).await;
+        let mut office = Browser::sign_in(&server, "office").await;
+        let at = format!("/inspections/{id}");
+        let page = office.get(&at).await;
+        assert_eq!(page.status, StatusCode::OK);
+        let form = &page.body[page
+            .body
+            .find(&format!("action=\"{at}/ledger-import\""))
+            .unwrap()..];
+        let form = &form[..form.find("</form>").unwrap()];
+        assert!(form.contains("enctype=\"multipart/form-data\""), "{form}");
+        assert!(form.contains("name=\"_csrf\""), "{form}");
+        assert!(form.contains("不超过 50 MB"), "size limit shown: {form}");
+        assert!(
+            form.contains(&format!("data-max=\"{}\"", 50 * 1024 * 1024)),
+            "{form}"
+        );
+        let nothing = stored(&e.store).await;
+
+        // No CSRF token: refused, nothing kept or written.
+        let (ct, body) = multipart(&[], &[("ledger", "台账.csv", csv.as_bytes())]);
+        let r = office
+            .http
+            .post(format!("{}{at}/ledger-import", office.base))
+            .header("content-type", ct)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        // An empty upload is named next to its field.
+        let p = office
+            .post_multipart(&format!("{at}/ledger-import"), &[], &[("ledger", "", b"")])
+            .await;
+        assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            p.body.contains("id=\"ledger-error\">请选择台账文件"),
+            "{}",
+            p.body
+        );
+        // Not a ledger: named next to the field too.
+        let p = office
+            .post_multipart(
+                &format!("{at}/ledger-import"),
+                &[],
+                &[("ledger", "a.xlsx", b"not a zip at all")],
+            )
+            .await;
+        assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            p.body.contains("id=\"ledger-error\">无法读取台账文件"),
+            "{}",
+            p.body
+        );
+
+        // The dry run is a page; it lists the row problem and writes nothing.
+        let p = office
+            .post_multipart(
+                &format!("{at}/ledger-import"),
+                &[],
+                &[("ledger", "台账.csv", csv.as_bytes())],
+            )
+            .await;
+        assert_eq!(p.status, StatusCode::OK, "{}", p.body);
+        assert_page_headers(&p);
+        assert!(
+            p.body.contains("第6行 完成时限: 无法识别 &#39;下月&#39;")
+                || p.body.contains("第6行 完成时限: 无法识别 &#x27;下月&#x27;"),
+            "{}",
+            p.body
+        );
+        assert_eq!(number_in(&p.body, "measures-create"), 3);
+        assert_eq!(number_in(&p.body, "invalid-rows"), 1);
+        assert!(p.body.contains("name=\"accept_valid\""));
+        assert_eq!(
+            stored(&e.store).await,
+            nothing,
+            "the dry run writes nothing"
+        );
+        let apply = format!("{at}/ledger-import/apply");
+        let upload = form_value(&p.body, &apply, "upload").unwrap();
+        let expect = form_value(&p.body, &apply, "expect").unwrap();
+        assert!(upload.len() >= 40, "a random token: {upload}");
+
+        // In English: the same problem, by row and column.
+        let r = office
+            .post("/locale", &[("locale", "en"), ("back", at.as_str())])
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        office.get(&at).await;
+        let en = office
+            .post_multipart(
+                &format!("{at}/ledger-import"),
+                &[],
+                &[("ledger", "ledger.csv", csv.as_bytes())],
+            )
+            .await;
+        assert!(
+            en.body.contains("Row 6, 完成时限: unreadable deadline"),
+            "{}",
+            en.body
+        );
+        // That upload replaced the first one (same user, same inspection).
+        let upload_en = form_value(&en.body, &apply, "upload").unwrap();
+        office
+            .post("/locale", &[("locale", "zh"), ("back", at.as_str())])
+            .await;
+        office.get(&at).await;
+
+        // Confirm without accepting only the valid rows: refused, nothing written.
+        let p = office
+            .post(
+                &apply,
+                &[("upload", upload_en.as_str()), ("expect", expect.as_str())],
+            )
+            .await;
+        assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", p.body);
+        assert!(p.body.contains("只导入无问题的行"));
+        // The replaced token, a made-up one, a token without CSRF: nothing written.
+        for token in [upload.as_str(), "forged-token"] {
+            let p = office
+                .post(
+                    &apply,
+                    &[
+                        ("upload", token),
+                        ("expect", expect.as_str()),
+                        ("accept_valid", "1"),
+                    ],
+                )
+                .await;
+            assert_eq!(p.status, StatusCode::GONE, "{token}: {}", p.body);
+            assert!(p.body.contains("id=\"ledger-error\">上传的文件已过期"));
+        }
+        let p = office
+            .post_raw(
+                &apply,
+                &[
+                    ("upload", upload_en.as_str()),
+                    ("expect", expect.as_str()),
+                    ("accept_valid", "1"),
+                ],
+            )
+            .await;
+        assert_eq!(p.status, StatusCode::FORBIDDEN);
+        assert_eq!(stored(&e.store).await, nothing);
+
+        // Accepting only the valid rows creates exactly the planned measures.
+        let p = office
+            .post(
+                &apply,
+                &[
+                    ("upload", upload_en.as_str()),
+                    ("expect", expect.as_str()),
+                    ("accept_valid", "1"),
+                ],
+            )
+            .await;
+        assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+        assert_eq!(p.location(), format!("/ledger?view=tree&inspection={id}"));
+        assert_eq!(
+            stored(&e.store).await,
+            (nothing.0 + 2, nothing.1 + 2, nothing.2 + 3)
+        );
+        let tree = office.get(p.location()).await;
+        assert!(tree.body.contains("修订议事规则"));
+        // The token is spent.
+        let p = office
+            .post(
+                &apply,
+                &[
+                    ("upload", upload_en.as_str()),
+                    ("expect", expect.as_str()),
+                    ("accept_valid", "1"),
+                ],
+            )
+            .await;
+        assert_eq!(p.status, StatusCode::GONE);
+
+        // A preview, then the ledger moves (the same rows imported elsewhere), then confirm:
+        // the plan is made again and shown, nothing applied twice.
+        let fixed = csv.replace("下月", "2022-09-30");
+        let p = office
+            .post_multipart(
+                &format!("{at}/ledger-import"),
+                &[],
+                &[("ledger", "台账.csv", fixed.as_bytes())],
+            )
+            .await;
+        assert_eq!(number_in(&p.body, "measures-create"), 1);
+        let upload = form_value(&p.body, &apply, "upload").unwrap();
+        let expect = form_value(&p.body, &apply, "expect").unwrap();
+        let parsed =
+            rectify_web::api::ledger_import::read_file(fixed.as_bytes(), Some("x.csv")).unwrap();
+        let (rows, issues) = rectify_web::api::ledger_import::incoming(&parsed);
+        let viewer = rectify_store::import::office_viewer(&e.store, id)
+            .await
+            .unwrap();
+        let plan = rectify_store::ledger_import::plan(&e.store, &viewer, id, &rows, issues)
+            .await
+            .unwrap();
+        rectify_store::ledger_import::apply(&e.store, &Actor::cli("test"), &viewer, &plan, false)
+            .await
+            .unwrap();
+        let moved = stored(&e.store).await;
+        let p = office
+            .post(
+                &apply,
+                &[("upload", upload.as_str()), ("expect", expect.as_str())],
+            )
+            .await;
+        assert_eq!(p.status, StatusCode::CONFLICT, "{}", p.body);
+        assert!(p.body.contains("台账在预览之后已有变化"));
+        assert_eq!(number_in(&p.body, "measures-create"), 0);
+        assert_eq!(stored(&e.store).await, moved);
+        // Now the ledger matches the file: the page says so and offers no confirm.
+        let p = office
+            .post_multipart(
+                &format!("{at}/ledger-import"),
+                &[],
+                &[("ledger", "台账.csv", fixed.as_bytes())],
+            )
+            .await;
+        assert!(
+            p.body.contains("id=\"ledger-import-nothing\""),
+            "{}",
+            p.body
+        );
+        assert!(!p.body.contains(&format!("action=\"{apply}\"")));
+        drop(server);
+        e.drop_db().await;
+    }
+}
+
+/// The number inside the element with this id.
+fn number_in(html: &str, id: &str) -> i64 {
+    let key = format!("id=\"{id}\">");
+    let i = html.find(&key).unwrap_or_else(|| panic!("no #{id}")) + key.len();
+    html[i..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .unwrap()
+}

@@ -179,6 +179,18 @@ struct Central {
 
 /// Check an archive without trusting it, then inflate every entry into a counting sink.
 pub fn inspect(bytes: &[u8], limits: &Limits) -> Result<Report, ZipGuardError> {
+    inspect_with(bytes, limits, &mut |_, _| {})
+}
+
+/// [`inspect`], also handing every inflated chunk to `sink` (entry name, bytes) in order as
+/// the guard inflates it, so a reader can take what it needs from the one inflation the guard
+/// does anyway. Chunks of an entry that later fails a check have been seen: on an error the
+/// caller must drop what it gathered.
+pub fn inspect_with(
+    bytes: &[u8],
+    limits: &Limits,
+    sink: &mut dyn FnMut(&str, &[u8]),
+) -> Result<Report, ZipGuardError> {
     if !looks_like_zip(bytes) {
         return Err(ZipGuardError::NotZip);
     }
@@ -376,6 +388,7 @@ pub fn inspect(bytes: &[u8], limits: &Limits) -> Result<Report, ZipGuardError> {
                     entry: c.name.clone(),
                 });
             }
+            sink(&c.name, &buf[..got]);
         }
         if n != c.uncompressed {
             return Err(ZipGuardError::SizeMismatch {

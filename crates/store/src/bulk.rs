@@ -45,7 +45,7 @@ pub struct LoadSummary {
 
 /// A bind value.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-enum V {
+pub(crate) enum V {
     Int(i64),
     Text(String),
     NullInt,
@@ -128,7 +128,7 @@ fn bind_values<'q>(
 /// Insert `rows` into `table` and return the new ids in the order of `rows`. `key` names the
 /// columns (by position in `cols`) that tell the rows of one statement apart; rows with equal
 /// keys must be interchangeable.
-async fn insert(
+pub(crate) async fn insert(
     conn: &mut AnyConnection,
     dialect: Dialect,
     table: &str,

@@ -349,7 +349,11 @@ struct DetailPage {
     form: InspectionForm,
     errors: FieldErrors,
     conflict: bool,
+    /// Errors of the two import forms: `notice` and `ledger`.
     import_errors: FieldErrors,
+    /// The upload limit, shown next to the file fields.
+    limit_text: String,
+    limit_bytes: usize,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -376,6 +380,8 @@ async fn render_detail(
             errors,
             conflict,
             import_errors,
+            limit_text: super::measure::human_size(s.config.upload_limit as i64),
+            limit_bytes: s.config.upload_limit,
         },
     ))
 }
@@ -618,6 +624,389 @@ pub async fn import_apply(
     if !plan.is_noop() {
         import::apply(&s.store, &ui.auth.actor(), &plan).await?;
     }
+    Ok(super::see_other(&format!(
+        "/ledger?view=tree&inspection={id}"
+    )))
+}
+
+// ---------------------------------------------------------------------------------------
+// Ledger import (整改台账, xlsx or CSV): upload → dry-run page → confirm.
+//
+// The upload is kept server-side between the dry run and the confirmation: its bytes in the
+// blob store, and a `meta` row naming who uploaded it for which inspection, keyed by the hash
+// of a random token that the confirm form carries (`Store::keep_ledger_upload`). The confirm
+// form carries nothing else the server relies on: the file is read and planned again against
+// the ledger as it is now, and applied only if the plan still has the counts the user saw
+// (`expect`); otherwise the new dry run is shown. Nothing travels through the browser but the
+// token, so a 50 MB ledger is not sent back and forth, and a forged form can neither change
+// the rows nor name another user's upload.
+
+/// Rows listed per action on the dry-run page (the counts cover all of them; the CLI's and
+/// the API's JSON list every row).
+const ROWS_SHOWN: usize = 200;
+/// Problems listed on the dry-run page.
+const PROBLEMS_SHOWN: usize = 1000;
+
+/// One problem as a line of the dry-run page.
+pub struct ProblemLine {
+    pub sheet: String,
+    pub row: u32,
+    pub column: String,
+    pub text: String,
+}
+
+/// A created or changed row as the dry-run page lists it.
+pub struct ShownRow {
+    pub sheet: String,
+    pub row: u32,
+    pub problem_no: u32,
+    pub problem: String,
+    pub text: String,
+    pub changes: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "ledger_import_preview.html")]
+struct LedgerPreviewPage {
+    c: Chrome,
+    i: Inspection,
+    file_name: String,
+    file: crate::api::ledger_import::FileSummary,
+    counts: rectify_store::ledger_import::LedgerImportCounts,
+    problem_count: usize,
+    problems: Vec<ProblemLine>,
+    notes: Vec<String>,
+    created: Vec<ShownRow>,
+    created_total: usize,
+    changed: Vec<ShownRow>,
+    changed_total: usize,
+    /// Something would be written (with or without the problem rows).
+    can_apply: bool,
+    upload: String,
+    expect: String,
+    error: Option<String>,
+}
+
+/// A problem line in the page's language: `第12行 完成时限: 无法识别 '下月'` or
+/// `Row 12, 完成时限: unreadable deadline (无法识别 '下月')`.
+fn problem_line(l: Locale, p: &rectify_store::ledger_import::RowIssue) -> String {
+    match l {
+        Locale::Zh => p.to_string(),
+        Locale::En => {
+            let id = format!("ledger_import.code.{}", p.code);
+            let what = if l.has(&id) {
+                format!("{} ({})", l.t(&id), p.message)
+            } else {
+                p.message.clone()
+            };
+            match &p.column {
+                Some(c) => format!("Row {}, {c}: {what}", p.row),
+                None => format!("Row {}: {what}", p.row),
+            }
+        }
+    }
+}
+
+fn field_label(l: Locale, field: &str) -> String {
+    let id = format!("ledger_import.field.{field}");
+    if l.has(&id) {
+        l.t(&id).to_string()
+    } else {
+        field.to_string()
+    }
+}
+
+/// The counts the user saw, to tell on confirmation whether the plan is still the same.
+fn fingerprint(p: &rectify_store::ledger_import::LedgerImportPlan) -> String {
+    let c = &p.counts;
+    format!(
+        "{}.{}.{}.{}.{}.{}.{}.{}.{}.{}",
+        c.aspects_created,
+        c.problems_created,
+        c.problems_matched,
+        c.problems_absent,
+        c.measures_created,
+        c.measures_changed,
+        c.measures_unchanged,
+        c.measures_absent,
+        c.invalid_rows,
+        p.problems.len()
+    )
+}
+
+/// Would applying `p` (accepting only the valid rows, if need be) write anything?
+fn writes_something(p: &rectify_store::ledger_import::LedgerImportPlan) -> bool {
+    !p.is_noop()
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn render_ledger_preview(
+    s: &AppState,
+    ui: &Ui,
+    i: Inspection,
+    file_name: String,
+    parsed: &rectify_office::ledger::import::ParsedLedger,
+    plan: &rectify_store::ledger_import::LedgerImportPlan,
+    upload: String,
+    error: Option<String>,
+    status: StatusCode,
+) -> UiResult<Response> {
+    use rectify_store::ledger_import::RowAction;
+    let l = ui.locale;
+    let shown = |action: RowAction| -> (Vec<ShownRow>, usize) {
+        let all: Vec<_> = plan.rows.iter().filter(|r| r.action == action).collect();
+        let rows = all
+            .iter()
+            .take(ROWS_SHOWN)
+            .map(|r| ShownRow {
+                sheet: r.sheet.clone(),
+                row: r.row,
+                problem_no: r.problem_no,
+                problem: r.problem.clone(),
+                text: r.text.clone(),
+                changes: r
+                    .changes
+                    .iter()
+                    .map(|c| {
+                        format!(
+                            "{}: {} → {}",
+                            field_label(l, &c.field),
+                            c.old.as_deref().unwrap_or("—"),
+                            c.new.as_deref().unwrap_or("—")
+                        )
+                    })
+                    .collect(),
+            })
+            .collect();
+        (rows, all.len())
+    };
+    let (created, created_total) = shown(RowAction::Create);
+    let (changed, changed_total) = shown(RowAction::Changed);
+    let c = ui
+        .chrome(s, l.t("ledger_import.title"), "inspections")
+        .await;
+    Ok(super::html(
+        status,
+        &LedgerPreviewPage {
+            c,
+            i,
+            file_name,
+            file: crate::api::ledger_import::summary(parsed),
+            counts: plan.counts,
+            problem_count: plan.problems.len(),
+            problems: plan
+                .problems
+                .iter()
+                .take(PROBLEMS_SHOWN)
+                .map(|p| ProblemLine {
+                    sheet: p.sheet.clone(),
+                    row: p.row,
+                    column: p.column.clone().unwrap_or_default(),
+                    text: problem_line(l, p),
+                })
+                .collect(),
+            notes: plan.notes.clone(),
+            created,
+            created_total,
+            changed,
+            changed_total,
+            can_apply: writes_something(plan) && !upload.is_empty(),
+            upload,
+            expect: fingerprint(plan),
+            error,
+        },
+    ))
+}
+
+/// Read an uploaded ledger off the request's thread.
+async fn read_ledger(
+    data: Vec<u8>,
+    name: String,
+) -> Result<rectify_office::ledger::import::ParsedLedger, rectify_office::ledger::import::ImportError>
+{
+    tokio::task::spawn_blocking(move || {
+        crate::api::ledger_import::read_file(&data, Some(name.as_str()))
+    })
+    .await
+    .unwrap_or(Err(rectify_office::ledger::import::ImportError::Empty))
+}
+
+/// POST /inspections/{id}/ledger-import (multipart, one file `ledger`): the dry run as a
+/// page. The file is kept server-side for the confirmation; nothing else is written.
+pub async fn ledger_import_preview(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    UiMultipart { ui, mut form }: UiMultipart,
+) -> UiResult<Response> {
+    ui.require(Action::EditPlan)?;
+    let l = ui.locale;
+    let viewer = ui.auth.viewer();
+    let i = s.store.inspection_for(&viewer, id).await?;
+    let mut data = Vec::new();
+    let mut name = String::new();
+    while let Some(field) = form
+        .next_field()
+        .await
+        .map_err(|_| UiError::Page(StatusCode::BAD_REQUEST, "bad_form"))?
+    {
+        if field.name() == Some("ledger") {
+            name = field.file_name().unwrap_or("").to_string();
+            data = field
+                .bytes()
+                .await
+                .map_err(|_| UiError::Page(StatusCode::PAYLOAD_TOO_LARGE, "too_large"))?
+                .to_vec();
+        }
+    }
+    let mut errors = FieldErrors::new();
+    if data.is_empty() {
+        errors.add("ledger", l.t("ledger_import.empty"));
+        return render_detail(
+            &s,
+            &ui,
+            i,
+            None,
+            FieldErrors::new(),
+            false,
+            errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    let parsed = match read_ledger(data.clone(), name.clone()).await {
+        Ok(p) => p,
+        Err(e) => {
+            errors.add(
+                "ledger",
+                format!("{}: {e}", l.t("ledger_import.unreadable")),
+            );
+            return render_detail(
+                &s,
+                &ui,
+                i,
+                None,
+                FieldErrors::new(),
+                false,
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+    };
+    let (rows, issues) = crate::api::ledger_import::incoming(&parsed);
+    let plan = rectify_store::ledger_import::plan(&s.store, &viewer, id, &rows, issues).await?;
+    let upload = if writes_something(&plan) {
+        s.store
+            .keep_ledger_upload(viewer.user_id, id, &name, &data)
+            .await?
+    } else {
+        String::new()
+    };
+    render_ledger_preview(
+        &s,
+        &ui,
+        i,
+        name,
+        &parsed,
+        &plan,
+        upload,
+        None,
+        StatusCode::OK,
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct LedgerApplyForm {
+    #[serde(default)]
+    upload: String,
+    #[serde(default)]
+    expect: String,
+    #[serde(default)]
+    accept_valid: String,
+}
+
+/// POST /inspections/{id}/ledger-import/apply: read the kept file again, plan again against
+/// the ledger as it is now, and apply when the plan is the one the user saw (and, if rows
+/// have problems, only the valid rows were accepted).
+pub async fn ledger_import_apply(
+    State(s): State<AppState>,
+    ui: Ui,
+    Path(id): Path<i64>,
+    UiForm(f): UiForm<LedgerApplyForm>,
+) -> UiResult<Response> {
+    ui.require(Action::EditPlan)?;
+    let l = ui.locale;
+    let viewer = ui.auth.viewer();
+    let i = s.store.inspection_for(&viewer, id).await?;
+    let (name, data) = match s.store.ledger_upload(&f.upload, viewer.user_id, id).await {
+        Ok(v) => v,
+        Err(rectify_store::StoreError::NotFound { .. }) => {
+            let mut errors = FieldErrors::new();
+            errors.add("ledger", l.t("ledger_import.expired"));
+            return render_detail(
+                &s,
+                &ui,
+                i,
+                None,
+                FieldErrors::new(),
+                false,
+                errors,
+                StatusCode::GONE,
+            )
+            .await;
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let parsed = read_ledger(data, name.clone()).await.map_err(|e| {
+        UiError::Detailed(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unreadable_ledger",
+            e.to_string(),
+        )
+    })?;
+    let (rows, issues) = crate::api::ledger_import::incoming(&parsed);
+    let plan = rectify_store::ledger_import::plan(&s.store, &viewer, id, &rows, issues).await?;
+    let accept_valid = f.accept_valid == "1";
+    let refused = if fingerprint(&plan) != f.expect {
+        Some(("ledger_import.moved", StatusCode::CONFLICT))
+    } else if !plan.problems.is_empty() && !accept_valid {
+        Some((
+            "ledger_import.accept_needed",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ))
+    } else {
+        match rectify_store::ledger_import::apply(
+            &s.store,
+            &ui.auth.actor(),
+            &viewer,
+            &plan,
+            accept_valid,
+        )
+        .await
+        {
+            Ok(_) => None,
+            Err(rectify_store::StoreError::Conflict { .. }) => {
+                Some(("ledger_import.moved", StatusCode::CONFLICT))
+            }
+            Err(e) => return Err(e.into()),
+        }
+    };
+    if let Some((error, status)) = refused {
+        return render_ledger_preview(
+            &s,
+            &ui,
+            i,
+            name,
+            &parsed,
+            &plan,
+            f.upload.clone(),
+            Some(l.t(error).to_string()),
+            status,
+        )
+        .await;
+    }
+    s.store.drop_ledger_upload(&f.upload).await?;
     Ok(super::see_other(&format!(
         "/ledger?view=tree&inspection={id}"
     )))

@@ -79,6 +79,14 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             "/inspections/{id}/import/apply",
             post(inspections::import_apply),
         )
+        .route(
+            "/inspections/{id}/ledger-import",
+            post(inspections::ledger_import_preview).layer(DefaultBodyLimit::max(upload_limit)),
+        )
+        .route(
+            "/inspections/{id}/ledger-import/apply",
+            post(inspections::ledger_import_apply),
+        )
         .route("/rounds", post(inspections::create_round))
         .route("/measures/{id}", get(measure::page).post(measure::edit))
         .route("/measures/{id}/transition", post(measure::transition))

@@ -181,10 +181,13 @@ pub fn read(
 /// Subtotal rows: 合计, 小计, 总计 (also 共计).
 fn is_subtotal(cells: &[Value]) -> bool {
     cells.iter().any(|v| {
-        let t: String = v.text().chars().filter(|c| !c.is_whitespace()).collect();
-        ["合计", "小计", "总计", "共计"]
+        let Value::Text(s) = v else { return false };
+        // The first two characters that are not whitespace (`合 计` counts too).
+        let mut t = s.chars().filter(|c| !c.is_whitespace());
+        let head = [t.next(), t.next()];
+        [['合', '计'], ['小', '计'], ['总', '计'], ['共', '计']]
             .iter()
-            .any(|w| t.starts_with(w))
+            .any(|[a, b]| head == [Some(*a), Some(*b)])
     })
 }
 
@@ -276,20 +279,22 @@ fn read_sheet(g: &Grid, h: &header::Header, last_no: &mut u32, out: &mut ParsedL
         let get = |c: Column| col(c).map(|i| g.cell(r, i)).unwrap_or(&Value::Empty);
         let txt = |c: Column| get(c).text();
         // A heading row: one distinct text across the row, no measure (merged across).
-        let distinct: std::collections::BTreeSet<String> = cells
-            .iter()
-            .filter(|v| !v.is_empty())
-            .map(Value::text)
-            .collect();
-        let filled: Vec<usize> = (0..cells.len()).filter(|i| !cells[*i].is_empty()).collect();
-        let lone_text = filled.len() == 1
-            && Some(filled[0]) != col(Column::Problem)
-            && Some(filled[0]) != col(Column::Measure)
-            && problem_no(&cells[filled[0]]).is_none();
-        if !has_aspect_col && distinct.len() == 1 && (filled.len() > 2 || lone_text) {
-            heading = distinct.into_iter().next();
-            info.skipped += 1;
-            continue;
+        if !has_aspect_col {
+            let distinct: std::collections::BTreeSet<String> = cells
+                .iter()
+                .filter(|v| !v.is_empty())
+                .map(Value::text)
+                .collect();
+            let filled: Vec<usize> = (0..cells.len()).filter(|i| !cells[*i].is_empty()).collect();
+            let lone_text = filled.len() == 1
+                && Some(filled[0]) != col(Column::Problem)
+                && Some(filled[0]) != col(Column::Measure)
+                && problem_no(&cells[filled[0]]).is_none();
+            if distinct.len() == 1 && (filled.len() > 2 || lone_text) {
+                heading = distinct.into_iter().next();
+                info.skipped += 1;
+                continue;
+            }
         }
         let mut problems: Vec<RowProblem> = Vec::new();
         // Mangled text in any cell.

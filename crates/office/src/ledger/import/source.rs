@@ -2,7 +2,7 @@
 //! with calamine's streaming reader) or a CSV (encoding detected strictly), as sparse grids
 //! with their merged regions forward-filled.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Cursor;
 
 use calamine::{DataRef, Reader, Xlsx};
@@ -142,18 +142,262 @@ pub fn sniff(bytes: &[u8], file_name: Option<&str>) -> Result<Kind, ImportError>
     Ok(Kind::Csv)
 }
 
+/// Largest workbook part kept whole for the sheet list (`xl/workbook.xml`, its rels).
+const PART_MAX: usize = 4 << 20;
+/// Longest unfinished tag carried from one inflated chunk to the next.
+const CARRY_MAX: usize = 4096;
+
+/// What the reader takes from the zip guard's inflation, besides checking: the workbook's
+/// sheet list and relationships (small parts, kept whole) and each worksheet's merged regions,
+/// found by scanning its XML for `<mergeCell ref="…"/>` as it streams past — so a sheet's XML
+/// is parsed once (by calamine, for the cells) instead of twice.
+#[derive(Default)]
+struct Prescan {
+    workbook: Vec<u8>,
+    rels: Vec<u8>,
+    /// Worksheet part → merged regions (an entry for every worksheet part seen).
+    merges: HashMap<String, Vec<Region>>,
+    current: String,
+    carry: Vec<u8>,
+    regions: u64,
+    max_regions: u64,
+    /// A part too large to keep, or too many regions: fall back to calamine.
+    overflow: bool,
+}
+
+impl Prescan {
+    fn feed(&mut self, name: &str, chunk: &[u8]) {
+        let part = match name {
+            "xl/workbook.xml" => Some(&mut self.workbook),
+            "xl/_rels/workbook.xml.rels" => Some(&mut self.rels),
+            _ => None,
+        };
+        if let Some(part) = part {
+            if part.len() + chunk.len() > PART_MAX {
+                self.overflow = true;
+            } else {
+                part.extend_from_slice(chunk);
+            }
+            return;
+        }
+        if self.overflow || !(name.starts_with("xl/worksheets/") && name.ends_with(".xml")) {
+            return;
+        }
+        if self.current != name {
+            self.current = name.to_string();
+            self.carry.clear();
+        }
+        let regions = self.merges.entry(name.to_string()).or_default();
+        let before = regions.len();
+        let carry = if self.carry.is_empty() {
+            scan_merges(chunk, regions).map(|at| chunk[at..].to_vec())
+        } else {
+            let mut joined = std::mem::take(&mut self.carry);
+            joined.extend_from_slice(chunk);
+            scan_merges(&joined, regions).map(|at| joined[at..].to_vec())
+        };
+        self.regions += (regions.len() - before) as u64;
+        self.carry = carry.filter(|c| c.len() <= CARRY_MAX).unwrap_or_default();
+        if self.regions > self.max_regions {
+            self.overflow = true;
+        }
+    }
+
+    /// Sheet name → worksheet part, from the workbook and its relationships; `None` when they
+    /// cannot be read (the caller then asks calamine).
+    fn sheet_parts(&self) -> Option<HashMap<String, String>> {
+        use quick_xml::events::Event;
+        let mut targets = HashMap::new();
+        let mut r = quick_xml::Reader::from_reader(self.rels.as_slice());
+        let mut buf = Vec::new();
+        loop {
+            match r.read_event_into(&mut buf).ok()? {
+                Event::Start(e) | Event::Empty(e)
+                    if e.local_name().into_inner() == "Relationship" =>
+                {
+                    let (mut id, mut target) = (None, None);
+                    for a in e.attributes().flatten() {
+                        match a.key.local_name().into_inner() {
+                            "Id" => {
+                                id = Some(
+                                    a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                                        .ok()?
+                                        .into_owned(),
+                                )
+                            }
+                            "Target" => {
+                                target = Some(
+                                    a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                                        .ok()?
+                                        .into_owned(),
+                                )
+                            }
+                            _ => {}
+                        }
+                    }
+                    if let (Some(id), Some(t)) = (id, target) {
+                        let path = match t.strip_prefix('/') {
+                            Some(abs) => abs.to_string(),
+                            None => format!("xl/{t}"),
+                        };
+                        targets.insert(id, path);
+                    }
+                }
+                Event::Eof => break,
+                _ => {}
+            }
+            buf.clear();
+        }
+        let mut parts = HashMap::new();
+        let mut r = quick_xml::Reader::from_reader(self.workbook.as_slice());
+        loop {
+            match r.read_event_into(&mut buf).ok()? {
+                Event::Start(e) | Event::Empty(e) if e.local_name().into_inner() == "sheet" => {
+                    let (mut name, mut id) = (None, None);
+                    for a in e.attributes().flatten() {
+                        match a.key.local_name().into_inner() {
+                            "name" => {
+                                name = Some(
+                                    a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                                        .ok()?
+                                        .into_owned(),
+                                )
+                            }
+                            "id" => {
+                                id = Some(
+                                    a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                                        .ok()?
+                                        .into_owned(),
+                                )
+                            }
+                            _ => {}
+                        }
+                    }
+                    if let (Some(n), Some(id)) = (name, id)
+                        && let Some(p) = targets.get(&id)
+                    {
+                        parts.insert(n, p.clone());
+                    }
+                }
+                Event::Eof => break,
+                _ => {}
+            }
+            buf.clear();
+        }
+        Some(parts)
+    }
+}
+
+/// Find every complete `<mergeCell ref="…">` (any namespace prefix) in `buf`, adding its
+/// region; answer where an unfinished tag at the end starts (to carry into the next chunk).
+fn scan_merges(buf: &[u8], out: &mut Vec<Region>) -> Option<usize> {
+    let name_byte = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b':' | b'_' | b'-' | b'.');
+    for i in memchr::memmem::find_iter(buf, b"mergeCell") {
+        let mut start = i;
+        while start > 0 && name_byte(buf[start - 1]) {
+            start -= 1;
+        }
+        if start == 0 || buf[start - 1] != b'<' {
+            continue;
+        }
+        let after = i + b"mergeCell".len();
+        match buf.get(after) {
+            None => return Some(start - 1),
+            Some(b) if b.is_ascii_whitespace() => {}
+            _ => continue, // `mergeCells`, or no attributes
+        }
+        let Some(end) = memchr::memchr(b'>', &buf[after..]) else {
+            return Some(start - 1);
+        };
+        if let Some(region) = ref_attr(&buf[after..after + end]).and_then(region_of) {
+            out.push(region);
+        }
+    }
+    // A tag cut at the end of the chunk (whatever it is).
+    let lt = memchr::memrchr(b'<', buf)?;
+    memchr::memchr(b'>', &buf[lt..]).is_none().then_some(lt)
+}
+
+/// The value of the `ref` attribute in a tag's attribute text.
+fn ref_attr(attrs: &[u8]) -> Option<&[u8]> {
+    let mut from = 0;
+    while let Some(i) = memchr::memmem::find(&attrs[from..], b"ref") {
+        let at = from + i;
+        from = at + 3;
+        if at > 0 && !attrs[at - 1].is_ascii_whitespace() {
+            continue;
+        }
+        let mut j = at + 3;
+        while attrs.get(j).is_some_and(u8::is_ascii_whitespace) {
+            j += 1;
+        }
+        if attrs.get(j) != Some(&b'=') {
+            continue;
+        }
+        j += 1;
+        while attrs.get(j).is_some_and(u8::is_ascii_whitespace) {
+            j += 1;
+        }
+        let q = *attrs.get(j)?;
+        if q != b'"' && q != b'\'' {
+            return None;
+        }
+        let v = &attrs[j + 1..];
+        return memchr::memchr(q, v).map(|e| &v[..e]);
+    }
+    None
+}
+
+/// `A1` → (row 0, column 0).
+fn cell_of(s: &[u8]) -> Option<(u32, u32)> {
+    let letters = s.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+    if letters == 0 || letters > 3 || letters == s.len() {
+        return None;
+    }
+    let mut col = 0u32;
+    for b in &s[..letters] {
+        col = col * 26 + u32::from(b.to_ascii_uppercase() - b'A' + 1);
+    }
+    let row: u32 = std::str::from_utf8(&s[letters..]).ok()?.parse().ok()?;
+    (row >= 1).then_some((row - 1, col - 1))
+}
+
+/// `A1:B2` (or `A1`) → the region.
+fn region_of(s: &[u8]) -> Option<Region> {
+    match s.iter().position(|b| *b == b':') {
+        Some(i) => Some((cell_of(&s[..i])?, cell_of(&s[i + 1..])?)),
+        None => cell_of(s).map(|c| (c, c)),
+    }
+}
+
 /// Read every sheet of a checked xlsx.
 pub fn xlsx(bytes: &[u8], limits: &Limits) -> Result<Vec<Grid>, ImportError> {
-    zipguard::inspect(bytes, limits)?;
+    let mut pre = Prescan {
+        max_regions: limits.max_cells,
+        ..Prescan::default()
+    };
+    zipguard::inspect_with(bytes, limits, &mut |name, chunk| pre.feed(name, chunk))?;
+    let parts = if pre.overflow {
+        None
+    } else {
+        pre.sheet_parts()
+    };
     let mut book: Xlsx<_> =
         Xlsx::new(Cursor::new(bytes)).map_err(|e| ImportError::Unreadable(e.to_string()))?;
     let mut cells = 0u64;
     let mut grids = Vec::new();
     for name in book.sheet_names() {
-        let regions: Vec<Region> = match book.merge_cells_by_sheet_name(&name) {
-            Ok(v) => v.iter().map(|d| (d.start, d.end)).collect(),
-            Err(calamine::XlsxError::WorksheetNotFound(_)) => continue,
-            Err(e) => return Err(ImportError::Unreadable(format!("{name}: {e}"))),
+        let scanned = parts
+            .as_ref()
+            .and_then(|p| p.get(&name))
+            .and_then(|part| pre.merges.get(part));
+        let regions: Vec<Region> = match scanned {
+            Some(r) => r.clone(),
+            None => match book.merge_cells_by_sheet_name(&name) {
+                Ok(v) => v.iter().map(|d| (d.start, d.end)).collect(),
+                Err(calamine::XlsxError::WorksheetNotFound(_)) => continue,
+                Err(e) => return Err(ImportError::Unreadable(format!("{name}: {e}"))),
+            },
         };
         let mut g = Grid {
             name: name.clone(),
@@ -434,6 +678,70 @@ mod tests {
         assert_eq!(g.user_row(2), 5);
         let (g, _) = csv("a\tb\n1\t2\n".as_bytes(), "t.tsv", &Limits::default()).unwrap();
         assert_eq!(g.cell(1, 1), &Value::Text("2".into()));
+    }
+
+    #[test]
+    fn merged_regions_are_found_across_chunk_boundaries() {
+        let xml = br#"<worksheet><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c></row></sheetData><mergeCells count="3"><mergeCell ref="A1:B2"/><x:mergeCell  ref = 'C3:C10' /><mergeCell ref="AB7"/></mergeCells></worksheet>"#;
+        let want = vec![((0, 0), (1, 1)), ((2, 2), (9, 2)), ((6, 27), (6, 27))];
+        for cut in 0..xml.len() {
+            for size in [1, 7, 64, 4096] {
+                let mut pre = Prescan {
+                    max_regions: 100,
+                    ..Prescan::default()
+                };
+                let (a, b) = xml.split_at(cut);
+                for part in [a, b] {
+                    for chunk in part.chunks(size) {
+                        pre.feed("xl/worksheets/sheet1.xml", chunk);
+                    }
+                }
+                assert_eq!(
+                    pre.merges["xl/worksheets/sheet1.xml"], want,
+                    "cut {cut} size {size}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn merged_cells_are_filled_as_calamine_reports_them() {
+        use rust_xlsxwriter::{Format, Workbook};
+        let mut wb = Workbook::new();
+        let ws = wb.add_worksheet().set_name("台账 & 附表").unwrap();
+        ws.write(0, 0, "序号").unwrap();
+        ws.merge_range(1, 0, 3, 0, "1", &Format::new()).unwrap();
+        ws.merge_range(1, 1, 2, 2, "合并", &Format::new()).unwrap();
+        ws.write(3, 1, "x").unwrap();
+        // Merged cells are filled in rows that hold a cell (a sparse grid).
+        ws.write(2, 3, "y").unwrap();
+        let bytes = wb.save_to_buffer().unwrap();
+        let g = xlsx(&bytes, &Limits::default()).unwrap();
+        assert_eq!(g[0].name, "台账 & 附表");
+        for r in 1..=3 {
+            assert_eq!(g[0].cell(r, 0), &Value::Text("1".into()), "row {r}");
+        }
+        for (r, c) in [(1, 1), (1, 2), (2, 1), (2, 2)] {
+            assert_eq!(g[0].cell(r, c), &Value::Text("合并".into()), "({r}, {c})");
+        }
+        // The scan agrees with calamine's own reading of the merged regions.
+        let mut pre = Prescan {
+            max_regions: 100,
+            ..Prescan::default()
+        };
+        zipguard::inspect_with(&bytes, &Limits::default(), &mut |n, c| pre.feed(n, c)).unwrap();
+        let parts = pre.sheet_parts().unwrap();
+        let mut scanned = pre.merges[&parts["台账 & 附表"]].clone();
+        let mut book: Xlsx<_> = Xlsx::new(Cursor::new(&bytes[..])).unwrap();
+        let mut theirs: Vec<Region> = book
+            .merge_cells_by_sheet_name("台账 & 附表")
+            .unwrap()
+            .iter()
+            .map(|d| (d.start, d.end))
+            .collect();
+        scanned.sort_unstable();
+        theirs.sort_unstable();
+        assert_eq!(scanned, theirs);
     }
 
     #[test]
