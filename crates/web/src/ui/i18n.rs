@@ -167,8 +167,10 @@ impl Locale {
     pub fn light(self, l: impl Borrow<Light>) -> &'static str {
         self.t(match *l.borrow() {
             Light::Green => "light.green",
+            Light::Blue => "light.blue",
             Light::Yellow => "light.yellow",
             Light::Red => "light.red",
+            Light::DeepRed => "light.deep_red",
         })
     }
 }
@@ -483,6 +485,8 @@ static CATALOGUE: &[(&str, &str, &str)] = &[
         "Choose an inspection to see its tree.",
     ),
     ("ledger.tree_view", "树形视图", "Tree view"),
+    ("light.blue", "蓝灯", "Blue"),
+    ("light.deep_red", "深红灯", "Deep red"),
     ("light.green", "绿灯", "Green"),
     ("light.red", "红灯", "Red"),
     ("light.yellow", "黄灯", "Yellow"),
