@@ -1307,21 +1307,25 @@ impl Store {
         behind_pace: bool,
         limit: usize,
     ) -> Result<ListRows, StoreError> {
+        // The page's ids from the measure table alone (sorted without joins), then the names
+        // for those few rows; the counts likewise group first and name the units after.
         let sql = format!(
             "SELECT m.id, m.inspection_id, m.problem_id, m.text, m.state, m.deadline, m.percent, m.responsible_unit_id, \
-             u.name AS unit_name, pu.name AS parent_name, pu.parent_id AS grand_id, p.title AS problem_title FROM measure m{join} \
+             u.name AS unit_name, pu.name AS parent_name, pu.parent_id AS grand_id, p.title AS problem_title \
+             FROM (SELECT m.id FROM measure m{join} WHERE 1 = 1{} ORDER BY m.deadline, m.id LIMIT {limit}) k \
+             JOIN measure m ON m.id = k.id \
              JOIN problem p ON p.id = m.problem_id LEFT JOIN organisation u ON u.id = m.responsible_unit_id \
              LEFT JOIN organisation pu ON pu.id = u.parent_id \
-             WHERE 1 = 1{} ORDER BY m.deadline, m.id LIMIT {limit}",
+             ORDER BY m.deadline, m.id",
             w.sql
         );
         let rows = crate::row::bind_all(sqlx::query(AssertSqlSafe(sql)), &w.params)
             .fetch_all(self.pool())
             .await?;
         let sql = format!(
-            "SELECT m.responsible_unit_id, MIN(u.name) AS unit_name, MIN(pu.name) AS parent_name, MIN(pu.parent_id) AS grand_id, \
-             COUNT(*) AS n FROM measure m{join} \
-             LEFT JOIN organisation u ON u.id = m.responsible_unit_id LEFT JOIN organisation pu ON pu.id = u.parent_id WHERE 1 = 1{} GROUP BY m.responsible_unit_id",
+            "SELECT c.responsible_unit_id, u.name AS unit_name, pu.name AS parent_name, pu.parent_id AS grand_id, c.n \
+             FROM (SELECT m.responsible_unit_id, COUNT(*) AS n FROM measure m{join} WHERE 1 = 1{} GROUP BY m.responsible_unit_id) c \
+             LEFT JOIN organisation u ON u.id = c.responsible_unit_id LEFT JOIN organisation pu ON pu.id = u.parent_id",
             w.sql
         );
         let count_rows = crate::row::bind_all(sqlx::query(AssertSqlSafe(sql)), &w.params)
