@@ -363,7 +363,17 @@ const PAGE_SQL: &str = "SELECT m.id, m.inspection_id, m.kind, m.state, m.deadlin
      (SELECT h.light || '/' || CAST(h.tier AS TEXT) FROM measure_light h \
         WHERE h.measure_id = m.id AND h.from_day <= $1 ORDER BY h.from_day DESC LIMIT 1) AS prior, \
      (SELECT MAX(ms.percent) FROM measure_milestone ms WHERE ms.measure_id = m.id AND ms.due <= $1) AS planned \
-     FROM measure m WHERE m.id > $2 ORDER BY m.id LIMIT $3";
+     FROM measure m WHERE m.id > $2 AND (m.state || '') NOT IN ('draft', 'closed', 'closed_ongoing') \
+     ORDER BY m.id LIMIT $3";
+
+/// Measures that left supervision (closed, back to draft) while their history shows them lit:
+/// the history gets a `closed` row, in one statement. (`|| ''` above keeps SQLite walking the
+/// id order, filtering states, instead of sorting every open measure per page.)
+const CLOSING_SQL: &str = "INSERT INTO measure_light (measure_id, from_day, light, tier) \
+     SELECT h.measure_id, $1, 'closed', 0 FROM measure_light h JOIN measure m ON m.id = h.measure_id \
+     WHERE m.state IN ('draft', 'closed', 'closed_ongoing') AND h.light <> 'closed' AND h.from_day <= $1 \
+     AND h.from_day = (SELECT MAX(h2.from_day) FROM measure_light h2 WHERE h2.measure_id = h.measure_id AND h2.from_day <= $1) \
+     ON CONFLICT (measure_id, from_day) DO UPDATE SET light = excluded.light, tier = excluded.tier";
 
 async fn lights_step(
     store: &Store,
@@ -448,6 +458,13 @@ async fn lights_step(
             break;
         }
     }
+    let mut w = store.begin_write().await?;
+    summary.changes += sqlx::query(CLOSING_SQL)
+        .bind(&day)
+        .execute(w.conn())
+        .await?
+        .rows_affected();
+    w.commit().await?;
     Ok(())
 }
 
