@@ -16,9 +16,10 @@ pub struct ListsArgs {
     /// The month (YYYY-MM); the lists are as of its last day, or today while it runs.
     #[arg(long)]
     month: String,
-    /// At risk: due within this many days after the list's date.
-    #[arg(long, default_value_t = 15)]
-    window_days: i64,
+    /// At risk: due within this many working days after the list's date (default: the
+    /// light rules' yellow window).
+    #[arg(long)]
+    window_workdays: Option<u32>,
     /// Write the lists as a .docx (GB/T 9704 layout) to this file.
     #[arg(long)]
     out: Option<PathBuf>,
@@ -43,7 +44,7 @@ pub async fn lists(a: ListsArgs) -> Result<ExitCode> {
     let store = a.data.open().await?;
     let viewer = store.root_office_viewer().await?;
     let l = store
-        .monthly_lists(&viewer, month, a.window_days, None, LIST_CAP)
+        .monthly_lists(&viewer, month, a.window_workdays, None, LIST_CAP)
         .await?;
     println!("monthly lists {} as of {}", l.month, l.as_of);
     print_list("lagging (滞后事项)", &l.lagging);

@@ -323,7 +323,8 @@ fn check_layout(x: &Value, label: &str, json: &[Value]) -> Vec<Value> {
     for f in x["status_fill"].as_array().unwrap() {
         let f = f.as_str().unwrap_or("");
         assert!(
-            ["FFC6EFCE", "FFFFEB9C", "FFFFC7CE"].contains(&f),
+            // green, yellow, red, blue, deep red (the daily run's lights)
+            ["FFC6EFCE", "FFFFEB9C", "FFFFC7CE", "FFDDEBF7", "FFFF9B9B"].contains(&f),
             "{label}: status fill {f}"
         );
     }

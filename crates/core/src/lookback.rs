@@ -5,7 +5,7 @@
 //! code), written here so a recorded seed gives the same draw on every build: the population
 //! is ordered by id, and a partial Fisher–Yates shuffle picks `size` of them.
 
-use chrono::{Months, NaiveDate};
+use chrono::{Datelike, Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use crate::error::FieldError;
@@ -54,6 +54,21 @@ impl LookbackPolicy {
         closed_on
             .checked_add_months(Months::new(self.months))
             .unwrap_or(NaiveDate::MAX)
+    }
+
+    /// [`due_on`](Self::due_on) for every day of the month starting `first` at once, as SQL
+    /// applies it in bulk: the due month (`YYYY-MM`) and its last day (`DD`); a day of the
+    /// closing month falls due on the same day of the due month, or on its last day when that
+    /// is earlier (the month-end clamp).
+    pub fn due_month(&self, first: NaiveDate) -> Option<(String, String)> {
+        let due = first
+            .with_day(1)?
+            .checked_add_months(Months::new(self.months))?;
+        let last = due.checked_add_months(Months::new(1))?.pred_opt()?;
+        Some((
+            due.format("%Y-%m").to_string(),
+            last.format("%d").to_string(),
+        ))
     }
 
     /// The latest closing day whose look-back is due on `as_of`.
@@ -401,6 +416,26 @@ mod tests {
         assert_eq!(population_digest(&[3, 1, 2]), population_digest(&[1, 2, 3]));
         assert_ne!(population_digest(&[1, 2, 3]), population_digest(&[1, 2, 4]));
         assert!(population_digest(&[1, 2, 3]).ends_with(":3"));
+    }
+
+    #[test]
+    fn the_bulk_month_rule_agrees_with_due_on_every_day() {
+        for months in [1, 6, 12, 13] {
+            let p = LookbackPolicy::months(months).unwrap();
+            let mut day = d("2019-12-01");
+            while day <= d("2026-12-31") {
+                let (month, last) = p.due_month(day).unwrap();
+                let dd = day.format("%d").to_string();
+                let bulk = format!("{month}-{}", if dd > last { &last } else { &dd });
+                assert_eq!(bulk, p.due_on(day).to_string(), "{day} + {months} months");
+                day = day.succ_opt().unwrap();
+            }
+        }
+        let six = LookbackPolicy::default();
+        assert_eq!(
+            six.due_month(d("2024-08-31")),
+            Some(("2025-02".into(), "28".into()))
+        );
     }
 
     #[test]

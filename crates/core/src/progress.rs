@@ -1,5 +1,6 @@
-//! Status derived from state, kind and deadline: overdue, traffic light, problem progress and
-//! the public statistics. Computed on read, never stored, so never stale.
+//! Status derived from state, kind and deadline: overdue, problem progress and the public
+//! statistics. Computed on read, never stored, so never stale. (The traffic light is
+//! `supervision`'s: one rule on working days for pages, exports and the daily run.)
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -12,32 +13,11 @@ pub fn is_overdue(state: MeasureState, deadline: Option<NaiveDate>, today: Naive
     !state.is_closed() && state != MeasureState::Draft && deadline.is_some_and(|d| d < today)
 }
 
-/// Traffic light (红黄绿灯).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Light {
-    Green,
-    Yellow,
-    Red,
-}
-
-/// Red when overdue, yellow when due within `yellow_days` days, else green. Closed is green.
-/// (Working-day rules and progress pace come with the supervision engine.)
-pub fn light(
-    state: MeasureState,
-    deadline: Option<NaiveDate>,
-    today: NaiveDate,
-    yellow_days: i64,
-) -> Light {
-    if is_overdue(state, deadline, today) {
-        Light::Red
-    } else if !state.is_closed() && deadline.is_some_and(|d| (d - today).num_days() <= yellow_days)
-    {
-        Light::Yellow
-    } else {
-        Light::Green
-    }
-}
+/// Traffic light (红黄绿灯): the one light type of the ledger, its pages, exports and the daily
+/// run. Which light a measure has is decided only by the supervision rules
+/// ([`crate::supervision::LightRules::assess`], working days of the calendar) — see
+/// [`crate::supervision::shown_light`]; there is no second, calendar-day rule.
+pub use crate::supervision::Light;
 
 /// A problem's standing in the public statistics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -151,18 +131,6 @@ mod tests {
             Some(d("2021-12-31")),
             d("2022-01-01")
         ));
-        assert_eq!(
-            light(s, Some(d("2021-12-31")), d("2022-01-01"), 7),
-            Light::Red
-        );
-        assert_eq!(
-            light(s, Some(d("2021-12-31")), d("2021-12-25"), 7),
-            Light::Yellow
-        );
-        assert_eq!(
-            light(s, Some(d("2021-12-31")), d("2021-12-01"), 7),
-            Light::Green
-        );
     }
 
     #[test]

@@ -357,6 +357,32 @@ impl LightRules {
     }
 }
 
+/// What the daily run recorded about a measure for the day a page, export or list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recorded {
+    /// The run of that day assessed the measure as it still is (not changed since the run
+    /// started): its light, `None` when outside supervision (draft, closed).
+    Current(Option<Light>),
+    /// No run of that day yet, or the measure changed after it.
+    Stale,
+}
+
+/// The light a measure shows on the day of `th` — the one authority for every page, export,
+/// list and the run itself: the run's recorded light where it is current, otherwise the same
+/// rule the run applies ([`LightRules::assess`] on the working days of the calendar), so both
+/// give the same answer for the same facts. `None` outside supervision (draft, closed).
+pub fn shown_light(
+    rules: &LightRules,
+    th: &Thresholds,
+    facts: &MeasureFacts,
+    recorded: Recorded,
+) -> Option<Light> {
+    match recorded {
+        Recorded::Current(light) => light,
+        Recorded::Stale => rules.assess(th, facts).map(|a| a.light),
+    }
+}
+
 /// Whether a change from `before` (none: not assessed before) to `now` should notify: the
 /// measure needs attention and its light or tier rose.
 pub fn should_notify(before: Option<(Light, Tier)>, now: (Light, Tier)) -> bool {
@@ -442,6 +468,58 @@ mod tests {
         // Seven calendar days would have made it yellow on 09-26 already; working days do not.
         let th = r.thresholds(&Calendar::builtin(), d("2024-09-26")).unwrap();
         assert_eq!(th.yellow_until, d("2024-10-09"));
+    }
+
+    /// The light pages and exports show, for known calendar cases where calendar days (the
+    /// old 7-day rule) and working days disagree.
+    fn shown(today: &str, deadline: &str) -> Option<Light> {
+        let r = LightRules::default();
+        let th = r.thresholds(&Calendar::builtin(), d(today)).unwrap();
+        shown_light(&r, &th, &open(Some(deadline), 10), Recorded::Stale)
+    }
+
+    #[test]
+    fn shown_light_counts_working_days_of_the_calendar() {
+        // National Day 2024 (10-01..10-07 off): from 09-27 (Fri) the 5th working day is 10-10
+        // (09-29 Sunday worked), so 10-10 is yellow though 13 calendar days away ...
+        assert_eq!(shown("2024-09-27", "2024-10-10"), Some(Light::Yellow));
+        // ... and 10-11 is green.
+        assert_eq!(shown("2024-09-27", "2024-10-11"), Some(Light::Green));
+        // Spring Festival 2025 (01-28..02-04 off, Sunday 01-26 worked): from 01-24 (Fri) the
+        // working days are 01-26, 01-27, 02-05, 02-06, 02-07: 02-07 yellow, 02-08 (Saturday,
+        // worked) green.
+        assert_eq!(shown("2025-01-24", "2025-02-07"), Some(Light::Yellow));
+        assert_eq!(shown("2025-01-24", "2025-02-08"), Some(Light::Green));
+        // An ordinary week: Monday + 5 working days is next Monday; next Tuesday is green
+        // although 8 calendar days away (the old calendar rule: green too) — and the deadline
+        // day itself and overdue are the same on both rules.
+        assert_eq!(shown("2025-03-03", "2025-03-10"), Some(Light::Yellow));
+        assert_eq!(shown("2025-03-03", "2025-03-11"), Some(Light::Green));
+        assert_eq!(shown("2025-03-03", "2025-03-03"), Some(Light::Yellow));
+        assert_eq!(shown("2025-03-04", "2025-03-03"), Some(Light::Red));
+    }
+
+    #[test]
+    fn the_recorded_light_wins_when_current() {
+        let r = LightRules::default();
+        let th = r.thresholds(&Calendar::builtin(), d("2025-03-03")).unwrap();
+        let m = open(Some("2025-12-31"), 10);
+        assert_eq!(
+            shown_light(&r, &th, &m, Recorded::Stale),
+            Some(Light::Green)
+        );
+        // E.g. recorded under rules since changed, or behind a milestone since removed: the
+        // run's record of the day stands for the day.
+        assert_eq!(
+            shown_light(&r, &th, &m, Recorded::Current(Some(Light::Yellow))),
+            Some(Light::Yellow)
+        );
+        assert_eq!(shown_light(&r, &th, &m, Recorded::Current(None)), None);
+        let closed = MeasureFacts {
+            state: MeasureState::Closed,
+            ..m
+        };
+        assert_eq!(shown_light(&r, &th, &closed, Recorded::Stale), None);
     }
 
     #[test]

@@ -109,7 +109,7 @@ pub struct MonthlyListData {
     /// Items counted but not listed (lists are capped).
     pub lagging_total: usize,
     pub at_risk_total: usize,
-    /// Within how many days an item counts as at risk.
+    /// Within how many working days an item counts as at risk.
     pub window_days: i64,
 }
 
@@ -172,7 +172,7 @@ pub fn compose_monthly_list(d: &MonthlyListData) -> Document {
     let count = |u: &[UnitItems]| u.iter().map(|u| u.items.len()).sum::<usize>();
     let (lag, risk) = (count(&d.lagging), count(&d.at_risk));
     let mut blocks = vec![Block::Paragraph(format!(
-        "截至{}，经梳理，巡察整改滞后事项（已超过完成时限仍未销号）{}项，涉及{}个单位；隐患事项（{}天内到期尚未完成）{}项，涉及{}个单位。现将清单印发，请各有关单位对照清单抓紧整改，按要求报送整改进展。",
+        "截至{}，经梳理，巡察整改滞后事项（已超过完成时限仍未销号）{}项，涉及{}个单位；隐患事项（{}个工作日内到期尚未完成）{}项，涉及{}个单位。现将清单印发，请各有关单位对照清单抓紧整改，按要求报送整改进展。",
         chinese_date(d.as_of),
         d.lagging_total.max(lag),
         d.lagging.len(),

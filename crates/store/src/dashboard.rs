@@ -83,9 +83,6 @@ use sqlx::{AssertSqlSafe, Row};
 use crate::Viewer;
 use crate::row::{Where, bind_all};
 
-/// Days before the deadline when a measure turns yellow (`progress::light`'s `yellow_days`).
-pub const YELLOW_DAYS: i64 = 7;
-
 /// States that count as done in completion rates.
 const CLOSED: &str = "m.state IN ('closed', 'closed_ongoing')";
 
@@ -226,8 +223,14 @@ impl Store {
             w.params.push(d(v).into());
             format!("${}", w.params.len())
         };
+        // Lights by the daily run's rule (`supervision::LightView`): yellow within the
+        // working-day window or behind a milestone's pace.
+        let lights = self.light_view(today).await?;
         let t = p(&mut w, today);
-        let y = p(&mut w, today + Duration::days(YELLOW_DAYS));
+        let y = p(&mut w, lights.thresholds().yellow_until);
+        w.params
+            .push(i64::from(lights.rules().behind_pace_points).into());
+        let pts = format!("${}", w.params.len());
         let b7 = p(&mut w, today - Duration::days(7));
         let b30 = p(&mut w, today - Duration::days(30));
         let b90 = p(&mut w, today - Duration::days(90));
@@ -237,7 +240,8 @@ impl Store {
             "SELECT COUNT(*) AS total, \
              SUM(CASE WHEN {CLOSED} THEN 1 ELSE 0 END) AS closed, \
              SUM(CASE WHEN {red} THEN 1 ELSE 0 END) AS red, \
-             SUM(CASE WHEN NOT ({red}) AND m.state NOT IN ('closed', 'closed_ongoing') AND m.deadline <= {y} THEN 1 ELSE 0 END) AS yellow, \
+             SUM(CASE WHEN NOT ({red}) AND {open} AND (m.deadline <= {y} OR (SELECT MAX(ms.percent) FROM measure_milestone ms \
+               WHERE ms.measure_id = m.id AND ms.due <= {t}) > m.percent + {pts}) THEN 1 ELSE 0 END) AS yellow, \
              SUM(CASE WHEN {red} AND m.deadline >= {b7} THEN 1 ELSE 0 END) AS a1, \
              SUM(CASE WHEN {red} AND m.deadline < {b7} AND m.deadline >= {b30} THEN 1 ELSE 0 END) AS a2, \
              SUM(CASE WHEN {red} AND m.deadline < {b30} AND m.deadline >= {b90} THEN 1 ELSE 0 END) AS a3, \
@@ -898,7 +902,8 @@ fn ledger_row(r: &sqlx::any::AnyRow, today: NaiveDate) -> Result<LedgerRow, Stor
 mod tests {
     use rectify_core::access::{OrgPath, Role};
     use rectify_core::demo::{Scale, generate};
-    use rectify_core::progress::{Light, is_overdue, light};
+    use rectify_core::progress::{Light, is_overdue};
+    use rectify_core::supervision::{LightRules, MeasureFacts as Facts};
 
     use super::*;
     use crate::testing::stores;
@@ -953,11 +958,28 @@ mod tests {
                 t.closed,
                 all.iter().filter(|m| m.1.is_closed()).count() as i64
             );
-            let count = |l: Light| {
-                all.iter()
-                    .filter(|m| light(m.1, m.2, today, YELLOW_DAYS) == l)
-                    .count() as i64
+            // The daily run's rule on working days (no milestones here); the chart shows
+            // deep red as red and blue, closed and draft as green.
+            let rules = LightRules::default();
+            let th = rules
+                .thresholds(&store.calendar().await.unwrap(), today)
+                .unwrap();
+            let shown = |m: &(i64, MeasureState, Option<NaiveDate>)| {
+                let f = Facts {
+                    kind: rectify_core::ledger::MeasureKind::TimeBound,
+                    state: m.1,
+                    deadline: m.2,
+                    percent: 0,
+                    milestone_percent: None,
+                    feedback_on: None,
+                };
+                match rules.assess(&th, &f).map(|a| a.light) {
+                    Some(Light::DeepRed | Light::Red) => Light::Red,
+                    Some(Light::Yellow) => Light::Yellow,
+                    _ => Light::Green,
+                }
             };
+            let count = |l: Light| all.iter().filter(|m| shown(m) == l).count() as i64;
             assert_eq!(
                 (t.red, t.yellow, t.green),
                 (count(Light::Red), count(Light::Yellow), count(Light::Green))

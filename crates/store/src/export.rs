@@ -10,17 +10,13 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use rectify_core::ledger::MeasureKind;
-use rectify_core::progress::{self, Light};
+use rectify_core::progress::Light;
 use rectify_core::state::MeasureState;
 use sqlx::{AssertSqlSafe, Row};
 
 use crate::ledger::{Viewer, today};
 use crate::row::{Where, bind_all};
 use crate::{Store, StoreError};
-
-/// Days before the deadline at which a measure's light turns yellow (until the supervision
-/// engine makes it configurable).
-pub const YELLOW_DAYS: i64 = 7;
 
 /// Which measures to export. Every filter given narrows; none given means the whole scope.
 #[derive(Debug, Clone, Default)]
@@ -95,6 +91,7 @@ impl Store {
             viewer: viewer.clone(),
             unit_scope,
             today,
+            lights: self.light_view(today).await?,
         };
         // The one inspection asked for names the export even when no measure matches.
         let mut asked = None;
@@ -231,6 +228,8 @@ pub struct ExportPlan {
     viewer: Viewer,
     unit_scope: Option<(String, String)>,
     today: NaiveDate,
+    /// Lights as the daily run decides them (`supervision::LightView`).
+    lights: crate::supervision::LightView,
 }
 
 impl ExportPlan {
@@ -344,15 +343,17 @@ impl ExportReader<'_> {
         {
             evidence.insert(r.try_get(0)?, r.try_get(1)?);
         }
-        let w = plan.measure_where(store, ids);
+        let mut w = plan.measure_where(store, ids);
+        w.params.push(plan.lights.day_param().into());
         let sql = format!(
             "SELECT m.id, m.problem_id, m.text, m.kind, m.state, m.deadline, m.remarks, \
-             u.name AS unit_name, o.name AS owner_name, l.name AS leader_name \
+             u.name AS unit_name, o.name AS owner_name, l.name AS leader_name, {} \
              FROM measure m \
              LEFT JOIN organisation u ON u.id = m.responsible_unit_id \
              LEFT JOIN person o ON o.id = m.owner_id \
              LEFT JOIN person l ON l.id = m.leader_id \
              WHERE 1 = 1{} ORDER BY m.problem_id, m.seq, m.id",
+            plan.lights.columns(w.params.len()),
             w.sql
         );
         let rows = bind_all(sqlx::query(AssertSqlSafe(sql)), &w.params)
@@ -384,7 +385,8 @@ impl ExportReader<'_> {
                     progress: latest.remove(&id),
                     evidence: evidence.get(&id).copied().unwrap_or(0),
                     remarks: r.try_get(6)?,
-                    light: progress::light(state, deadline, plan.today, YELLOW_DAYS),
+                    // Closed and draft measures show green, as the ledger always has.
+                    light: plan.lights.light(r)?.unwrap_or(Light::Green),
                 });
         }
         drop(rows);

@@ -24,9 +24,6 @@ use crate::{Store, StoreError, Viewer, WriteTx};
 /// Setting (in `meta`) for the months between closing and look-back; absent: 6.
 pub const LOOKBACK_MONTHS_KEY: &str = "lookback.months";
 
-/// Rows inserted per statement when scheduling.
-const BATCH: usize = 200;
-
 /// A look-back, with the title of what it looks at.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Lookback {
@@ -113,10 +110,6 @@ pub struct DrawReplay {
     pub same_items: bool,
     pub population_size: i64,
     pub measure_ids: Vec<i64>,
-}
-
-fn day(s: &str) -> String {
-    s.chars().take(10).collect()
 }
 
 fn next_day(d: NaiveDate) -> String {
@@ -221,7 +214,10 @@ pub async fn daily_step(
     })
 }
 
-/// [`daily`] with an explicit policy.
+/// [`daily`] with an explicit policy: two `INSERT … SELECT` statements (measures, problems)
+/// per block of closing months, the due date computed in SQL from the months' due month and
+/// last day ([`LookbackPolicy::due_month`]), so nothing is read row by row; one audit row with
+/// the counts for the day's scheduling (as `bulk.rs` does for bulk loads).
 pub async fn daily_with(
     store: &Store,
     as_of: NaiveDate,
@@ -229,107 +225,69 @@ pub async fn daily_with(
 ) -> Result<DailyLookback, StoreError> {
     let cutoff = next_day(policy.closed_on_or_before(as_of));
     let mut w = store.begin_write().await?;
-    let measures = sqlx::query(
-        "SELECT m.id, m.org_path, m.closed_at FROM measure m JOIN problem p ON p.id = m.problem_id \
-         WHERE m.state IN ('closed', 'closed_ongoing') AND m.closed_at < $1 AND p.signed_off_at IS NULL \
-         AND NOT EXISTS (SELECT 1 FROM lookback l WHERE l.subject_type = 'measure' AND l.subject_id = m.id \
-         AND l.closed_on = substr(m.closed_at, 1, 10)) ORDER BY m.id",
+    // The earliest closing of anything: the closing months to cover.
+    let first: Option<String> = sqlx::query_scalar(
+        "SELECT MIN(x) FROM (SELECT MIN(closed_at) AS x FROM measure \
+         UNION ALL SELECT MIN(signed_off_at) AS x FROM problem) t",
     )
-    .bind(cutoff.clone())
-    .fetch_all(w.conn())
+    .fetch_one(w.conn())
     .await?;
-    let problems = sqlx::query(
-        "SELECT p.id, p.org_path, p.signed_off_at, p.signed_off_by FROM problem p \
-         WHERE p.signed_off_at IS NOT NULL AND p.signed_off_at < $1 \
-         AND NOT EXISTS (SELECT 1 FROM lookback l WHERE l.subject_type = 'problem' AND l.subject_id = p.id \
-         AND l.closed_on = substr(p.signed_off_at, 1, 10)) ORDER BY p.id",
-    )
-    .bind(cutoff)
-    .fetch_all(w.conn())
-    .await?;
-    struct New {
-        subject: &'static str,
-        id: i64,
-        path: String,
-        closed_on: String,
-        due_on: String,
-        signed_off_at: Option<String>,
-        signed_off_by: Option<i64>,
-    }
-    let mut rows = Vec::with_capacity(measures.len() + problems.len());
-    for r in &measures {
-        let closed: String = r.try_get("closed_at")?;
-        let closed_on = day(&closed);
-        let due = NaiveDate::parse_from_str(&closed_on, "%Y-%m-%d")
-            .map(|d| policy.due_on(d).format("%Y-%m-%d").to_string())
-            .map_err(|_| StoreError::Config(format!("corrupt closed_at {closed}")))?;
-        rows.push(New {
-            subject: "measure",
-            id: r.try_get("id")?,
-            path: r.try_get("org_path")?,
-            closed_on,
-            due_on: due,
-            signed_off_at: None,
-            signed_off_by: None,
-        });
-    }
-    for r in &problems {
-        let at: String = r.try_get("signed_off_at")?;
-        let closed_on = day(&at);
-        let due = NaiveDate::parse_from_str(&closed_on, "%Y-%m-%d")
-            .map(|d| policy.due_on(d).format("%Y-%m-%d").to_string())
-            .map_err(|_| StoreError::Config(format!("corrupt signed_off_at {at}")))?;
-        rows.push(New {
-            subject: "problem",
-            id: r.try_get("id")?,
-            path: r.try_get("org_path")?,
-            closed_on,
-            due_on: due,
-            signed_off_at: Some(at),
-            signed_off_by: r.try_get("signed_off_by")?,
-        });
+    let mut months: Vec<(String, String, String)> = Vec::new();
+    if let Some(month) = first.as_deref().and_then(|f| f.get(..7))
+        && let Ok(mut m) = NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d")
+    {
+        while m.format("%Y-%m-%d").to_string() < cutoff {
+            let (due, last) = policy
+                .due_month(m)
+                .ok_or_else(|| StoreError::Config(format!("no due month for {m}")))?;
+            months.push((m.format("%Y-%m").to_string(), due, last));
+            m = m
+                .checked_add_months(chrono::Months::new(1))
+                .ok_or_else(|| StoreError::Config(format!("no month after {m}")))?;
+        }
     }
     let now = now_text();
-    for chunk in rows.chunks(BATCH) {
-        let mut sql = String::from(
-            "INSERT INTO lookback (subject_type, subject_id, org_path, closed_on, due_on, state, signed_off_at, signed_off_by, created_at) VALUES ",
-        );
-        for i in 0..chunk.len() {
-            let b = i * 8;
+    let mut out = DailyLookback::default();
+    for block in months.chunks(MONTHS_PER_INSERT) {
+        // $1 cutoff, $2 created_at, then (closing month, due month, its last day) per month.
+        let mut cte = String::from("WITH t(closing, due, last_day) AS (VALUES ");
+        for i in 0..block.len() {
+            let b = 3 + i * 3;
             if i > 0 {
-                sql.push_str(", ");
+                cte.push_str(", ");
             }
-            sql.push_str(&format!(
-                "(${}, ${}, ${}, ${}, ${}, 'due', ${}, ${}, ${})",
-                b + 1,
-                b + 2,
-                b + 3,
-                b + 4,
-                b + 5,
-                b + 6,
-                b + 7,
-                b + 8
-            ));
+            cte.push_str(&format!("(${b}, ${}, ${})", b + 1, b + 2));
         }
-        let mut q = sqlx::query(AssertSqlSafe(sql));
-        for n in chunk {
-            q = q
-                .bind(n.subject)
-                .bind(n.id)
-                .bind(n.path.clone())
-                .bind(n.closed_on.clone())
-                .bind(n.due_on.clone())
-                .bind(n.signed_off_at.clone())
-                .bind(n.signed_off_by)
+        cte.push_str(") ");
+        let bind = |sql: String| {
+            let mut q = sqlx::query(AssertSqlSafe(sql))
+                .bind(cutoff.clone())
                 .bind(now.clone());
-        }
-        q.execute(w.conn()).await?;
+            for (closing, due, last) in block {
+                q = q.bind(closing.clone()).bind(due.clone()).bind(last.clone());
+            }
+            q
+        };
+        let measures = format!(
+            "INSERT INTO lookback (subject_type, subject_id, org_path, closed_on, due_on, state, signed_off_at, signed_off_by, created_at) \
+             {cte}SELECT 'measure', m.id, m.org_path, SUBSTR(m.closed_at, 1, 10), {DUE_ON_MEASURE}, 'due', NULL, NULL, $2 \
+             FROM measure m JOIN problem p ON p.id = m.problem_id JOIN t ON t.closing = SUBSTR(m.closed_at, 1, 7) \
+             WHERE m.state IN ('closed', 'closed_ongoing') AND m.closed_at < $1 AND p.signed_off_at IS NULL \
+             AND NOT EXISTS (SELECT 1 FROM lookback l WHERE l.subject_type = 'measure' AND l.subject_id = m.id \
+             AND l.closed_on = SUBSTR(m.closed_at, 1, 10))"
+        );
+        out.measures += bind(measures).execute(w.conn()).await?.rows_affected() as i64;
+        let problems = format!(
+            "INSERT INTO lookback (subject_type, subject_id, org_path, closed_on, due_on, state, signed_off_at, signed_off_by, created_at) \
+             {cte}SELECT 'problem', p.id, p.org_path, SUBSTR(p.signed_off_at, 1, 10), {DUE_ON_PROBLEM}, 'due', p.signed_off_at, p.signed_off_by, $2 \
+             FROM problem p JOIN t ON t.closing = SUBSTR(p.signed_off_at, 1, 7) \
+             WHERE p.signed_off_at IS NOT NULL AND p.signed_off_at < $1 \
+             AND NOT EXISTS (SELECT 1 FROM lookback l WHERE l.subject_type = 'problem' AND l.subject_id = p.id \
+             AND l.closed_on = SUBSTR(p.signed_off_at, 1, 10))"
+        );
+        out.problems += bind(problems).execute(w.conn()).await?.rows_affected() as i64;
     }
-    let out = DailyLookback {
-        measures: measures.len() as i64,
-        problems: problems.len() as i64,
-    };
-    if !rows.is_empty() {
+    if out.measures + out.problems > 0 {
         w.audit(
             &Actor::cli("supervise"),
             AuditEvent::ok(
@@ -344,6 +302,14 @@ pub async fn daily_with(
     w.commit().await?;
     Ok(out)
 }
+
+/// Closing months per `INSERT … SELECT` (three bind parameters each).
+const MONTHS_PER_INSERT: usize = 1000;
+/// The due date of a closing day: the same day of the due month, clamped to its last day.
+const DUE_ON_MEASURE: &str = "t.due || '-' || CASE WHEN SUBSTR(m.closed_at, 9, 2) > t.last_day \
+     THEN t.last_day ELSE SUBSTR(m.closed_at, 9, 2) END";
+const DUE_ON_PROBLEM: &str = "t.due || '-' || CASE WHEN SUBSTR(p.signed_off_at, 9, 2) > t.last_day \
+     THEN t.last_day ELSE SUBSTR(p.signed_off_at, 9, 2) END";
 
 impl Store {
     /// A viewer for local command-line tools given no inspection: an office over the tree of
@@ -848,6 +814,52 @@ mod tests {
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[tokio::test]
+    async fn bulk_scheduling_clamps_month_ends_and_audits_once() {
+        for (store, _g) in stores().await {
+            let fx = ledger(&store).await;
+            let u = &fx.units;
+            let p = problem(&store, &fx, "问题一").await;
+            let end = closed_measure(&store, &fx, p, u[0], "八月底", None, "2024-08-31").await;
+            let mid = closed_measure(&store, &fx, p, u[1], "九月中", None, "2024-09-15").await;
+            let audit = store.count("audit_log").await.unwrap();
+            // 31 Aug + 6 months is 28 Feb: not yet due on the 27th.
+            assert_eq!(
+                daily(&store, d("2025-02-27")).await.unwrap(),
+                DailyLookback::default()
+            );
+            assert_eq!(
+                store.count("audit_log").await.unwrap(),
+                audit,
+                "nothing scheduled, nothing audited"
+            );
+            let got = daily(&store, d("2025-03-20")).await.unwrap();
+            assert_eq!((got.measures, got.problems), (2, 0));
+            let due: Vec<(i64, String, String)> = sqlx::query_as(
+                "SELECT subject_id, closed_on, due_on FROM lookback ORDER BY subject_id",
+            )
+            .fetch_all(store.pool())
+            .await
+            .unwrap();
+            assert_eq!(
+                due,
+                vec![
+                    (end, "2024-08-31".into(), "2025-02-28".into()),
+                    (mid, "2024-09-15".into(), "2025-03-15".into()),
+                ]
+            );
+            // One audit row for the day's bulk scheduling, with the counts.
+            let rows: Vec<String> = sqlx::query_scalar(
+                "SELECT after_json FROM audit_log WHERE action = 'lookback.schedule'",
+            )
+            .fetch_all(store.pool())
+            .await
+            .unwrap();
+            assert_eq!(rows.len(), 1);
+            assert!(rows[0].contains(r#""measures":2"#), "{}", rows[0]);
+        }
     }
 
     #[tokio::test]

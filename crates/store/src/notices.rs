@@ -1032,13 +1032,17 @@ pub struct MonthList {
 }
 
 /// The monthly lists: lagging (滞后事项, overdue at the list's date) and at-risk (隐患事项,
-/// due within `window_days` after it).
+/// due within `window_workdays` working days after it — the yellow light's window — or behind
+/// the planned pace).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct MonthlyLists {
     pub month: String,
     /// The month's last day, or today while the month is running.
     pub as_of: NaiveDate,
-    pub window_days: i64,
+    /// Working days of the at-risk window (by default the light rules' yellow window).
+    pub window_workdays: u32,
+    /// The window's last day: at risk are deadlines from `as_of` to this day.
+    pub window_until: NaiveDate,
     pub lagging: MonthList,
     pub at_risk: MonthList,
 }
@@ -1165,7 +1169,7 @@ impl Store {
         &self,
         viewer: &Viewer,
         month: Month,
-        window_days: i64,
+        window_workdays: Option<u32>,
         unit_id: Option<i64>,
         limit: usize,
     ) -> Result<MonthlyLists, StoreError> {
@@ -1188,22 +1192,29 @@ impl Store {
             }
             None => viewer.scope.clone(),
         };
-        let window_days = window_days.clamp(0, 366);
+        let window_workdays = match window_workdays {
+            Some(n) => n.min(250),
+            None => self.light_rules().await?.yellow_within_workdays,
+        };
         let as_of = month.last.min(today());
+        // The yellow light's rule: deadlines up to the n-th working day after the list's date.
+        let window_until = if window_workdays == 0 {
+            as_of
+        } else {
+            self.calendar()
+                .await?
+                .add_workdays(as_of, i64::from(window_workdays))
+                .map_err(|e| crate::calendar::calendar_error("month", &e))?
+        };
         let lagging = self.list_query(viewer, &scope, as_of, None, limit).await?;
         let at_risk = self
-            .list_query(
-                viewer,
-                &scope,
-                as_of,
-                Some(as_of + chrono::Duration::days(window_days)),
-                limit,
-            )
+            .list_query(viewer, &scope, as_of, Some(window_until), limit)
             .await?;
         Ok(MonthlyLists {
             month: month.label(),
             as_of,
-            window_days,
+            window_workdays,
+            window_until,
             lagging,
             at_risk,
         })
@@ -1296,21 +1307,25 @@ impl Store {
         behind_pace: bool,
         limit: usize,
     ) -> Result<ListRows, StoreError> {
+        // The page's ids from the measure table alone (sorted without joins), then the names
+        // for those few rows; the counts likewise group first and name the units after.
         let sql = format!(
             "SELECT m.id, m.inspection_id, m.problem_id, m.text, m.state, m.deadline, m.percent, m.responsible_unit_id, \
-             u.name AS unit_name, pu.name AS parent_name, pu.parent_id AS grand_id, p.title AS problem_title FROM measure m{join} \
+             u.name AS unit_name, pu.name AS parent_name, pu.parent_id AS grand_id, p.title AS problem_title \
+             FROM (SELECT m.id FROM measure m{join} WHERE 1 = 1{} ORDER BY m.deadline, m.id LIMIT {limit}) k \
+             JOIN measure m ON m.id = k.id \
              JOIN problem p ON p.id = m.problem_id LEFT JOIN organisation u ON u.id = m.responsible_unit_id \
              LEFT JOIN organisation pu ON pu.id = u.parent_id \
-             WHERE 1 = 1{} ORDER BY m.deadline, m.id LIMIT {limit}",
+             ORDER BY m.deadline, m.id",
             w.sql
         );
         let rows = crate::row::bind_all(sqlx::query(AssertSqlSafe(sql)), &w.params)
             .fetch_all(self.pool())
             .await?;
         let sql = format!(
-            "SELECT m.responsible_unit_id, MIN(u.name) AS unit_name, MIN(pu.name) AS parent_name, MIN(pu.parent_id) AS grand_id, \
-             COUNT(*) AS n FROM measure m{join} \
-             LEFT JOIN organisation u ON u.id = m.responsible_unit_id LEFT JOIN organisation pu ON pu.id = u.parent_id WHERE 1 = 1{} GROUP BY m.responsible_unit_id",
+            "SELECT c.responsible_unit_id, u.name AS unit_name, pu.name AS parent_name, pu.parent_id AS grand_id, c.n \
+             FROM (SELECT m.responsible_unit_id, COUNT(*) AS n FROM measure m{join} WHERE 1 = 1{} GROUP BY m.responsible_unit_id) c \
+             LEFT JOIN organisation u ON u.id = c.responsible_unit_id LEFT JOIN organisation pu ON pu.id = u.parent_id",
             w.sql
         );
         let count_rows = crate::row::bind_all(sqlx::query(AssertSqlSafe(sql)), &w.params)
@@ -1356,7 +1371,7 @@ impl Store {
         actor: &Actor,
         viewer: &Viewer,
         month: Month,
-        window_days: i64,
+        window_workdays: Option<u32>,
         reply_due: NaiveDate,
         include_at_risk: bool,
     ) -> Result<Vec<SupervisionNotice>, StoreError> {
@@ -1364,7 +1379,7 @@ impl Store {
             return Err(forbidden("action"));
         }
         let lists = self
-            .monthly_lists(viewer, month, window_days, None, LIST_CAP)
+            .monthly_lists(viewer, month, window_workdays, None, LIST_CAP)
             .await?;
         let mut by_unit: BTreeMap<i64, (String, Vec<(i64, bool)>)> = BTreeMap::new();
         let mut add = |l: &MonthList, lagging: bool| {
@@ -1963,7 +1978,7 @@ pub(crate) mod tests {
                     .unwrap();
             }
             let l = store
-                .monthly_lists(&f.office, month, 7, None, LIST_DEFAULT)
+                .monthly_lists(&f.office, month, Some(7), None, LIST_DEFAULT)
                 .await
                 .unwrap();
             let lag: Vec<i64> = l
@@ -1994,7 +2009,7 @@ pub(crate) mod tests {
             assert_eq!(l.at_risk.total, 2);
             // A limit lists fewer items but every unit keeps its count.
             let short = store
-                .monthly_lists(&f.office, month, 7, None, 1)
+                .monthly_lists(&f.office, month, Some(7), None, 1)
                 .await
                 .unwrap();
             assert_eq!((short.lagging.total, short.lagging.truncated), (2, true));
@@ -2008,19 +2023,19 @@ pub(crate) mod tests {
             assert_eq!(counts.iter().map(|c| c.1).sum::<usize>(), 1);
             // A liaison sees its own unit only.
             let l1 = store
-                .monthly_lists(&f.liaison, month, 7, None, LIST_DEFAULT)
+                .monthly_lists(&f.liaison, month, Some(7), None, LIST_DEFAULT)
                 .await
                 .unwrap();
             assert_eq!(l1.lagging.total, 1);
             assert!(
-                matches!(store.monthly_lists(&f.liaison, month, 7, Some(f.other_unit), LIST_DEFAULT).await, Err(StoreError::Invalid(fe)) if fe.field == "unit_id")
+                matches!(store.monthly_lists(&f.liaison, month, Some(7), Some(f.other_unit), LIST_DEFAULT).await, Err(StoreError::Invalid(fe)) if fe.field == "unit_id")
             );
             let drafts = store
                 .draft_notices_from_lists(
                     &a,
                     &f.office,
                     month,
-                    7,
+                    Some(7),
                     t + chrono::Duration::days(10),
                     true,
                 )
@@ -2034,7 +2049,7 @@ pub(crate) mod tests {
                     &a,
                     &f.office,
                     month,
-                    7,
+                    Some(7),
                     t + chrono::Duration::days(10),
                     true,
                 )
@@ -2042,6 +2057,46 @@ pub(crate) mod tests {
                 .unwrap();
             assert!(again.is_empty(), "drafting twice adds nothing");
             let _ = f.problem;
+        }
+    }
+
+    #[tokio::test]
+    async fn the_at_risk_window_counts_working_days() {
+        for (store, _g) in stores().await {
+            let f = fixture(&store).await;
+            // September 2024 is listed as of 09-30; the yellow window (5 working days by
+            // default) runs over National Day to 10-12 (10-08..10-11, Saturday 10-12 worked).
+            let month = Month::parse("month", "2024-09").unwrap();
+            for (m, deadline) in [(1, "2024-10-12"), (2, "2024-10-14")] {
+                sqlx::query("UPDATE measure SET deadline = $1 WHERE id = $2")
+                    .bind(deadline)
+                    .bind(f.measures[m])
+                    .execute(store.pool())
+                    .await
+                    .unwrap();
+            }
+            let l = store
+                .monthly_lists(&f.office, month, None, None, LIST_DEFAULT)
+                .await
+                .unwrap();
+            assert_eq!(l.as_of, pd("2024-09-30").unwrap());
+            assert_eq!(l.window_workdays, 5);
+            assert_eq!(l.window_until, pd("2024-10-12").unwrap());
+            let risk: Vec<i64> = l
+                .at_risk
+                .units
+                .iter()
+                .flat_map(|u| u.items.iter().map(|i| i.measure_id))
+                .collect();
+            assert!(risk.contains(&f.measures[1]), "{risk:?}");
+            assert!(!risk.contains(&f.measures[2]), "{risk:?}");
+            // Three working days: 10-08, 10-09, 10-10.
+            let l = store
+                .monthly_lists(&f.office, month, Some(3), None, LIST_DEFAULT)
+                .await
+                .unwrap();
+            assert_eq!(l.window_until, pd("2024-10-10").unwrap());
+            assert_eq!(l.at_risk.total, 0);
         }
     }
 }

@@ -12,7 +12,8 @@ use rectify_core::access::OrgPath;
 use rectify_core::ledger::MeasureKind;
 use rectify_core::state::MeasureState;
 use rectify_core::supervision::{
-    Assessment, Light, LightRules, MeasureFacts, Recipient, Thresholds, Tier, should_notify,
+    Assessment, Light, LightRules, MeasureFacts, Recipient, Recorded, Thresholds, Tier,
+    should_notify, shown_light,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -362,7 +363,17 @@ const PAGE_SQL: &str = "SELECT m.id, m.inspection_id, m.kind, m.state, m.deadlin
      (SELECT h.light || '/' || CAST(h.tier AS TEXT) FROM measure_light h \
         WHERE h.measure_id = m.id AND h.from_day <= $1 ORDER BY h.from_day DESC LIMIT 1) AS prior, \
      (SELECT MAX(ms.percent) FROM measure_milestone ms WHERE ms.measure_id = m.id AND ms.due <= $1) AS planned \
-     FROM measure m WHERE m.id > $2 ORDER BY m.id LIMIT $3";
+     FROM measure m WHERE m.id > $2 AND (m.state || '') NOT IN ('draft', 'closed', 'closed_ongoing') \
+     ORDER BY m.id LIMIT $3";
+
+/// Measures that left supervision (closed, back to draft) while their history shows them lit:
+/// the history gets a `closed` row, in one statement. (`|| ''` above keeps SQLite walking the
+/// id order, filtering states, instead of sorting every open measure per page.)
+const CLOSING_SQL: &str = "INSERT INTO measure_light (measure_id, from_day, light, tier) \
+     SELECT h.measure_id, $1, 'closed', 0 FROM measure_light h JOIN measure m ON m.id = h.measure_id \
+     WHERE m.state IN ('draft', 'closed', 'closed_ongoing') AND h.light <> 'closed' AND h.from_day <= $1 \
+     AND h.from_day = (SELECT MAX(h2.from_day) FROM measure_light h2 WHERE h2.measure_id = h.measure_id AND h2.from_day <= $1) \
+     ON CONFLICT (measure_id, from_day) DO UPDATE SET light = excluded.light, tier = excluded.tier";
 
 async fn lights_step(
     store: &Store,
@@ -447,6 +458,13 @@ async fn lights_step(
             break;
         }
     }
+    let mut w = store.begin_write().await?;
+    summary.changes += sqlx::query(CLOSING_SQL)
+        .bind(&day)
+        .execute(w.conn())
+        .await?
+        .rows_affected();
+    w.commit().await?;
     Ok(())
 }
 
@@ -624,6 +642,104 @@ async fn insert_notifications(
     Ok(n)
 }
 
+/// Reads measures' lights the way the daily run decides them, for pages, exports and lists
+/// ([`rectify_core::supervision::shown_light`]): the run's recorded light of the day where the
+/// measure has not changed since that run started, else the run's rule on the stored rules and
+/// the working-day calendar. Made once per request by [`Store::light_view`].
+#[derive(Debug, Clone)]
+pub struct LightView {
+    rules: LightRules,
+    th: Thresholds,
+    /// When the finished run of the day started.
+    run_started: Option<String>,
+}
+
+impl LightView {
+    /// The columns a query over `measure m` selects for [`LightView::light`], `$n` binding
+    /// [`day_param`](Self::day_param). What the view cannot use (the recorded light before the
+    /// day's run, the feedback date without a straight-line pace) is not read.
+    pub fn columns(&self, n: usize) -> String {
+        let recorded = if self.run_started.is_some() {
+            format!(
+                "(SELECT h.light FROM measure_light h WHERE h.measure_id = m.id AND h.from_day <= ${n} \
+                 ORDER BY h.from_day DESC LIMIT 1)"
+            )
+        } else {
+            "NULL".into()
+        };
+        let feedback = if self.rules.linear_pace {
+            "(SELECT i.feedback_on FROM inspection i WHERE i.id = m.inspection_id)"
+        } else {
+            "NULL"
+        };
+        format!(
+            "m.kind AS lv_kind, m.state AS lv_state, m.deadline AS lv_deadline, m.percent AS lv_percent, \
+             m.updated_at AS lv_updated, \
+             (SELECT MAX(ms.percent) FROM measure_milestone ms WHERE ms.measure_id = m.id AND ms.due <= ${n}) AS lv_planned, \
+             CAST({recorded} AS TEXT) AS lv_recorded, CAST({feedback} AS TEXT) AS lv_feedback"
+        )
+    }
+
+    /// The value to bind for the `$n` of [`columns`](Self::columns): the day, `YYYY-MM-DD`.
+    pub fn day_param(&self) -> String {
+        day_text(self.th.today)
+    }
+
+    /// The day the view shows.
+    pub fn day(&self) -> NaiveDate {
+        self.th.today
+    }
+
+    /// The rules in force.
+    pub fn rules(&self) -> &LightRules {
+        &self.rules
+    }
+
+    /// The thresholds of the day (the yellow window's last day, …).
+    pub fn thresholds(&self) -> &Thresholds {
+        &self.th
+    }
+
+    /// The light of a row selected with [`columns`](Self::columns); `None` outside supervision.
+    pub fn light(&self, row: &sqlx::any::AnyRow) -> Result<Option<Light>, StoreError> {
+        let kind: String = row.try_get("lv_kind")?;
+        let state: String = row.try_get("lv_state")?;
+        let (Some(kind), Some(state)) = (MeasureKind::parse(&kind), MeasureState::parse(&state))
+        else {
+            return Err(StoreError::Config(format!(
+                "unknown measure kind or state {kind}/{state}"
+            )));
+        };
+        let deadline: Option<String> = row.try_get("lv_deadline")?;
+        let planned: Option<i64> = row.try_get("lv_planned")?;
+        let feedback: Option<String> = row.try_get("lv_feedback")?;
+        let facts = MeasureFacts {
+            kind,
+            state,
+            deadline: deadline.as_deref().and_then(parse_day),
+            percent: row.try_get::<i64, _>("lv_percent")?.clamp(0, 100) as u8,
+            milestone_percent: planned.map(|p| p.clamp(0, 100) as u8),
+            feedback_on: feedback.as_deref().and_then(parse_day),
+        };
+        let updated: String = row.try_get("lv_updated")?;
+        let recorded = match &self.run_started {
+            Some(started) if updated.as_str() < started.as_str() => {
+                let stored: Option<String> = row.try_get("lv_recorded")?;
+                Recorded::Current(match stored.as_deref() {
+                    Some(CLOSED) => None,
+                    Some(s) => Light::parse(s),
+                    // Covered by the run and never lit: green while under supervision.
+                    None => {
+                        (state != MeasureState::Draft && !state.is_closed()).then_some(Light::Green)
+                    }
+                })
+            }
+            _ => Recorded::Stale,
+        };
+        Ok(shown_light(&self.rules, &self.th, &facts, recorded))
+    }
+}
+
 /// A measure's light from a day on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct LightChange {
@@ -647,6 +763,46 @@ pub struct InboxItem {
 }
 
 impl Store {
+    /// How pages, exports and lists read lights on `day` (see [`LightView`]); fails naming a
+    /// year without a working-day schedule, as the run does.
+    pub async fn light_view(&self, day: NaiveDate) -> Result<LightView, StoreError> {
+        let rules = self.light_rules().await?;
+        let calendar = self.calendar().await?;
+        let th = rules
+            .thresholds(&calendar, day)
+            .map_err(|e| crate::calendar::calendar_error("day", &e))?;
+        let run_started: Option<String> = sqlx::query_scalar(
+            "SELECT started_at FROM supervision_run WHERE day = $1 AND finished_at IS NOT NULL",
+        )
+        .bind(day_text(day))
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(LightView {
+            rules,
+            th,
+            run_started,
+        })
+    }
+
+    /// A measure's light on `day` as pages show it ([`LightView`]); `None` outside supervision.
+    pub async fn measure_light(
+        &self,
+        measure_id: i64,
+        day: NaiveDate,
+    ) -> Result<Option<Light>, StoreError> {
+        let view = self.light_view(day).await?;
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {} FROM measure m WHERE m.id = $2",
+            view.columns(1)
+        )))
+        .bind(view.day_param())
+        .bind(measure_id)
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or_else(|| StoreError::not_found("measure", measure_id))?;
+        view.light(&row)
+    }
+
     /// The light rules in force (the defaults when none are stored).
     pub async fn light_rules(&self) -> Result<LightRules, StoreError> {
         match self.meta_get(RULES_KEY).await? {
@@ -974,6 +1130,129 @@ mod tests {
         .fetch_all(store.pool())
         .await
         .unwrap()
+    }
+
+    /// Every measure's light as pages show it (`measure_light`), by id.
+    async fn shown_lights(store: &Store, day: NaiveDate) -> Vec<(i64, Option<Light>)> {
+        let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM measure ORDER BY id")
+            .fetch_all(store.pool())
+            .await
+            .unwrap();
+        let mut out = Vec::new();
+        for id in ids {
+            out.push((id, store.measure_light(id, day).await.unwrap()));
+        }
+        out
+    }
+
+    #[tokio::test]
+    async fn pages_exports_and_the_run_show_one_light() {
+        for (store, _g) in stores().await {
+            let t = crate::today();
+            let ledger = generate_as_of(Scale::Small, 5, t);
+            crate::bulk::load(&store, &ledger, &Actor::cli("demo"))
+                .await
+                .unwrap();
+            // One measure behind a milestone's pace (yellow, not for its deadline).
+            let (m, ..) = tracked_measure(&store).await;
+            sqlx::query("UPDATE measure SET deadline = $1 WHERE id = $2")
+                .bind(day_text(t + chrono::Duration::days(200)))
+                .bind(m)
+                .execute(store.pool())
+                .await
+                .unwrap();
+            store
+                .set_milestones(&Actor::cli("test"), m, &[(t, 50)])
+                .await
+                .unwrap();
+            // Before the day's run pages compute the run's rule; the run then records the same.
+            let before = shown_lights(&store, t).await;
+            assert_eq!(
+                before.iter().find(|x| x.0 == m).unwrap().1,
+                Some(Light::Yellow)
+            );
+            let run = run_day(&store, t, &RunConfig::default()).await.unwrap();
+            let mut counts = LightCounts::default();
+            for (id, shown) in &before {
+                let recorded = store.light_as_of(*id, t).await.unwrap().unwrap().light;
+                let state: String = sqlx::query_scalar("SELECT state FROM measure WHERE id = $1")
+                    .bind(id)
+                    .fetch_one(store.pool())
+                    .await
+                    .unwrap();
+                let open = !matches!(state.as_str(), "draft" | "closed" | "closed_ongoing");
+                if open {
+                    assert_eq!(
+                        shown.map(|l| l.as_str()),
+                        Some(recorded.as_str()),
+                        "measure {id}"
+                    );
+                    counts.add(shown.unwrap(), 1);
+                } else {
+                    assert_eq!(*shown, None, "measure {id}");
+                }
+            }
+            assert_eq!(counts, run.lights);
+            assert!(run.lights.yellow > 0 && run.lights.red + run.lights.deep_red > 0);
+            assert_eq!(
+                shown_lights(&store, t).await,
+                before,
+                "after the run: the recorded lights"
+            );
+            // The export shows the same (closed and draft: green, as the ledger always has).
+            let viewer = store.root_office_viewer().await.unwrap();
+            let plan = store
+                .export_plan(&viewer, &crate::export::ExportFilter::default())
+                .await
+                .unwrap();
+            let mut reader = plan.reader();
+            let mut exported = Vec::new();
+            while let Some(page) = reader.next_page(&store).await.unwrap() {
+                for p in page {
+                    exported.extend(p.measures.into_iter().map(|x| (x.id, x.light)));
+                }
+            }
+            exported.sort();
+            let expect: Vec<(i64, Light)> = before
+                .iter()
+                .filter(|x| exported.iter().any(|e| e.0 == x.0))
+                .map(|(id, l)| (*id, l.unwrap_or(Light::Green)))
+                .collect();
+            assert_eq!(exported.len(), expect.len());
+            assert_eq!(exported, expect);
+            // The home page's chart: deep red shows as red.
+            let dash = store.dashboard(&viewer, None, t).await.unwrap().totals;
+            assert_eq!(
+                (dash.red, dash.yellow),
+                (
+                    (run.lights.red + run.lights.deep_red) as i64,
+                    run.lights.yellow as i64
+                )
+            );
+            // Rules changed after the run: the day's record stands for the measures it saw ...
+            store
+                .set_light_rules(
+                    &Actor::cli("test"),
+                    &LightRules {
+                        behind_pace_points: 100,
+                        ..LightRules::default()
+                    },
+                )
+                .await
+                .unwrap();
+            assert_eq!(
+                store.measure_light(m, t).await.unwrap(),
+                Some(Light::Yellow)
+            );
+            // ... and a measure changed since the run shows the rule applied to it now.
+            sqlx::query("UPDATE measure SET percent = 10, updated_at = $1 WHERE id = $2")
+                .bind(now_text())
+                .bind(m)
+                .execute(store.pool())
+                .await
+                .unwrap();
+            assert_eq!(store.measure_light(m, t).await.unwrap(), Some(Light::Green));
+        }
     }
 
     #[tokio::test]

@@ -111,6 +111,8 @@ fn light_colors(light: Light) -> (Color, Color) {
         Light::Green => (Color::RGB(0xC6EFCE), Color::RGB(0x006100)),
         Light::Yellow => (Color::RGB(0xFFEB9C), Color::RGB(0x9C5700)),
         Light::Red => (Color::RGB(0xFFC7CE), Color::RGB(0x9C0006)),
+        Light::Blue => (Color::RGB(0xDDEBF7), Color::RGB(0x1F4E79)),
+        Light::DeepRed => (Color::RGB(0xFF9B9B), Color::RGB(0x600000)),
     }
 }
 
@@ -121,7 +123,7 @@ struct Formats {
     center: Format,
     number: Format,
     date: Format,
-    status: [Format; 4],
+    status: [Format; 6],
 }
 
 impl Formats {
@@ -164,6 +166,8 @@ impl Formats {
                 status(Some(Light::Green)),
                 status(Some(Light::Yellow)),
                 status(Some(Light::Red)),
+                status(Some(Light::Blue)),
+                status(Some(Light::DeepRed)),
             ],
             center,
         }
@@ -174,6 +178,8 @@ impl Formats {
             Some(Light::Green) => 1,
             Some(Light::Yellow) => 2,
             Some(Light::Red) => 3,
+            Some(Light::Blue) => 4,
+            Some(Light::DeepRed) => 5,
         }]
     }
 }

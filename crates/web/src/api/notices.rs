@@ -392,8 +392,9 @@ pub async fn put_scheme(
 pub struct ListsQuery {
     /// `YYYY-MM`
     pub month: String,
-    /// At risk: due within this many days after the list's date (default 15).
-    pub window_days: Option<i64>,
+    /// At risk: due within this many working days after the list's date (default: the light
+    /// rules' yellow window, `yellow_within_workdays`).
+    pub window_workdays: Option<u32>,
     pub unit_id: Option<i64>,
     /// Items listed per list (default 200, at most 5000); every unit's count is always given.
     pub limit: Option<usize>,
@@ -415,7 +416,7 @@ pub async fn monthly_lists(
             .monthly_lists(
                 &a.viewer(),
                 m,
-                q.window_days.unwrap_or(15),
+                q.window_workdays,
                 q.unit_id,
                 q.limit.unwrap_or(LIST_DEFAULT),
             )
@@ -433,7 +434,7 @@ pub fn monthly_list_doc(l: &MonthlyLists, m: Month, issuer: String) -> MonthlyLi
         at_risk: unit_items(&l.at_risk.units),
         lagging_total: usize::try_from(l.lagging.total).unwrap_or(0),
         at_risk_total: usize::try_from(l.at_risk.total).unwrap_or(0),
-        window_days: l.window_days,
+        window_days: i64::from(l.window_workdays),
     }
 }
 
@@ -473,7 +474,7 @@ pub async fn monthly_lists_docx(
         .monthly_lists(
             &a.viewer(),
             m,
-            q.window_days.unwrap_or(15),
+            q.window_workdays,
             q.unit_id,
             q.limit.unwrap_or(LIST_CAP),
         )
@@ -493,7 +494,8 @@ pub struct DraftsRequest {
     pub month: String,
     /// YYYY-MM-DD: reply date of the drafted notices.
     pub reply_due: String,
-    pub window_days: Option<i64>,
+    /// At risk: due within this many working days (default: the yellow light's window).
+    pub window_workdays: Option<u32>,
     /// Also put at-risk items on the notices (default true).
     pub include_at_risk: Option<bool>,
 }
@@ -522,7 +524,7 @@ pub async fn draft_from_lists(
             &a.actor(),
             &a.viewer(),
             m,
-            r.window_days.unwrap_or(15),
+            r.window_workdays,
             due,
             r.include_at_risk.unwrap_or(true),
         )

@@ -177,8 +177,10 @@ impl Locale {
     pub fn light(self, l: impl Borrow<Light>) -> &'static str {
         self.t(match *l.borrow() {
             Light::Green => "light.green",
+            Light::Blue => "light.blue",
             Light::Yellow => "light.yellow",
             Light::Red => "light.red",
+            Light::DeepRed => "light.deep_red",
         })
     }
 }
@@ -558,6 +560,8 @@ static CATALOGUE: &[(&str, &str, &str)] = &[
     ("ledger_import.skipped", "跳过的行(空行、合计、标题):", "rows skipped (blank, totals, headings):"),
     ("ledger_import.title", "导入台账", "Import a ledger"),
     ("ledger_import.unreadable", "无法读取台账文件", "Unreadable ledger file"),
+    ("light.blue", "蓝灯", "Blue"),
+    ("light.deep_red", "深红灯", "Deep red"),
     ("light.green", "绿灯", "Green"),
     ("light.red", "红灯", "Red"),
     ("light.yellow", "黄灯", "Yellow"),

@@ -281,12 +281,13 @@ async fn render(
     let can_sign_off = role.may(Action::SignOff)
         && x.problem.signed_off_at.is_none()
         && policy.may_sign_off(&viewer.scope, &x.inspection.org_path, x.problem.severity);
-    let light = l.light(rectify_core::progress::light(
-        st,
-        x.m.measure.deadline,
-        today(),
-        rectify_store::dashboard::YELLOW_DAYS,
-    ));
+    // The daily run's light (closed and draft show green, as the ledger always has).
+    let light = l.light(
+        s.store
+            .measure_light(id, today())
+            .await?
+            .unwrap_or(rectify_core::progress::Light::Green),
+    );
     let kinds = MeasureKind::ALL
         .iter()
         .map(|k| (k.as_str(), l.measure_kind(*k)))
