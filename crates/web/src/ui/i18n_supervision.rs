@@ -228,7 +228,7 @@ pub static SUPERVISION_CATALOGUE: &[(&str, &str, &str)] = &[
     ("sv.verify.confirmed", "整改属实", "Confirmed"),
     ("sv.verify.not_confirmed", "整改不实", "Not as reported"),
     ("sv.verify.pending", "待复核", "Pending"),
-    ("sv.window", "隐患窗口(天)", "At-risk window (days)"),
+    ("sv.window", "隐患窗口(工作日)", "At-risk window (working days)"),
     ("sv.yuan", "元", " yuan"),
 ];
 

@@ -151,7 +151,7 @@ async fn render_lists(
             ui.auth.clone(),
             Ok(Query(api::ListsQuery {
                 month: q.month.trim().to_string(),
-                window_days: None,
+                window_workdays: None,
                 unit_id: unit,
                 limit: Some(PAGE_LIST_LIMIT),
             })),
@@ -236,7 +236,7 @@ pub async fn lists_docx(
         ui.auth.clone(),
         Ok(Query(api::ListsQuery {
             month,
-            window_days: None,
+            window_workdays: None,
             unit_id: unit,
             limit: None,
         })),
@@ -267,7 +267,7 @@ pub async fn draft(
             JsonBody(api::DraftsRequest {
                 month: f.month.trim().to_string(),
                 reply_due: ymd(due),
-                window_days: None,
+                window_workdays: None,
                 include_at_risk: Some(!f.include_at_risk.is_empty()),
             }),
         )
