@@ -64,7 +64,8 @@ pub async fn run(a: ImportArgs) -> Result<ExitCode> {
     let parsed = tokio::task::spawn_blocking(move || read_file(&bytes, name.as_deref()))
         .await?
         .map_err(|e| anyhow!("{shown}: {e} [{}]", e.code()))?;
-    let (rows, issues) = incoming(&parsed);
+    let file = summary(&parsed);
+    let (rows, issues) = incoming(parsed);
     let store = a.data.open().await?;
     let inspection = a.inspection;
     let on_inspection = |e: StoreError| match e {
@@ -74,10 +75,9 @@ pub async fn run(a: ImportArgs) -> Result<ExitCode> {
     let viewer = rectify_store::import::office_viewer(&store, inspection)
         .await
         .map_err(on_inspection)?;
-    let plan = ledger_import::plan(&store, &viewer, inspection, &rows, issues)
+    let plan = ledger_import::plan(&store, &viewer, inspection, rows, issues)
         .await
         .map_err(on_inspection)?;
-    let file = summary(&parsed);
     let blocked = !plan.problems.is_empty() && !a.accept_valid;
     let mut applied = None;
     if !a.dry_run && !blocked {

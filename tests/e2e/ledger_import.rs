@@ -850,11 +850,11 @@ async fn web_page_previews_a_ledger_then_imports_the_valid_rows() {
         let expect = form_value(&p.body, &apply, "expect").unwrap();
         let parsed =
             rectify_web::api::ledger_import::read_file(fixed.as_bytes(), Some("x.csv")).unwrap();
-        let (rows, issues) = rectify_web::api::ledger_import::incoming(&parsed);
+        let (rows, issues) = rectify_web::api::ledger_import::incoming(parsed);
         let viewer = rectify_store::import::office_viewer(&e.store, id)
             .await
             .unwrap();
-        let plan = rectify_store::ledger_import::plan(&e.store, &viewer, id, &rows, issues)
+        let plan = rectify_store::ledger_import::plan(&e.store, &viewer, id, rows, issues)
             .await
             .unwrap();
         rectify_store::ledger_import::apply(&e.store, &Actor::cli("test"), &viewer, &plan, false)

@@ -210,7 +210,7 @@ pub async fn plan(
     store: &Store,
     viewer: &Viewer,
     inspection_id: i64,
-    rows: &[IncomingRow],
+    mut rows: Vec<IncomingRow>,
     reader_problems: Vec<RowIssue>,
 ) -> Result<LedgerImportPlan, StoreError> {
     if !viewer.role.may(Action::EditPlan) {
@@ -321,7 +321,7 @@ pub async fn plan(
     // Resolve each row's names and checks first; invalid rows drop out.
     let mut row_ok = vec![true; rows.len()];
     let mut resolved: Vec<Resolved> = Vec::with_capacity(rows.len());
-    for r in rows {
+    for r in &rows {
         let mut issues = Vec::new();
         let res = resolve(
             r,
@@ -337,12 +337,21 @@ pub async fn plan(
         resolved.push(res);
     }
 
+    // Keep the file's sheet order rather than sheet names' order.
+    let sheet_order: HashMap<String, usize> = {
+        let mut m = HashMap::new();
+        for r in &rows {
+            let n = m.len();
+            m.entry(r.sheet.clone()).or_insert(n);
+        }
+        m
+    };
     for ((no, ptext), idxs) in &groups {
         let idxs: Vec<usize> = idxs.iter().copied().filter(|i| row_ok[*i]).collect();
         if idxs.is_empty() {
             continue;
         }
-        let first = &rows[idxs[0]];
+        let (first_row, first_aspect) = (rows[idxs[0]].row, &rows[idxs[0]].aspect);
         // The problem.
         let found = by_key
             .get(&(*no, ptext.as_str()))
@@ -362,7 +371,7 @@ pub async fn plan(
                 if problem_keys[i].0 != *no {
                     out.notes.push(format!(
                         "第{}行: 问题「{}」的序号 {} 与台账中的 {} 不同, 按问题内容匹配",
-                        first.row, problems[i].title, no, problem_keys[i].0
+                        first_row, problems[i].title, no, problem_keys[i].0
                     ));
                 }
                 let p = &problems[i];
@@ -377,12 +386,12 @@ pub async fn plan(
             }
             None => {
                 out.counts.problems_created += 1;
-                let key = normalise(&first.aspect);
+                let key = normalise(first_aspect);
                 let id = aspect_by_title.get(&key).copied();
                 if id.is_none() && new_aspects.insert(key) {
                     out.counts.aspects_created += 1;
                 }
-                (None, id, first.aspect.clone())
+                (None, id, first_aspect.clone())
             }
         };
         // Its measures: by text, then by position, else new.
@@ -409,45 +418,45 @@ pub async fn plan(
                 *slot = Some(mi);
             }
         }
+        let problem_title = found
+            .map(|i| problems[i].title.clone())
+            .unwrap_or_else(|| rows[idxs[0]].problem.clone());
         for (k, &ri) in idxs.iter().enumerate() {
-            let r = &rows[ri];
             let v = &resolved[ri];
+            let matched = target[k].map(|mi| (&measures[mi], diff(&measures[mi], &rows[ri], v)));
+            // The row's own text moves into its plan (a city ledger is 100 k rows).
+            let r = &mut rows[ri];
             let mut plan = RowPlan {
-                sheet: r.sheet.clone(),
+                sheet: std::mem::take(&mut r.sheet),
                 row: r.row,
                 action: RowAction::Create,
                 problem_no: *no,
                 aspect: aspect_title.clone(),
                 aspect_id,
-                problem: found
-                    .map(|i| problems[i].title.clone())
-                    .unwrap_or_else(|| first.problem.clone()),
+                problem: problem_title.clone(),
                 problem_id,
                 measure_id: None,
                 version: None,
                 changes: Vec::new(),
-                text: r.measure.clone(),
+                text: std::mem::take(&mut r.measure),
                 kind: r.kind,
                 unit_id: v.unit,
                 co_unit_ids: v.co_units.clone(),
                 leader_id: v.leader,
                 owner_id: v.owner,
                 deadline: r.deadline,
-                remarks: r.remarks.clone(),
+                remarks: r.remarks.take(),
             };
-            match target[k] {
+            match matched {
                 None => out.counts.measures_created += 1,
-                Some(mi) => {
-                    let m = &measures[mi];
+                Some((m, changes)) => {
                     plan.measure_id = Some(m.id);
                     plan.version = Some(m.version);
-                    plan.changes = diff(m, r, v);
+                    plan.changes = changes;
                     // Keep what the file does not say.
-                    plan.text = if plan.changes.iter().any(|c| c.field == "text") {
-                        r.measure.clone()
-                    } else {
-                        m.text.clone()
-                    };
+                    if !plan.changes.iter().any(|c| c.field == "text") {
+                        plan.text = m.text.clone();
+                    }
                     if !plan.changes.iter().any(|c| c.field == "kind") {
                         plan.kind = m.kind;
                     }
@@ -463,21 +472,8 @@ pub async fn plan(
             out.rows.push(plan);
         }
     }
-    // Keep the file's sheet order rather than sheet names' order.
-    let sheet_order: HashMap<&str, usize> = {
-        let mut m = HashMap::new();
-        for r in rows {
-            let n = m.len();
-            m.entry(r.sheet.as_str()).or_insert(n);
-        }
-        m
-    };
-    out.rows.sort_by_key(|r| {
-        (
-            sheet_order.get(r.sheet.as_str()).copied().unwrap_or(0),
-            r.row,
-        )
-    });
+    out.rows
+        .sort_by_key(|r| (sheet_order.get(&r.sheet).copied().unwrap_or(0), r.row));
     out.counts.problems_absent = problem_used.iter().filter(|u| !**u).count();
     let problem_index: HashMap<i64, usize> = problems
         .iter()
@@ -1390,7 +1386,7 @@ mod tests {
         for (store, _g) in stores().await {
             let (v, id) = fixture(&store).await;
             let a = Actor::cli("test");
-            let p = plan(&store, &v, id, &file(), vec![]).await.unwrap();
+            let p = plan(&store, &v, id, file(), vec![]).await.unwrap();
             assert!(p.problems.is_empty(), "{:?}", p.problems);
             assert_eq!(
                 (
@@ -1428,7 +1424,7 @@ mod tests {
 
             // The same file again: nothing to do, nothing written.
             let audit = store.count("audit_log").await.unwrap();
-            let again = plan(&store, &v, id, &file(), vec![]).await.unwrap();
+            let again = plan(&store, &v, id, file(), vec![]).await.unwrap();
             assert!(again.is_noop(), "{:#?}", again.rows);
             assert_eq!(again.counts.measures_unchanged, 3);
             assert_eq!(
@@ -1447,7 +1443,7 @@ mod tests {
             f[0].deadline = Some(d("2022-06-30"));
             f.push(row(5, 2, "议事规则不健全", "组织专题学习"));
             f[3].aspect = "作风建设方面".into();
-            let e = plan(&store, &v, id, &f, vec![]).await.unwrap();
+            let e = plan(&store, &v, id, f.clone(), vec![]).await.unwrap();
             assert_eq!(
                 (
                     e.counts.measures_changed,
@@ -1469,7 +1465,12 @@ mod tests {
                 "the untouched measure keeps its version"
             );
             assert!(after[1].0 > versions[1].0);
-            assert!(plan(&store, &v, id, &f, vec![]).await.unwrap().is_noop());
+            assert!(
+                plan(&store, &v, id, f.clone(), vec![])
+                    .await
+                    .unwrap()
+                    .is_noop()
+            );
             assert_eq!(store.count("problem").await.unwrap(), 2);
         }
     }
@@ -1489,7 +1490,7 @@ mod tests {
                 code: "invalid_deadline".into(),
                 message: "无法识别 '下月'".into(),
             }];
-            let p = plan(&store, &v, id, &f, reader).await.unwrap();
+            let p = plan(&store, &v, id, f.clone(), reader).await.unwrap();
             let shown: Vec<String> = p.problems.iter().map(|p| p.to_string()).collect();
             assert_eq!(shown.len(), 3, "{shown:?}");
             assert!(
@@ -1518,16 +1519,16 @@ mod tests {
         for (store, _g) in stores().await {
             let (mut v, id) = fixture(&store).await;
             let a = Actor::cli("test");
-            let p = plan(&store, &v, id, &file(), vec![]).await.unwrap();
+            let p = plan(&store, &v, id, file(), vec![]).await.unwrap();
             apply(&store, &a, &v, &p, false).await.unwrap();
             // Numbered per aspect: 议事规则不健全 is 1 in its aspect, 2 in the ledger.
             let mut f = file();
             f[2].problem_no = 1;
-            let again = plan(&store, &v, id, &f, vec![]).await.unwrap();
+            let again = plan(&store, &v, id, f.clone(), vec![]).await.unwrap();
             assert!(again.is_noop(), "{:#?}", again.rows);
             assert_eq!(again.notes.len(), 1);
             v.role = Role::Liaison;
-            let e = plan(&store, &v, id, &f, vec![]).await.unwrap_err();
+            let e = plan(&store, &v, id, f.clone(), vec![]).await.unwrap_err();
             assert!(matches!(e, StoreError::Invalid(ref f) if f.code == "forbidden"));
         }
     }

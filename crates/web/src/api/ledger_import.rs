@@ -20,39 +20,40 @@ use crate::AppState;
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 
-/// The reader's rows and problems in the store's terms.
-pub fn incoming(p: &ParsedLedger) -> (Vec<IncomingRow>, Vec<RowIssue>) {
+/// The reader's rows and problems in the store's terms (moved, not copied: a city ledger's
+/// rows are a few hundred MB of text).
+pub fn incoming(p: ParsedLedger) -> (Vec<IncomingRow>, Vec<RowIssue>) {
     let rows = p
         .rows
-        .iter()
+        .into_iter()
         .map(|r| IncomingRow {
-            sheet: r.sheet.clone(),
+            sheet: r.sheet,
             row: r.row,
             problem_no: r.ledger.problem_no,
-            aspect: r.ledger.aspect.clone(),
-            problem: r.ledger.problem.clone(),
-            measure: r.ledger.measure.clone(),
+            aspect: r.ledger.aspect,
+            problem: r.ledger.problem,
+            measure: r.ledger.measure,
             kind: r.ledger.kind,
             kind_given: r.kind_given,
-            leader: r.ledger.leader.clone(),
-            unit: r.ledger.unit.clone(),
-            owner: r.ledger.owner.clone(),
+            leader: r.ledger.leader,
+            unit: r.ledger.unit,
+            owner: r.ledger.owner,
             deadline: match r.ledger.deadline {
                 Deadline::Date(d) => Some(d),
                 _ => None,
             },
-            remarks: r.ledger.remarks.clone(),
+            remarks: r.ledger.remarks,
         })
         .collect();
     let issues = p
         .problems
-        .iter()
+        .into_iter()
         .map(|q| RowIssue {
-            sheet: q.sheet.clone(),
+            sheet: q.sheet,
             row: q.row,
-            column: q.column.clone(),
-            code: q.code.clone(),
-            message: q.message.clone(),
+            column: q.column,
+            code: q.code,
+            message: q.message,
         })
         .collect();
     (rows, issues)
@@ -214,10 +215,10 @@ pub async fn import_ledger(
             message: "服务器内部错误 (internal error)".into(),
         })?
         .map_err(|e| ApiError::field("body", e.code(), e.to_string()))?;
-    let (rows, issues) = incoming(&parsed);
-    let plan = ledger_import::plan(&s.store, &viewer, id, &rows, issues).await?;
-    let messages: Vec<String> = plan.problems.iter().map(ToString::to_string).collect();
     let file = summary(&parsed);
+    let (rows, issues) = incoming(parsed);
+    let plan = ledger_import::plan(&s.store, &viewer, id, rows, issues).await?;
+    let messages: Vec<String> = plan.problems.iter().map(ToString::to_string).collect();
     if q.dry_run {
         return Ok((
             StatusCode::OK,

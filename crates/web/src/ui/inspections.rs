@@ -745,7 +745,7 @@ async fn render_ledger_preview(
     ui: &Ui,
     i: Inspection,
     file_name: String,
-    parsed: &rectify_office::ledger::import::ParsedLedger,
+    file: crate::api::ledger_import::FileSummary,
     plan: &rectify_store::ledger_import::LedgerImportPlan,
     upload: String,
     error: Option<String>,
@@ -791,7 +791,7 @@ async fn render_ledger_preview(
             c,
             i,
             file_name,
-            file: crate::api::ledger_import::summary(parsed),
+            file,
             counts: plan.counts,
             problem_count: plan.problems.len(),
             problems: plan
@@ -893,8 +893,9 @@ pub async fn ledger_import_preview(
             .await;
         }
     };
-    let (rows, issues) = crate::api::ledger_import::incoming(&parsed);
-    let plan = rectify_store::ledger_import::plan(&s.store, &viewer, id, &rows, issues).await?;
+    let file = crate::api::ledger_import::summary(&parsed);
+    let (rows, issues) = crate::api::ledger_import::incoming(parsed);
+    let plan = rectify_store::ledger_import::plan(&s.store, &viewer, id, rows, issues).await?;
     let upload = if writes_something(&plan) {
         s.store
             .keep_ledger_upload(viewer.user_id, id, &name, &data)
@@ -902,18 +903,7 @@ pub async fn ledger_import_preview(
     } else {
         String::new()
     };
-    render_ledger_preview(
-        &s,
-        &ui,
-        i,
-        name,
-        &parsed,
-        &plan,
-        upload,
-        None,
-        StatusCode::OK,
-    )
-    .await
+    render_ledger_preview(&s, &ui, i, name, file, &plan, upload, None, StatusCode::OK).await
 }
 
 #[derive(Deserialize)]
@@ -965,8 +955,9 @@ pub async fn ledger_import_apply(
             e.to_string(),
         )
     })?;
-    let (rows, issues) = crate::api::ledger_import::incoming(&parsed);
-    let plan = rectify_store::ledger_import::plan(&s.store, &viewer, id, &rows, issues).await?;
+    let file = crate::api::ledger_import::summary(&parsed);
+    let (rows, issues) = crate::api::ledger_import::incoming(parsed);
+    let plan = rectify_store::ledger_import::plan(&s.store, &viewer, id, rows, issues).await?;
     let accept_valid = f.accept_valid == "1";
     let refused = if fingerprint(&plan) != f.expect {
         Some(("ledger_import.moved", StatusCode::CONFLICT))
@@ -998,7 +989,7 @@ pub async fn ledger_import_apply(
             &ui,
             i,
             name,
-            &parsed,
+            file,
             &plan,
             f.upload.clone(),
             Some(l.t(error).to_string()),
