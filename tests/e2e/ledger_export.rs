@@ -202,7 +202,8 @@ fn export_link(html: &str) -> String {
     let key = "href=\"/api/v1/ledger/export";
     let i = html.find(key).expect("the /ledger page has an export link") + "href=\"".len();
     let j = html[i..].find('"').unwrap();
-    html[i..i + j].replace("&amp;", "&")
+    // The attribute as a browser reads it: character references decoded.
+    html[i..i + j].replace("&amp;", "&").replace("&#38;", "&")
 }
 
 fn data_args(e: &support::Engine) -> Vec<String> {

@@ -1475,8 +1475,10 @@ async fn pickers_resolve_names_and_refuse_unknown_ones_naming_the_field() {
         );
         assert_eq!(table_ids(&p.body), vec![l.m_a2]);
         assert!(
-            p.body
-                .contains(&format!("/api/v1/ledger/export?unit={}", w.unit_a2)),
+            p.body.contains(&format!(
+                "/api/v1/ledger/export?format=xlsx&#38;unit_id={}",
+                w.unit_a2
+            )),
             "the export names the unit by id"
         );
         // By part of the name.
