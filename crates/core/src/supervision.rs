@@ -284,6 +284,56 @@ impl LightRules {
         })
     }
 
+    /// [`thresholds`](Self::thresholds) for pages when the window reaches a year the calendar
+    /// has no schedule for yet (late December, before the next year is loaded): that year's
+    /// days count as Monday–Friday working days, and the years so assumed are returned so the
+    /// caller can say so. The daily run never uses this; it refuses until the year is loaded.
+    pub fn thresholds_assuming_weekdays(
+        &self,
+        cal: &Calendar,
+        today: NaiveDate,
+    ) -> Result<(Thresholds, Vec<i32>), CalendarError> {
+        use chrono::{Datelike, Weekday};
+        let mut assumed = Vec::new();
+        let mut add = |from: NaiveDate, n: i64| -> Result<NaiveDate, CalendarError> {
+            let mut d = from;
+            let mut left = n.unsigned_abs();
+            let step = if n >= 0 { 1 } else { -1 };
+            while left > 0 {
+                d = d
+                    .checked_add_signed(chrono::Duration::days(step))
+                    .ok_or(CalendarError::DateOutOfRange { from })?;
+                let work = match cal.is_workday(d) {
+                    Ok(w) => w,
+                    Err(CalendarError::YearNotCovered { year }) => {
+                        if !assumed.contains(&year) {
+                            assumed.push(year);
+                        }
+                        !matches!(d.weekday(), Weekday::Sat | Weekday::Sun)
+                    }
+                    Err(e) => return Err(e),
+                };
+                if work {
+                    left -= 1;
+                }
+            }
+            Ok(d)
+        };
+        let yellow_until = add(today, i64::from(self.yellow_within_workdays))?;
+        let deep_red_before = match self.deep_red_after_workdays {
+            Some(n) => Some(add(today, -i64::from(n))?),
+            None => None,
+        };
+        Ok((
+            Thresholds {
+                today,
+                yellow_until,
+                deep_red_before,
+            },
+            assumed,
+        ))
+    }
+
     /// The escalation tier of a light.
     pub fn tier(&self, light: Light) -> Tier {
         if !light.needs_attention() {
@@ -399,6 +449,25 @@ mod tests {
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn pages_assume_weekdays_for_a_year_not_loaded_and_say_which() {
+        let rules = LightRules::default();
+        let cal = Calendar::builtin();
+        let last = *cal.years().last().unwrap();
+        let late = NaiveDate::from_ymd_opt(last, 12, 30).unwrap();
+        assert!(matches!(
+            rules.thresholds(&cal, late),
+            Err(CalendarError::YearNotCovered { .. })
+        ));
+        let (th, assumed) = rules.thresholds_assuming_weekdays(&cal, late).unwrap();
+        assert_eq!(assumed, [last + 1]);
+        assert!(th.yellow_until > late);
+        // Inside the loaded years both give the same thresholds and assume nothing.
+        let mid = NaiveDate::from_ymd_opt(last, 6, 1).unwrap();
+        let (th2, none) = rules.thresholds_assuming_weekdays(&cal, mid).unwrap();
+        assert_eq!((th2, none), (rules.thresholds(&cal, mid).unwrap(), vec![]));
     }
 
     fn open(deadline: Option<&str>, percent: u8) -> MeasureFacts {

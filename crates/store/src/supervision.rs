@@ -768,9 +768,23 @@ impl Store {
     pub async fn light_view(&self, day: NaiveDate) -> Result<LightView, StoreError> {
         let rules = self.light_rules().await?;
         let calendar = self.calendar().await?;
-        let th = rules
-            .thresholds(&calendar, day)
-            .map_err(|e| crate::calendar::calendar_error("day", &e))?;
+        let th = match rules.thresholds(&calendar, day) {
+            Ok(th) => th,
+            // A page must not fail because next year's holidays are not loaded yet: count
+            // that year's weekdays as working days and say so in the log (the daily run
+            // itself refuses until an administrator loads the year).
+            Err(rectify_calendar::CalendarError::YearNotCovered { .. }) => {
+                let (th, assumed) = rules
+                    .thresholds_assuming_weekdays(&calendar, day)
+                    .map_err(|e| crate::calendar::calendar_error("day", &e))?;
+                tracing::warn!(
+                    ?assumed,
+                    "lights on {day}: no holiday schedule for these years; weekdays assumed until it is loaded"
+                );
+                th
+            }
+            Err(e) => return Err(crate::calendar::calendar_error("day", &e)),
+        };
         let run_started: Option<String> = sqlx::query_scalar(
             "SELECT started_at FROM supervision_run WHERE day = $1 AND finished_at IS NOT NULL",
         )
