@@ -753,8 +753,10 @@ impl Store {
                 .fetch_one(self.pool())
                 .await?;
                 if n > 0 {
-                    w.and("g.org_path >=", path.as_str());
-                    w.and("g.org_path <", path.upper_bound());
+                    // Written so the org_path index cannot serve it: a wide scope would read
+                    // every inspection through it and sort; walking the ids stops at the limit.
+                    w.and("(g.org_path || '') >=", path.as_str());
+                    w.and("(g.org_path || '') <", path.upper_bound());
                 } else {
                     w.params.push(path.as_str().into());
                     let a = w.params.len();
