@@ -569,7 +569,15 @@ proptest! {
             Err(e) => return Err(TestCaseError::fail(e.to_string())),
         };
         prop_assert!(c.is_workday(there).unwrap());
-        let back = c.add_workdays(there, -n).unwrap();
+        // Counting back may leave the window too (from 2020-01-01, a holiday, back to 2019).
+        let back = match c.add_workdays(there, -n) {
+            Ok(x) => x,
+            Err(CalendarError::YearNotCovered { year }) => {
+                prop_assert!(year == 2019 || year == 2027);
+                return Ok(());
+            }
+            Err(e) => return Err(TestCaseError::fail(e.to_string())),
+        };
         let start_worked = c.is_workday(start).unwrap();
         if n > 0 {
             prop_assert_eq!(c.workdays_between(start, there).unwrap(), n);
