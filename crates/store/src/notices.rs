@@ -294,6 +294,23 @@ fn check_title(t: &str) -> Result<String, FieldError> {
 }
 
 impl WriteTx {
+    /// The text and organisation path of an item's measure or problem (`sql` selects the text
+    /// column, then `org_path`, by id); a missing one is an error naming `field`.
+    async fn item_source(
+        &mut self,
+        sql: &'static str,
+        id: i64,
+        field: String,
+        missing: &'static str,
+    ) -> Result<(String, OrgPath), StoreError> {
+        let row = sqlx::query(sql)
+            .bind(id)
+            .fetch_optional(self.conn())
+            .await?
+            .ok_or_else(|| FieldError::new(field, "not_found", missing))?;
+        Ok((row.try_get(0)?, parse_path(&row.try_get::<String, _>(1)?)?))
+    }
+
     /// The notice with its parts, when the viewer may see it (else NotFound), at `version`
     /// (else Conflict).
     async fn notice_at(
@@ -355,40 +372,26 @@ impl WriteTx {
             let note = text::optional(&field("text"), it.text.as_deref(), text::TEXT_MAX)?;
             let (text, path) = match (it.measure_id, it.problem_id) {
                 (Some(m), None) => {
-                    let row = sqlx::query("SELECT text, org_path FROM measure WHERE id = $1")
-                        .bind(m)
-                        .fetch_optional(self.conn())
-                        .await?;
-                    let Some(row) = row else {
-                        return Err(FieldError::new(
+                    let (t, p) = self
+                        .item_source(
+                            "SELECT text, org_path FROM measure WHERE id = $1",
+                            m,
                             field("measure_id"),
-                            "not_found",
                             "措施不存在 (no such measure)",
                         )
-                        .into());
-                    };
-                    (
-                        note.unwrap_or(row.try_get("text")?),
-                        Some(parse_path(&row.try_get::<String, _>("org_path")?)?),
-                    )
+                        .await?;
+                    (note.unwrap_or(t), Some(p))
                 }
                 (None, Some(p)) => {
-                    let row = sqlx::query("SELECT title, org_path FROM problem WHERE id = $1")
-                        .bind(p)
-                        .fetch_optional(self.conn())
-                        .await?;
-                    let Some(row) = row else {
-                        return Err(FieldError::new(
+                    let (t, p) = self
+                        .item_source(
+                            "SELECT title, org_path FROM problem WHERE id = $1",
+                            p,
                             field("problem_id"),
-                            "not_found",
                             "问题不存在 (no such problem)",
                         )
-                        .into());
-                    };
-                    (
-                        note.unwrap_or(row.try_get("title")?),
-                        Some(parse_path(&row.try_get::<String, _>("org_path")?)?),
-                    )
+                        .await?;
+                    (note.unwrap_or(t), Some(p))
                 }
                 (None, None) => match note {
                     Some(t) => (t, None),

@@ -518,6 +518,31 @@ fn hint_of(file_name: &str) -> Option<&'static str> {
     }
 }
 
+/// The file sent in the multipart field `field` (its name and bytes; empty when absent). A body
+/// over the upload limit is refused here, while it streams in.
+async fn one_file(
+    form: &mut axum::extract::Multipart,
+    field_name: &str,
+) -> UiResult<(String, Vec<u8>)> {
+    let mut data = Vec::new();
+    let mut name = String::new();
+    while let Some(field) = form
+        .next_field()
+        .await
+        .map_err(|_| UiError::Page(StatusCode::BAD_REQUEST, "bad_form"))?
+    {
+        if field.name() == Some(field_name) {
+            name = field.file_name().unwrap_or("").to_string();
+            data = field
+                .bytes()
+                .await
+                .map_err(|_| UiError::Page(StatusCode::PAYLOAD_TOO_LARGE, "too_large"))?
+                .to_vec();
+        }
+    }
+    Ok((name, data))
+}
+
 /// POST /inspections/{id}/import (multipart, one file): the dry run, shown as a page. The
 /// notice travels back in the page's apply form; nothing is stored until it is applied.
 pub async fn import_preview(
@@ -529,22 +554,7 @@ pub async fn import_preview(
     let l = ui.locale;
     let viewer = ui.auth.viewer();
     let i = s.store.inspection_for(&viewer, id).await?;
-    let mut data = Vec::new();
-    let mut name = String::new();
-    while let Some(field) = form
-        .next_field()
-        .await
-        .map_err(|_| UiError::Page(StatusCode::BAD_REQUEST, "bad_form"))?
-    {
-        if field.name() == Some("notice") {
-            name = field.file_name().unwrap_or("").to_string();
-            data = field
-                .bytes()
-                .await
-                .map_err(|_| UiError::Page(StatusCode::PAYLOAD_TOO_LARGE, "too_large"))?
-                .to_vec();
-        }
-    }
+    let (name, data) = one_file(&mut form, "notice").await?;
     let hint = hint_of(&name);
     let mut errors = FieldErrors::new();
     if data.is_empty() {
@@ -842,22 +852,7 @@ pub async fn ledger_import_preview(
     let l = ui.locale;
     let viewer = ui.auth.viewer();
     let i = s.store.inspection_for(&viewer, id).await?;
-    let mut data = Vec::new();
-    let mut name = String::new();
-    while let Some(field) = form
-        .next_field()
-        .await
-        .map_err(|_| UiError::Page(StatusCode::BAD_REQUEST, "bad_form"))?
-    {
-        if field.name() == Some("ledger") {
-            name = field.file_name().unwrap_or("").to_string();
-            data = field
-                .bytes()
-                .await
-                .map_err(|_| UiError::Page(StatusCode::PAYLOAD_TOO_LARGE, "too_large"))?
-                .to_vec();
-        }
-    }
+    let (name, data) = one_file(&mut form, "ledger").await?;
     let mut errors = FieldErrors::new();
     if data.is_empty() {
         errors.add("ledger", l.t("ledger_import.empty"));
