@@ -133,15 +133,20 @@ impl Store {
         install_default_drivers();
         let mut opts = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(30));
         if dialect == Dialect::Sqlite {
-            opts = opts.max_connections(8).after_connect(|conn, _| {
-                Box::pin(async move {
-                    conn.execute("PRAGMA foreign_keys = ON").await?;
-                    conn.execute("PRAGMA busy_timeout = 10000").await?;
-                    conn.execute("PRAGMA journal_mode = WAL").await?;
-                    conn.execute("PRAGMA synchronous = NORMAL").await?;
-                    Ok(())
-                })
-            });
+            // A file on this machine does not drop connections: no ping (a round trip to
+            // the connection's worker thread) before every query.
+            opts = opts
+                .max_connections(8)
+                .test_before_acquire(false)
+                .after_connect(|conn, _| {
+                    Box::pin(async move {
+                        conn.execute("PRAGMA foreign_keys = ON").await?;
+                        conn.execute("PRAGMA busy_timeout = 10000").await?;
+                        conn.execute("PRAGMA journal_mode = WAL").await?;
+                        conn.execute("PRAGMA synchronous = NORMAL").await?;
+                        Ok(())
+                    })
+                });
         } else {
             opts = opts.max_connections(16);
         }
