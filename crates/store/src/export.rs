@@ -6,8 +6,6 @@
 //! 序号 is the problem's running number within its whole inspection (aspect seq, problem seq),
 //! computed before filtering, so a filtered export keeps the numbers of the full ledger.
 
-use std::collections::HashMap;
-
 use chrono::NaiveDate;
 use rectify_core::ledger::MeasureKind;
 use rectify_core::progress::Light;
@@ -67,7 +65,7 @@ pub struct ExportProblem {
 }
 
 /// Reads the planned inspections' ledgers in order, a page of whole inspections (about
-/// [`MEASURES_PER_PAGE`] measures) at a time, in four queries per page.
+/// [`MEASURES_PER_PAGE`] measures) at a time, in one query per page.
 #[derive(Debug)]
 pub struct ExportReader<'a> {
     plan: &'a ExportPlan,
@@ -258,21 +256,6 @@ impl ExportPlan {
         }
         w.raw(&format!("{col} IN ({list})"));
     }
-
-    /// Conditions on measures (alias `m`) of the inspections `ids` matching the filter.
-    fn measure_where(&self, store: &Store, ids: &[i64]) -> Where {
-        let mut w = Where::default();
-        store.measure_conditions(
-            &self.viewer,
-            &self.filter,
-            self.unit_scope.as_ref(),
-            self.today,
-            true,
-            &mut w,
-        );
-        Self::in_inspections(&mut w, "m.inspection_id", ids);
-        w
-    }
 }
 
 /// Measures per page (whole inspections; one larger inspection makes a larger page).
@@ -309,59 +292,58 @@ impl ExportReader<'_> {
         Ok(None)
     }
 
+    /// One query, one row per matching measure, in ledger order: the problem's 序号, title
+    /// and aspect, the measure's names, latest progress text (report date, then id) and
+    /// evidence count ride along. SQLite hands rows over one by one from its worker thread,
+    /// so a row per measure (not one per measure, report and problem) is what makes the read
+    /// fast.
     async fn read(&self, store: &Store, ids: &[i64]) -> Result<Vec<ExportProblem>, StoreError> {
         let plan = self.plan;
-        // Columns are read by position (the SELECT lists below), not by name.
-        // Latest progress text per measure (report date, then id): only that report's text
-        // is fetched.
-        let w = plan.measure_where(store, ids);
-        let sql = format!(
-            "SELECT measure_id, text FROM (SELECT rm.measure_id, r.text, ROW_NUMBER() OVER \
-             (PARTITION BY rm.measure_id ORDER BY r.reported_on DESC, r.id DESC) AS rn \
-             FROM report_measure rm JOIN progress_report r ON r.id = rm.report_id \
-             JOIN measure m ON m.id = rm.measure_id WHERE 1 = 1{}) latest WHERE rn = 1",
-            w.sql
+        let mut w = Where::default();
+        ExportPlan::in_inspections(&mut w, "p.inspection_id", ids);
+        let problems = w.sql;
+        let mut w = Where {
+            sql: String::new(),
+            params: w.params,
+        };
+        store.measure_conditions(
+            &plan.viewer,
+            &plan.filter,
+            plan.unit_scope.as_ref(),
+            plan.today,
+            true,
+            &mut w,
         );
-        let mut latest: HashMap<i64, String> = HashMap::new();
-        for r in bind_all(sqlx::query(AssertSqlSafe(sql)), &w.params)
-            .fetch_all(store.pool())
-            .await?
-        {
-            latest.insert(r.try_get(0)?, r.try_get(1)?);
-        }
-        let w = plan.measure_where(store, ids);
-        let sql = format!(
-            "SELECT rm.measure_id, COUNT(e.id) AS n FROM report_measure rm \
-             JOIN evidence e ON e.report_id = rm.report_id JOIN measure m ON m.id = rm.measure_id \
-             WHERE 1 = 1{} GROUP BY rm.measure_id",
-            w.sql
-        );
-        let mut evidence: HashMap<i64, i64> = HashMap::new();
-        for r in bind_all(sqlx::query(AssertSqlSafe(sql)), &w.params)
-            .fetch_all(store.pool())
-            .await?
-        {
-            evidence.insert(r.try_get(0)?, r.try_get(1)?);
-        }
-        let mut w = plan.measure_where(store, ids);
+        ExportPlan::in_inspections(&mut w, "m.inspection_id", ids);
         w.params.push(plan.lights.day_param().into());
+        // Columns are read by position (this SELECT list), the lights' by name.
         let sql = format!(
             "SELECT m.id, m.problem_id, m.text, m.kind, m.state, m.deadline, m.remarks, \
-             u.name AS unit_name, o.name AS owner_name, l.name AS leader_name, {} \
+             u.name AS unit_name, o.name AS owner_name, l.name AS leader_name, \
+             (SELECT r.text FROM report_measure rm JOIN progress_report r ON r.id = rm.report_id \
+              WHERE rm.measure_id = m.id ORDER BY r.reported_on DESC, r.id DESC LIMIT 1) AS progress, \
+             (SELECT COUNT(*) FROM report_measure rm JOIN evidence e ON e.report_id = rm.report_id \
+              WHERE rm.measure_id = m.id) AS evidence, \
+             pn.no, pn.title, pn.aspect_title, {} \
              FROM measure m \
+             JOIN (SELECT p.id, p.inspection_id, p.title, a.title AS aspect_title, \
+                   ROW_NUMBER() OVER (PARTITION BY p.inspection_id ORDER BY a.seq, p.seq, p.id) AS no \
+                   FROM problem p JOIN aspect a ON a.id = p.aspect_id WHERE 1 = 1{problems}) pn \
+               ON pn.id = m.problem_id \
              LEFT JOIN organisation u ON u.id = m.responsible_unit_id \
              LEFT JOIN person o ON o.id = m.owner_id \
              LEFT JOIN person l ON l.id = m.leader_id \
-             WHERE 1 = 1{} ORDER BY m.problem_id, m.seq, m.id",
+             WHERE 1 = 1{} ORDER BY pn.inspection_id, pn.no, m.seq, m.id",
             plan.lights.columns(w.params.len()),
             w.sql
         );
         let rows = bind_all(sqlx::query(AssertSqlSafe(sql)), &w.params)
             .fetch_all(store.pool())
             .await?;
-        let mut by_problem: HashMap<i64, Vec<ExportMeasure>> = HashMap::new();
+        let mut out: Vec<ExportProblem> = Vec::new();
         for r in &rows {
             let id: i64 = r.try_get(0)?;
+            let problem_id: i64 = r.try_get(1)?;
             let kind: &str = r.try_get(3)?;
             let kind = MeasureKind::parse(kind)
                 .ok_or_else(|| StoreError::Config(format!("unknown measure kind {kind}")))?;
@@ -370,57 +352,30 @@ impl ExportReader<'_> {
                 .ok_or_else(|| StoreError::Config(format!("unknown measure state {state}")))?;
             let deadline: Option<&str> = r.try_get(5)?;
             let deadline = deadline.and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok());
-            by_problem
-                .entry(r.try_get(1)?)
-                .or_default()
-                .push(ExportMeasure {
-                    id,
-                    text: r.try_get(2)?,
-                    kind,
-                    state,
-                    deadline,
-                    leader: r.try_get(9)?,
-                    unit: r.try_get(7)?,
-                    owner: r.try_get(8)?,
-                    progress: latest.remove(&id),
-                    evidence: evidence.get(&id).copied().unwrap_or(0),
-                    remarks: r.try_get(6)?,
-                    // Closed and draft measures show green, as the ledger always has.
-                    light: plan.lights.light(r)?.unwrap_or(Light::Green),
-                });
-        }
-        drop(rows);
-        // Every problem of these inspections, in 序号 order: the running number counts them all.
-        let mut w = Where::default();
-        ExportPlan::in_inspections(&mut w, "p.inspection_id", ids);
-        let sql = format!(
-            "SELECT p.id, p.inspection_id, p.title, a.title AS aspect_title \
-             FROM problem p JOIN aspect a ON a.id = p.aspect_id \
-             WHERE 1 = 1{} ORDER BY p.inspection_id, a.seq, p.seq, p.id",
-            w.sql
-        );
-        let mut out = Vec::new();
-        let mut inspection = None;
-        let mut no: u32 = 0;
-        for r in bind_all(sqlx::query(AssertSqlSafe(sql)), &w.params)
-            .fetch_all(store.pool())
-            .await?
-        {
-            let i: i64 = r.try_get(1)?;
-            if inspection != Some(i) {
-                inspection = Some(i);
-                no = 0;
-            }
-            no = no.saturating_add(1);
-            let id: i64 = r.try_get(0)?;
-            if let Some(measures) = by_problem.remove(&id) {
-                out.push(ExportProblem {
-                    id,
-                    no,
-                    aspect: r.try_get(3)?,
-                    title: r.try_get(2)?,
-                    measures,
-                });
+            let measure = ExportMeasure {
+                id,
+                text: r.try_get(2)?,
+                kind,
+                state,
+                deadline,
+                leader: r.try_get(9)?,
+                unit: r.try_get(7)?,
+                owner: r.try_get(8)?,
+                progress: r.try_get(10)?,
+                evidence: r.try_get(11)?,
+                remarks: r.try_get(6)?,
+                // Closed and draft measures show green, as the ledger always has.
+                light: plan.lights.light(r)?.unwrap_or(Light::Green),
+            };
+            match out.last_mut() {
+                Some(p) if p.id == problem_id => p.measures.push(measure),
+                _ => out.push(ExportProblem {
+                    id: problem_id,
+                    no: u32::try_from(r.try_get::<i64, _>(12)?).unwrap_or(u32::MAX),
+                    title: r.try_get(13)?,
+                    aspect: r.try_get(14)?,
+                    measures: vec![measure],
+                }),
             }
         }
         Ok(out)

@@ -172,6 +172,21 @@ impl Formats {
             center,
         }
     }
+    /// The format of a measure cell in `col` (a lit status aside).
+    fn column(&self, col: Column) -> &Format {
+        match col {
+            Column::No | Column::Evidence => &self.number,
+            Column::Aspect
+            | Column::Problem
+            | Column::Measure
+            | Column::Progress
+            | Column::Remarks => &self.text,
+            Column::Kind | Column::Leader | Column::Unit | Column::Owner => &self.center,
+            Column::Deadline => &self.date,
+            Column::Status => &self.status[0],
+        }
+    }
+
     fn status(&self, light: Option<Light>) -> &Format {
         &self.status[match light {
             None => 0,
@@ -252,6 +267,8 @@ impl XlsxWriter {
         })?;
         for col in Column::ALL {
             ws.set_column_width(col.index() as u16, width(col))?;
+            // Taken by the measure cells written without a format; cleared in `finish`.
+            ws.set_column_format(col.index() as u16, formats.column(col))?;
         }
         ws.set_row_height(0, 36)?;
         ws.merge_range(
@@ -377,11 +394,21 @@ impl XlsxWriter {
         let ws = self.workbook.worksheet_from_index(0)?;
         ws.autofilter(HEADER_ROW, 0, last_row, last_col)?;
         ws.merge_range(next, 0, next, last_col, &total, &f.text)?;
+        // Every measure row is out (writing the 合计 row flushed them): the column formats
+        // did their work and go, so the empty cells below the ledger stay unformatted.
+        let plain = Format::default();
+        for col in Column::ALL {
+            ws.set_column_format(col.index() as u16, &plain)?;
+        }
         self.workbook.save_to_writer(out)?;
         Ok(())
     }
 }
 
+/// A measure row's own cells. They are written without a format: each takes its column's
+/// ([`Formats::column`], set in [`XlsxWriter::new`]) as rust_xlsxwriter writes the row out,
+/// which spares hashing a `Format` per cell (a tenth of a 100 000-row export). Only a lit
+/// status and empty cells (which need a format to be written at all) name one.
 fn write_measure_cells(
     ws: &mut Worksheet,
     f: &Formats,
@@ -389,61 +416,55 @@ fn write_measure_cells(
     r: u32,
     row: &LedgerRow,
 ) -> Result<(), XlsxError> {
-    let text = |ws: &mut Worksheet, col: Column, s: &str, fmt: &Format| {
-        ws.write_string_with_format(r, col.index() as u16, clip(s), fmt)
-            .map(|_| ())
+    let text = |ws: &mut Worksheet, col: Column, s: &str| {
+        let c = col.index() as u16;
+        if s.is_empty() {
+            ws.write_blank(r, c, f.column(col))
+        } else {
+            ws.write_string(r, c, clip(s))
+        }
+        .map(|_| ())
     };
-    text(ws, Column::Measure, &row.measure, &f.text)?;
-    text(ws, Column::Kind, kind_label(row.kind, lang), &f.center)?;
+    text(ws, Column::Measure, &row.measure)?;
+    text(ws, Column::Kind, kind_label(row.kind, lang))?;
     for (col, v) in [
         (Column::Leader, &row.leader),
         (Column::Unit, &row.unit),
         (Column::Owner, &row.owner),
     ] {
-        text(ws, col, v.as_deref().unwrap_or(""), &f.center)?;
+        text(ws, col, v.as_deref().unwrap_or(""))?;
     }
     match row.deadline {
         Deadline::Date(d) => {
-            ws.write_date_with_format(r, Column::Deadline.index() as u16, excel_date(d)?, &f.date)?;
+            ws.write_number(
+                r,
+                Column::Deadline.index() as u16,
+                excel_date(d)?.to_excel(),
+            )?;
         }
-        Deadline::Ongoing => text(
-            ws,
-            Column::Deadline,
-            kind_label(MeasureKind::Ongoing, lang),
-            &f.center,
-        )?,
+        Deadline::Ongoing => text(ws, Column::Deadline, kind_label(MeasureKind::Ongoing, lang))?,
         Deadline::Immediate => text(
             ws,
             Column::Deadline,
             kind_label(MeasureKind::Immediate, lang),
-            &f.center,
         )?,
-        Deadline::None => text(ws, Column::Deadline, "", &f.center)?,
+        Deadline::None => text(ws, Column::Deadline, "")?,
     }
-    text(
-        ws,
-        Column::Progress,
-        row.progress.as_deref().unwrap_or(""),
-        &f.text,
-    )?;
-    text(
-        ws,
-        Column::Status,
-        status_label(row.state, lang),
-        f.status(row.light),
-    )?;
-    ws.write_number_with_format(
-        r,
-        Column::Evidence.index() as u16,
-        f64::from(row.evidence),
-        &f.number,
-    )?;
-    text(
-        ws,
-        Column::Remarks,
-        row.remarks.as_deref().unwrap_or(""),
-        &f.text,
-    )?;
+    text(ws, Column::Progress, row.progress.as_deref().unwrap_or(""))?;
+    let status = status_label(row.state, lang);
+    match row.light {
+        None => text(ws, Column::Status, status)?,
+        Some(_) => {
+            ws.write_string_with_format(
+                r,
+                Column::Status.index() as u16,
+                status,
+                f.status(row.light),
+            )?;
+        }
+    }
+    ws.write_number(r, Column::Evidence.index() as u16, f64::from(row.evidence))?;
+    text(ws, Column::Remarks, row.remarks.as_deref().unwrap_or(""))?;
     Ok(())
 }
 
