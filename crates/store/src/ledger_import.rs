@@ -284,18 +284,21 @@ pub async fn plan(
         .enumerate()
         .map(|(i, p)| (i as u32 + 1, normalise(&p.title)))
         .collect();
-    let mut by_key: HashMap<(u32, &str), usize> = HashMap::new();
     let mut by_text: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (i, (n, t)) in problem_keys.iter().enumerate() {
-        by_key.insert((*n, t.as_str()), i);
+    for (i, (_, t)) in problem_keys.iter().enumerate() {
         by_text.entry(t.as_str()).or_default().push(i);
     }
     let aspect_by_id: HashMap<i64, &str> =
         aspects.iter().map(|a| (a.id, a.title.as_str())).collect();
+    let aspect_key: HashMap<i64, String> = aspects
+        .iter()
+        .map(|a| (a.id, normalise(&a.title)))
+        .collect();
     let mut aspect_by_title: HashMap<String, i64> = HashMap::new();
     for a in &aspects {
         aspect_by_title.entry(normalise(&a.title)).or_insert(a.id);
     }
+    let measure_key: Vec<String> = measures.iter().map(|m| normalise(&m.text)).collect();
     let mut measures_of: HashMap<i64, Vec<usize>> = HashMap::new();
     for (i, m) in measures.iter().enumerate() {
         measures_of.entry(m.problem_id).or_default().push(i);
@@ -353,17 +356,46 @@ pub async fn plan(
         }
         let (first_row, first_aspect) = (rows[idxs[0]].row, &rows[idxs[0]].aspect);
         // The problem.
-        let found = by_key
-            .get(&(*no, ptext.as_str()))
-            .copied()
-            .filter(|i| !problem_used[*i])
-            .or_else(|| {
-                let c: Vec<usize> = by_text
-                    .get(ptext.as_str())
-                    .map(|v| v.iter().copied().filter(|i| !problem_used[*i]).collect())
-                    .unwrap_or_default();
-                (c.len() == 1).then(|| c[0])
-            });
+        // The problem: of the unused ledger problems with this text, the one that shares
+        // the most measure texts with the rows, then one in the same aspect, then the one
+        // with this 序号, then the first in ledger order (which keeps the file's order for
+        // problems an import made). So a file whose 序号 are not the ledger's (two ledgers in
+        // one file, rows a partial import left out) matches again the same way. Several
+        // candidates elsewhere and none of these signs: a new problem.
+        let found = {
+            let aspect = normalise(first_aspect);
+            let texts: Vec<String> = idxs.iter().map(|&i| normalise(&rows[i].measure)).collect();
+            let mut best: Option<((usize, bool, bool), usize)> = None;
+            let mut candidates = 0;
+            for &i in by_text.get(ptext.as_str()).into_iter().flatten() {
+                if problem_used[i] {
+                    continue;
+                }
+                candidates += 1;
+                let shared = measures_of.get(&problems[i].id).map_or(0, |ms| {
+                    texts
+                        .iter()
+                        .filter(|t| ms.iter().any(|&mi| measure_key[mi] == **t))
+                        .count()
+                });
+                let score = (
+                    shared,
+                    aspect_key.get(&problems[i].aspect_id) == Some(&aspect),
+                    problem_keys[i].0 == *no,
+                );
+                if best.is_none_or(|(b, _)| score > b) {
+                    best = Some((score, i));
+                }
+                // Every row's measure found in the same aspect: nothing can score higher.
+                if shared == texts.len() && score.1 {
+                    break;
+                }
+            }
+            best.filter(|((shared, same_aspect, same_no), _)| {
+                *shared > 0 || *same_aspect || *same_no || candidates == 1
+            })
+            .map(|(_, i)| i)
+        };
         let (problem_id, aspect_id, aspect_title) = match found {
             Some(i) => {
                 problem_used[i] = true;
@@ -403,7 +435,7 @@ pub async fn plan(
             let t = normalise(&rows[ri].measure);
             if let Some(&mi) = ledger_ms
                 .iter()
-                .find(|&&mi| !measure_used[mi] && normalise(&measures[mi].text) == t)
+                .find(|&&mi| !measure_used[mi] && measure_key[mi] == t)
             {
                 measure_used[mi] = true;
                 target[k] = Some(mi);
@@ -1530,6 +1562,40 @@ mod tests {
             v.role = Role::Liaison;
             let e = plan(&store, &v, id, f.clone(), vec![]).await.unwrap_err();
             assert!(matches!(e, StoreError::Invalid(ref f) if f.code == "forbidden"));
+        }
+    }
+
+    #[tokio::test]
+    async fn repeated_problem_texts_match_again_in_order_after_a_partial_import() {
+        for (store, _g) in stores().await {
+            let (v, id) = fixture(&store).await;
+            let a = Actor::cli("test");
+            // Two ledgers in one file (序号 start again at 1), the same problem text in each,
+            // and a bad row in the first: only the valid rows go in, numbered 1.. by the ledger.
+            let mut f = vec![
+                row(2, 1, "理论学习不深入", "制定学习计划"),
+                row(3, 2, "制度执行不严", "修订制度"),
+                row(4, 3, "整改不到位", "开展回头看"),
+                row(5, 1, "整改不到位", "建立台账"),
+                row(6, 2, "理论学习不深入", "建立考勤制度"),
+            ];
+            f[1].unit = Some("人事科".into()); // outside the inspected organisation
+            let p = plan(&store, &v, id, f.clone(), vec![]).await.unwrap();
+            assert_eq!(p.counts.invalid_rows, 1);
+            let got = apply(&store, &a, &v, &p, true).await.unwrap();
+            assert_eq!(got.measures_created, 4);
+            assert_eq!(store.count("problem").await.unwrap(), 4);
+            // The same file again: every valid row matches what it made (nothing new); the
+            // bad row is still reported.
+            let again = plan(&store, &v, id, f.clone(), vec![]).await.unwrap();
+            assert_eq!(again.counts.problems_created, 0, "{:#?}", again.rows);
+            assert_eq!(again.counts.measures_created, 0, "{:#?}", again.rows);
+            assert_eq!(again.counts.measures_changed, 0, "{:#?}", again.rows);
+            assert_eq!(again.counts.measures_unchanged, 4);
+            assert_eq!(again.counts.invalid_rows, 1);
+            apply(&store, &a, &v, &again, true).await.unwrap();
+            assert_eq!(store.count("problem").await.unwrap(), 4);
+            assert_eq!(store.count("measure").await.unwrap(), 4);
         }
     }
 
