@@ -802,7 +802,17 @@ impl Store {
         extra: impl FnOnce(&mut Where, &str),
         limit: i64,
     ) -> Result<Vec<Choice>, StoreError> {
-        let (select, mut w, label, order) = self.pick_base(p).await?;
+        let base = self.pick_base(p).await?;
+        self.pick_rows_of(base, extra, limit).await
+    }
+
+    /// [`pick_rows`](Self::pick_rows) on a base already built.
+    async fn pick_rows_of(
+        &self,
+        (select, mut w, label, order): (&'static str, Where, &'static str, &'static str),
+        extra: impl FnOnce(&mut Where, &str),
+        limit: i64,
+    ) -> Result<Vec<Choice>, StoreError> {
         extra(&mut w, label);
         let sql = format!(
             "{select} WHERE 1 = 1{} ORDER BY {order} LIMIT {}",
@@ -827,6 +837,32 @@ impl Store {
     /// Ask for one more than a list may show to learn whether the list would be longer.
     pub async fn pick_list(&self, p: &PickScope, limit: i64) -> Result<Vec<Choice>, StoreError> {
         self.pick_rows(p, |_, _| {}, limit).await
+    }
+
+    /// Every choice in scope when there are at most `max`, else `None`. A wide scope (a
+    /// city's units and people) costs one counted row, not the `max + 1` choices with their
+    /// names: a page shows several pickers, and most are search fields at that scale.
+    pub async fn pick_list_upto(
+        &self,
+        p: &PickScope,
+        max: i64,
+    ) -> Result<Option<Vec<Choice>>, StoreError> {
+        let max = max.clamp(1, 999);
+        let base = self.pick_base(p).await?;
+        let sql = format!(
+            "SELECT COUNT(*) FROM ({} WHERE 1 = 1{} LIMIT {}) c",
+            base.0,
+            base.1.sql,
+            max + 1
+        );
+        let n: i64 = bind_all(sqlx::query(AssertSqlSafe(sql)), &base.1.params)
+            .fetch_one(self.pool())
+            .await?
+            .try_get(0)?;
+        if n > max {
+            return Ok(None);
+        }
+        self.pick_rows_of(base, |_, _| {}, max).await.map(Some)
     }
 
     /// The choice with this id, if it is in scope.
@@ -1148,6 +1184,13 @@ mod tests {
             let all = store.pick_list(&units, 1000).await.unwrap();
             assert!(all.len() > 3);
             assert_eq!(store.pick_list(&units, 2).await.unwrap().len(), 2);
+            // The whole list when it fits, none when it is longer.
+            let n = all.len() as i64;
+            assert_eq!(
+                store.pick_list_upto(&units, n).await.unwrap(),
+                Some(all.clone())
+            );
+            assert_eq!(store.pick_list_upto(&units, n - 1).await.unwrap(), None);
             // Exact names first; otherwise by part of the name (LIKE wildcards are literal).
             let one = &all[all.len() / 2];
             let found = store.pick_search(&units, &one.label, 50).await.unwrap();

@@ -88,8 +88,8 @@ pub async fn resolve(
     text: &str,
     id: &str,
 ) -> Result<Picker, rectify_store::StoreError> {
-    let list = store.pick_list(&spec.scope, LIST_MAX + 1).await?;
-    let small = list.len() as i64 <= LIST_MAX;
+    let list = store.pick_list_upto(&spec.scope, LIST_MAX).await?;
+    let small = list.is_some();
     let typed = text.trim();
     let mut chosen = None;
     let mut matches = Vec::new();
@@ -150,7 +150,7 @@ pub async fn resolve(
         html_id: spec.html_id,
         label: spec.label,
         blank: spec.blank,
-        options: small.then_some(list),
+        options: list,
         text,
         chosen,
         // A select shows every option already; radio buttons only beside a search field.
