@@ -324,7 +324,7 @@ impl ExportReader<'_> {
               WHERE rm.measure_id = m.id ORDER BY r.reported_on DESC, r.id DESC LIMIT 1) AS progress, \
              (SELECT COUNT(*) FROM report_measure rm JOIN evidence e ON e.report_id = rm.report_id \
               WHERE rm.measure_id = m.id) AS evidence, \
-             pn.no, pn.title, pn.aspect_title, {} \
+             pn.no, pn.title, pn.aspect_title, pn.inspection_id, m.seq, {} \
              FROM measure m \
              JOIN (SELECT p.id, p.inspection_id, p.title, a.title AS aspect_title, \
                    ROW_NUMBER() OVER (PARTITION BY p.inspection_id ORDER BY a.seq, p.seq, p.id) AS no \
@@ -333,17 +333,19 @@ impl ExportReader<'_> {
              LEFT JOIN organisation u ON u.id = m.responsible_unit_id \
              LEFT JOIN person o ON o.id = m.owner_id \
              LEFT JOIN person l ON l.id = m.leader_id \
-             WHERE 1 = 1{} ORDER BY pn.inspection_id, pn.no, m.seq, m.id",
+             WHERE 1 = 1{}",
             plan.lights.columns(w.params.len()),
             w.sql
         );
         let rows = bind_all(sqlx::query(AssertSqlSafe(sql)), &w.params)
             .fetch_all(store.pool())
             .await?;
-        let mut out: Vec<ExportProblem> = Vec::new();
+        // Sorted here, not by the query: SQLite would sort the whole page's wide rows (names,
+        // progress text) in a temporary b-tree, a third of the query's time.
+        let mut read: Vec<((i64, i64, i64, i64), ExportMeasure, i64, &sqlx::any::AnyRow)> =
+            Vec::with_capacity(rows.len());
         for r in &rows {
             let id: i64 = r.try_get(0)?;
-            let problem_id: i64 = r.try_get(1)?;
             let kind: &str = r.try_get(3)?;
             let kind = MeasureKind::parse(kind)
                 .ok_or_else(|| StoreError::Config(format!("unknown measure kind {kind}")))?;
@@ -367,11 +369,18 @@ impl ExportReader<'_> {
                 // Closed and draft measures show green, as the ledger always has.
                 light: plan.lights.light(r)?.unwrap_or(Light::Green),
             };
+            let no: i64 = r.try_get(12)?;
+            let key = (r.try_get(15)?, no, r.try_get(16)?, id);
+            read.push((key, measure, r.try_get(1)?, r));
+        }
+        read.sort_unstable_by_key(|(key, ..)| *key);
+        let mut out: Vec<ExportProblem> = Vec::new();
+        for ((_, no, _, _), measure, problem_id, r) in read {
             match out.last_mut() {
                 Some(p) if p.id == problem_id => p.measures.push(measure),
                 _ => out.push(ExportProblem {
                     id: problem_id,
-                    no: u32::try_from(r.try_get::<i64, _>(12)?).unwrap_or(u32::MAX),
+                    no: u32::try_from(no).unwrap_or(u32::MAX),
                     title: r.try_get(13)?,
                     aspect: r.try_get(14)?,
                     measures: vec![measure],
