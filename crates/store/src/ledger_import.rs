@@ -365,20 +365,36 @@ pub async fn plan(
         let found = {
             let aspect = normalise(first_aspect);
             let texts: Vec<String> = idxs.iter().map(|&i| normalise(&rows[i].measure)).collect();
-            let mut best: Option<((usize, bool, bool), usize)> = None;
-            let mut candidates = 0;
-            for &i in by_text.get(ptext.as_str()).into_iter().flatten() {
-                if problem_used[i] {
-                    continue;
+            let unused: Vec<usize> = by_text
+                .get(ptext.as_str())
+                .into_iter()
+                .flatten()
+                .copied()
+                .filter(|&i| !problem_used[i])
+                .collect();
+            // Score: rows with an identical measure there, rows with a measure of the same
+            // text, same aspect, same 序号 (a template's text recurs across problems; the
+            // measure as a whole — owner, deadline … — rarely does).
+            let mut best: Option<((usize, usize, bool, bool), usize)> = None;
+            for &i in unused.iter().filter(|_| unused.len() > 1) {
+                let ms = measures_of
+                    .get(&problems[i].id)
+                    .map_or(&[][..], Vec::as_slice);
+                let (mut same, mut shared) = (0, 0);
+                for (k, t) in texts.iter().enumerate() {
+                    let ri = idxs[k];
+                    let mut text_found = false;
+                    for &mi in ms.iter().filter(|&&mi| measure_key[mi] == *t) {
+                        text_found = true;
+                        if diff(&measures[mi], &rows[ri], &resolved[ri]).is_empty() {
+                            same += 1;
+                            break;
+                        }
+                    }
+                    shared += usize::from(text_found);
                 }
-                candidates += 1;
-                let shared = measures_of.get(&problems[i].id).map_or(0, |ms| {
-                    texts
-                        .iter()
-                        .filter(|t| ms.iter().any(|&mi| measure_key[mi] == **t))
-                        .count()
-                });
                 let score = (
+                    same,
                     shared,
                     aspect_key.get(&problems[i].aspect_id) == Some(&aspect),
                     problem_keys[i].0 == *no,
@@ -386,15 +402,20 @@ pub async fn plan(
                 if best.is_none_or(|(b, _)| score > b) {
                     best = Some((score, i));
                 }
-                // Every row's measure found in the same aspect: nothing can score higher.
-                if shared == texts.len() && score.1 {
+                // Every row's measure there as it is, in the same aspect: none scores higher.
+                if same == texts.len() && score.2 {
                     break;
                 }
             }
-            best.filter(|((shared, same_aspect, same_no), _)| {
-                *shared > 0 || *same_aspect || *same_no || candidates == 1
-            })
-            .map(|(_, i)| i)
+            match unused.as_slice() {
+                [] => None,
+                [only] => Some(*only),
+                _ => best
+                    .filter(|((same, shared, same_aspect, same_no), _)| {
+                        *same > 0 || *shared > 0 || *same_aspect || *same_no
+                    })
+                    .map(|(_, i)| i),
+            }
         };
         let (problem_id, aspect_id, aspect_title) = match found {
             Some(i) => {
@@ -426,19 +447,29 @@ pub async fn plan(
                 (None, id, first_aspect.clone())
             }
         };
-        // Its measures: by text, then by position, else new.
+        // Its measures: the same measure as a whole, then the same text, then by position,
+        // else new.
         let ledger_ms: Vec<usize> = problem_id
             .and_then(|p| measures_of.get(&p).cloned())
             .unwrap_or_default();
         let mut target: Vec<Option<usize>> = vec![None; idxs.len()];
-        for (k, &ri) in idxs.iter().enumerate() {
-            let t = normalise(&rows[ri].measure);
-            if let Some(&mi) = ledger_ms
-                .iter()
-                .find(|&&mi| !measure_used[mi] && measure_key[mi] == t)
-            {
-                measure_used[mi] = true;
-                target[k] = Some(mi);
+        let row_keys: Vec<String> = idxs
+            .iter()
+            .map(|&ri| normalise(&rows[ri].measure))
+            .collect();
+        for whole in [true, false] {
+            for (k, &ri) in idxs.iter().enumerate() {
+                if target[k].is_some() {
+                    continue;
+                }
+                if let Some(&mi) = ledger_ms.iter().find(|&&mi| {
+                    !measure_used[mi]
+                        && measure_key[mi] == row_keys[k]
+                        && (!whole || diff(&measures[mi], &rows[ri], &resolved[ri]).is_empty())
+                }) {
+                    measure_used[mi] = true;
+                    target[k] = Some(mi);
+                }
             }
         }
         for (k, slot) in target.iter_mut().enumerate() {
