@@ -178,6 +178,7 @@ pub struct LedgerImportApplied {
     pub measures_changed: usize,
 }
 
+#[derive(Debug)]
 struct LedgerMeasure {
     id: i64,
     problem_id: i64,
@@ -386,7 +387,7 @@ pub async fn plan(
                     let mut text_found = false;
                     for &mi in ms.iter().filter(|&&mi| measure_key[mi] == *t) {
                         text_found = true;
-                        if diff(&measures[mi], &rows[ri], &resolved[ri]).is_empty() {
+                        if unchanged(&measures[mi], &measure_key[mi], &rows[ri], t, &resolved[ri]) {
                             same += 1;
                             break;
                         }
@@ -465,7 +466,14 @@ pub async fn plan(
                 if let Some(&mi) = ledger_ms.iter().find(|&&mi| {
                     !measure_used[mi]
                         && measure_key[mi] == row_keys[k]
-                        && (!whole || diff(&measures[mi], &rows[ri], &resolved[ri]).is_empty())
+                        && (!whole
+                            || unchanged(
+                                &measures[mi],
+                                &measure_key[mi],
+                                &rows[ri],
+                                &row_keys[k],
+                                &resolved[ri],
+                            ))
                 }) {
                     measure_used[mi] = true;
                     target[k] = Some(mi);
@@ -564,6 +572,7 @@ pub async fn plan(
     Ok(out)
 }
 
+#[derive(Debug, Clone)]
 struct Resolved {
     unit: Option<i64>,
     co_units: Vec<i64>,
@@ -652,6 +661,22 @@ fn resolve(
         leader,
         owner,
     }
+}
+
+/// Whether `diff` would find nothing, without building the changes: `mkey` and `rkey` are
+/// the measure's and the row's normalised texts (matching tries many pairs).
+fn unchanged(m: &LedgerMeasure, mkey: &str, r: &IncomingRow, rkey: &str, v: &Resolved) -> bool {
+    let implied = r.kind_given || r.kind != MeasureKind::TimeBound;
+    mkey == rkey
+        && !(implied && r.kind != m.kind)
+        && (v.unit.is_none()
+            || (v.unit == m.unit
+                && m.co_units.len() == v.co_units.len()
+                && m.co_units.iter().all(|u| v.co_units.contains(u))))
+        && (v.leader.is_none() || v.leader == m.leader)
+        && (v.owner.is_none() || v.owner == m.owner)
+        && (r.deadline.is_none() || r.deadline == m.deadline)
+        && (r.remarks.is_none() || r.remarks == m.remarks)
 }
 
 fn diff(m: &LedgerMeasure, r: &IncomingRow, v: &Resolved) -> Vec<FieldChange> {
@@ -1594,6 +1619,100 @@ mod tests {
             let e = plan(&store, &v, id, f.clone(), vec![]).await.unwrap_err();
             assert!(matches!(e, StoreError::Invalid(ref f) if f.code == "forbidden"));
         }
+    }
+
+    #[test]
+    fn unchanged_agrees_with_diff() {
+        let base = row(2, 1, "理论学习不深入", "制定学习计划");
+        let m = LedgerMeasure {
+            id: 1,
+            problem_id: 1,
+            text: "制定学习计划".into(),
+            kind: MeasureKind::TimeBound,
+            unit: Some(5),
+            co_units: vec![6, 7],
+            leader: Some(8),
+            owner: Some(9),
+            deadline: base.deadline,
+            remarks: None,
+            version: 1,
+        };
+        let v = Resolved {
+            unit: Some(5),
+            co_units: vec![7, 6],
+            leader: Some(8),
+            owner: Some(9),
+        };
+        let variants: Vec<(IncomingRow, Resolved)> = vec![
+            (base.clone(), v.clone()),
+            (
+                IncomingRow {
+                    measure: "制定学习计划。".into(),
+                    ..base.clone()
+                },
+                v.clone(),
+            ),
+            (
+                IncomingRow {
+                    measure: "另一项措施".into(),
+                    ..base.clone()
+                },
+                v.clone(),
+            ),
+            (
+                IncomingRow {
+                    deadline: Some(d("2022-04-30")),
+                    ..base.clone()
+                },
+                v.clone(),
+            ),
+            (
+                IncomingRow {
+                    deadline: None,
+                    remarks: Some("备注".into()),
+                    ..base.clone()
+                },
+                v.clone(),
+            ),
+            (
+                IncomingRow {
+                    kind: MeasureKind::Ongoing,
+                    ..base.clone()
+                },
+                v.clone(),
+            ),
+            (
+                base.clone(),
+                Resolved {
+                    co_units: vec![6],
+                    ..v.clone()
+                },
+            ),
+            (
+                base.clone(),
+                Resolved {
+                    unit: None,
+                    co_units: vec![],
+                    owner: Some(10),
+                    ..v.clone()
+                },
+            ),
+            (
+                base.clone(),
+                Resolved {
+                    leader: None,
+                    owner: None,
+                    ..v.clone()
+                },
+            ),
+        ];
+        let mut seen = [false; 2];
+        for (r, v) in &variants {
+            let same = unchanged(&m, &normalise(&m.text), r, &normalise(&r.measure), v);
+            assert_eq!(same, diff(&m, r, v).is_empty(), "{r:?} {v:?}");
+            seen[usize::from(same)] = true;
+        }
+        assert_eq!(seen, [true, true]);
     }
 
     #[tokio::test]
