@@ -401,6 +401,7 @@ pub enum LedgerSort {
 #[derive(Debug, Clone, Default)]
 pub struct LedgerFilter {
     pub inspection_id: Option<i64>,
+    /// The responsible unit and every unit below it.
     pub unit_id: Option<i64>,
     pub state: Option<MeasureState>,
     pub kind: Option<MeasureKind>,
@@ -490,7 +491,17 @@ impl Store {
             w.and("m.inspection_id =", v);
         }
         if let Some(v) = f.unit_id {
-            w.and("m.responsible_unit_id =", v);
+            // The unit and every unit below it, as the export's filter (a measure's org_path
+            // is its responsible unit's path). Written with BETWEEN so that the page query's
+            // rewrite of the scope's range (below) leaves it to the org_path index; no path
+            // equals an upper bound (paths end with '/').
+            let path = self.organisation(v).await?.path;
+            w.params.push(path.as_str().into());
+            let a = w.params.len();
+            w.params.push(path.upper_bound().into());
+            let b = w.params.len();
+            w.sql
+                .push_str(&format!(" AND m.org_path BETWEEN ${a} AND ${b}"));
         }
         if let Some(v) = f.state {
             w.and("m.state =", v.as_str());
@@ -1169,6 +1180,32 @@ mod tests {
                 let p = store.ledger_page(&viewer, &f, today).await.unwrap();
                 assert_eq!(p.total == 0, none, "{q}: {}", p.total);
             }
+            // A unit filter takes the units below it too (as the export does): a unit with
+            // measures of its own and below it. (A measure with no responsible unit belongs
+            // to its inspection's organisation.)
+            let (unit, own, under): (i64, i64, i64) = sqlx::query_as(
+                "SELECT g.id, \
+                 (SELECT COUNT(*) FROM measure m WHERE m.responsible_unit_id = g.id) \
+                 + (SELECT COUNT(*) FROM measure m JOIN inspection i ON i.id = m.inspection_id \
+                    WHERE m.responsible_unit_id IS NULL AND i.inspected_org_id = g.id), \
+                 (SELECT COUNT(*) FROM measure m JOIN organisation o ON o.id = m.responsible_unit_id \
+                  WHERE o.path > g.path AND o.path LIKE g.path || '%') \
+                 + (SELECT COUNT(*) FROM measure m JOIN inspection i ON i.id = m.inspection_id \
+                    JOIN organisation o ON o.id = i.inspected_org_id \
+                    WHERE m.responsible_unit_id IS NULL AND o.path > g.path AND o.path LIKE g.path || '%') AS n \
+                 FROM organisation g ORDER BY n DESC, g.id LIMIT 1",
+            )
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+            assert!(under > 0, "the generated ledger has measures below a unit");
+            let f = LedgerFilter {
+                unit_id: Some(unit),
+                limit: 500,
+                ..LedgerFilter::default()
+            };
+            let p = store.ledger_page(&viewer, &f, today).await.unwrap();
+            assert_eq!(p.total, own + under);
         }
     }
 
