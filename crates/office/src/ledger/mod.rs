@@ -52,6 +52,12 @@ pub enum WriteError {
     /// JSON encoding failed (only through the underlying writer).
     #[error("could not write the JSON ledger: {0}")]
     Json(#[from] serde_json::Error),
+    /// The xlsx package could not be written or read back.
+    #[error("could not write the xlsx package: {0}")]
+    Zip(#[from] zip::result::ZipError),
+    /// rust_xlsxwriter's frame of the sheet was not as expected (a bug, or its version).
+    #[error("unexpected xlsx frame: {0}")]
+    Frame(String),
     /// More measure rows than one sheet holds.
     #[error("the ledger has more rows than one sheet holds ({0}); narrow it with a filter")]
     TooManyRows(u32),

@@ -12,12 +12,13 @@
 //! [`XlsxWriter::write_problem`] first writes the merged ranges (rust_xlsxwriter buffers the
 //! blanks of the later rows as "write-ahead"), then each row's other cells in row order.
 
+use std::fmt::Write as _;
 use std::io::Write;
 
 use chrono::{Datelike, NaiveDate};
 use rectify_core::progress::Light;
 use rust_xlsxwriter::{
-    Color, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError,
+    Color, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, XlsxError,
 };
 
 use rectify_core::ledger::MeasureKind;
@@ -172,31 +173,6 @@ impl Formats {
             center,
         }
     }
-    /// The format of a measure cell in `col` (a lit status aside).
-    fn column(&self, col: Column) -> &Format {
-        match col {
-            Column::No | Column::Evidence => &self.number,
-            Column::Aspect
-            | Column::Problem
-            | Column::Measure
-            | Column::Progress
-            | Column::Remarks => &self.text,
-            Column::Kind | Column::Leader | Column::Unit | Column::Owner => &self.center,
-            Column::Deadline => &self.date,
-            Column::Status => &self.status[0],
-        }
-    }
-
-    fn status(&self, light: Option<Light>) -> &Format {
-        &self.status[match light {
-            None => 0,
-            Some(Light::Green) => 1,
-            Some(Light::Yellow) => 2,
-            Some(Light::Red) => 3,
-            Some(Light::Blue) => 4,
-            Some(Light::DeepRed) => 5,
-        }]
-    }
 }
 
 /// The title row's text: `<title>整改台账（截至2021年12月28日）`.
@@ -237,29 +213,68 @@ fn excel_date(d: NaiveDate) -> Result<ExcelDateTime, XlsxError> {
     )
 }
 
-/// Streams a ledger into an xlsx: create, feed it problem by problem, then [`finish`].
+/// Streams a ledger into an xlsx: create it on the output, feed it problem by problem, then
+/// [`finish`].
+///
+/// The workbook's frame — styles, the title and header rows, frozen panes, print setup, the
+/// auto-filter and print titles — is written by rust_xlsxwriter (twice: once to start the
+/// sheet, once at the end when the last row is known). The measure rows are this module's
+/// own `<row>`/`<c>` XML, streamed into the sheet's zip entry as they come: rust_xlsxwriter
+/// spent most of a 100,000-row export storing, looking up and re-reading each cell.
 ///
 /// [`finish`]: XlsxWriter::finish
-pub struct XlsxWriter {
-    workbook: Workbook,
-    formats: Formats,
+pub struct XlsxWriter<W: Write> {
+    zip: zip::ZipWriter<zip::write::StreamWriter<W>>,
+    frame: Frame,
     lang: Lang,
     /// Next row to write (0-based).
     next_row: u32,
     problems: u32,
-    /// Row heights (in lines) of the problem being written, kept to reuse its allocation.
-    heights: Vec<u32>,
+    /// Merged problem cells: (first row, last row), 0-based, columns A–C each.
+    merges: Vec<(u32, u32)>,
+    /// The XML of the rows being written (kept to reuse its allocation).
+    buf: String,
 }
 
-impl XlsxWriter {
-    /// A workbook with the title and header rows written and the sheet set up.
-    pub fn new(title: &str, date: NaiveDate, lang: Lang) -> Result<XlsxWriter, WriteError> {
+/// Style indices (`s="…"`) of the frame's formats, read back from the frame's own XML.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Xf {
+    text: u32,
+    center: u32,
+    number: u32,
+    date: u32,
+    status: [u32; 6],
+}
+
+/// The sheet as rust_xlsxwriter wrote it, cut where the measure rows go.
+struct Frame {
+    title: String,
+    date: NaiveDate,
+    xf: Xf,
+}
+
+/// Row (0-based) of the probe row: one cell in each format, so the styles exist and their
+/// indices can be read; it is cut out of the sheet.
+const PROBE_ROW: u32 = HEADER_ROW + 1;
+
+const COLS: [&str; 13] = [
+    "A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K", "L", "M",
+];
+
+impl Frame {
+    /// The frame workbook: title, header, probe row and sheet setup; the auto-filter down to
+    /// `last_row` when given.
+    fn workbook(
+        title: &str,
+        date: NaiveDate,
+        lang: Lang,
+        last_row: Option<u32>,
+    ) -> Result<Vec<u8>, WriteError> {
         let mut workbook = Workbook::new();
-        // Deflate level 1: at 100 000 rows level 6 spent a fifth of the export compressing,
-        // for a file a little smaller.
-        workbook.set_zip_compression_level(1);
         let formats = Formats::new();
         let last_col = (Column::ALL.len() - 1) as u16;
+        // Constant-memory mode writes inline strings, as the streamed rows are (no shared
+        // string table to keep in step).
         let ws = workbook.add_worksheet_with_constant_memory()?;
         ws.set_name(match lang {
             Lang::Zh => "整改台账",
@@ -267,8 +282,6 @@ impl XlsxWriter {
         })?;
         for col in Column::ALL {
             ws.set_column_width(col.index() as u16, width(col))?;
-            // Taken by the measure cells written without a format; cleared in `finish`.
-            ws.set_column_format(col.index() as u16, formats.column(col))?;
         }
         ws.set_row_height(0, 36)?;
         ws.merge_range(
@@ -288,6 +301,22 @@ impl XlsxWriter {
                 &formats.header,
             )?;
         }
+        // The probe: text, center, number, date, then the six status fills.
+        let probe = [
+            &formats.text,
+            &formats.center,
+            &formats.number,
+            &formats.date,
+            &formats.status[0],
+            &formats.status[1],
+            &formats.status[2],
+            &formats.status[3],
+            &formats.status[4],
+            &formats.status[5],
+        ];
+        for (c, f) in probe.into_iter().enumerate() {
+            ws.write_string_with_format(PROBE_ROW, c as u16, "probe", f)?;
+        }
         ws.set_freeze_panes(HEADER_ROW + 1, 0)?;
         ws.set_paper_size(9); // A4
         ws.set_landscape();
@@ -299,13 +328,115 @@ impl XlsxWriter {
             Lang::Zh => "&C第 &P 页 共 &N 页",
             Lang::En => "&CPage &P of &N",
         });
+        if let Some(last) = last_row {
+            ws.autofilter(HEADER_ROW, 0, last.max(HEADER_ROW), last_col)?;
+        }
+        let mut out = Vec::new();
+        workbook.save_to_writer(&mut out)?;
+        Ok(out)
+    }
+}
+
+/// The sheet part of a frame workbook, and its other parts (name, bytes) in order.
+fn unpack(bytes: &[u8]) -> Result<(String, Vec<(String, Vec<u8>)>), WriteError> {
+    let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes))?;
+    let mut sheet = None;
+    let mut parts = Vec::new();
+    for i in 0..z.len() {
+        let mut f = z.by_index(i)?;
+        let name = f.name()?.to_string();
+        let mut data = Vec::new();
+        std::io::Read::read_to_end(&mut f, &mut data)?;
+        if name == "xl/worksheets/sheet1.xml" {
+            sheet = Some(String::from_utf8(data).map_err(|_| frame_error("sheet1.xml"))?);
+        } else {
+            parts.push((name, data));
+        }
+    }
+    Ok((sheet.ok_or_else(|| frame_error("no sheet1.xml"))?, parts))
+}
+
+fn frame_error(what: &str) -> WriteError {
+    WriteError::Frame(what.to_string())
+}
+
+/// The sheet XML split around the probe row: (up to the probe row, from `</sheetData>`),
+/// with the style indices the probe row carried. The `<dimension>` is dropped (optional;
+/// the frame's would be wrong).
+fn split(sheet: &str) -> Result<(String, String, Xf), WriteError> {
+    let probe_start = format!("<row r=\"{}\"", PROBE_ROW + 1);
+    let a = sheet
+        .find(&probe_start)
+        .ok_or_else(|| frame_error("probe row"))?;
+    let b = a + sheet[a..]
+        .find("</row>")
+        .ok_or_else(|| frame_error("probe row end"))?;
+    let c = sheet
+        .find("</sheetData>")
+        .ok_or_else(|| frame_error("sheetData"))?;
+    let probe = &sheet[a..b];
+    let mut styles = Vec::new();
+    for (i, col) in COLS.iter().take(10).enumerate() {
+        let at = format!("<c r=\"{col}{}\" s=\"", PROBE_ROW + 1);
+        let s = probe
+            .find(&at)
+            .map(|p| &probe[p + at.len()..])
+            .and_then(|t| t.split('"').next())
+            .and_then(|n| n.parse::<u32>().ok())
+            .ok_or_else(|| frame_error(&format!("probe cell {i}")))?;
+        styles.push(s);
+    }
+    let xf = Xf {
+        text: styles[0],
+        center: styles[1],
+        number: styles[2],
+        date: styles[3],
+        status: [
+            styles[4], styles[5], styles[6], styles[7], styles[8], styles[9],
+        ],
+    };
+    let mut head = sheet[..a].to_string();
+    if let Some(d) = head.find("<dimension ")
+        && let Some(e) = head[d..].find("/>")
+    {
+        head.replace_range(d..d + e + 2, "");
+    }
+    Ok((head, sheet[c..].to_string(), xf))
+}
+
+/// Deflate level 1: at 100 000 rows level 6 spent a fifth of the export compressing, for a
+/// file a little smaller.
+fn entry_options() -> zip::write::SimpleFileOptions {
+    zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .compression_level(Some(1))
+}
+
+impl<W: Write> XlsxWriter<W> {
+    /// Start the workbook on `out`: the sheet's frame and the title and header rows.
+    pub fn new(
+        out: W,
+        title: &str,
+        date: NaiveDate,
+        lang: Lang,
+    ) -> Result<XlsxWriter<W>, WriteError> {
+        let (sheet, _) = unpack(&Frame::workbook(title, date, lang, None)?)?;
+        let (head, _, xf) = split(&sheet)?;
+        let mut zip = zip::ZipWriter::new_stream(out);
+        zip.start_file("xl/worksheets/sheet1.xml", entry_options())?;
+        zip.write_all(head.as_bytes())?;
         Ok(XlsxWriter {
-            workbook,
-            formats,
+            zip,
+            frame: Frame {
+                title: title.to_string(),
+                date,
+                xf,
+            },
             lang,
             next_row: HEADER_ROW + 1,
             problems: 0,
-            heights: Vec::new(),
+            merges: Vec::new(),
+            buf: String::new(),
         })
     }
 
@@ -328,9 +459,7 @@ impl XlsxWriter {
         // Row heights: LibreOffice does not grow rows for wrapped text on load, so each row
         // gets the height its tallest cell needs; a merged problem cell taller than its rows
         // together adds the rest to its last row.
-        let mut heights = std::mem::take(&mut self.heights);
-        heights.clear();
-        heights.extend(rows.iter().map(|r| row_lines(r, self.lang)));
+        let mut heights: Vec<u32> = rows.iter().map(|r| row_lines(r, self.lang)).collect();
         let problem_lines = lines(&first.aspect, width(Column::Aspect))
             .max(lines(&first.problem, width(Column::Problem)));
         let sum: u32 = heights.iter().sum();
@@ -339,43 +468,39 @@ impl XlsxWriter {
         {
             *last += problem_lines - sum;
         }
-        let f = &self.formats;
+        let xf = self.frame.xf;
         let lang = self.lang;
-        let ws = self.workbook.worksheet_from_index(0)?;
-        if n > 1 {
-            let last = r0 + n - 1;
-            ws.merge_range(r0, 0, last, 0, "", &f.number)?;
-            ws.write_number_with_format(r0, 0, f64::from(first.problem_no), &f.number)?;
-            ws.merge_range(r0, 1, last, 1, clip(&first.aspect), &f.text)?;
-            ws.merge_range(r0, 2, last, 2, clip(&first.problem), &f.text)?;
-        } else {
-            ws.write_number_with_format(r0, 0, f64::from(first.problem_no), &f.number)?;
-            ws.write_string_with_format(r0, 1, clip(&first.aspect), &f.text)?;
-            ws.write_string_with_format(r0, 2, clip(&first.problem), &f.text)?;
-        }
+        let b = &mut self.buf;
+        b.clear();
         for (i, row) in rows.iter().enumerate() {
-            let r = r0 + i as u32;
-            write_measure_cells(ws, f, lang, r, row)?;
-            // Only once the row is the current one: a height set ahead of the row's cells
-            // would be written as a second, empty <row> element in constant-memory mode.
-            ws.set_row_height(r, (f64::from(heights[i]) * LINE_POINTS + 4.0).min(409.0))?;
+            let r = r0 + i as u32 + 1; // 1-based in the XML
+            row_start(b, r, heights[i]);
+            if i == 0 {
+                number_cell(b, 0, r, xf.number, f64::from(first.problem_no));
+                text_cell(b, 1, r, xf.text, clip(&first.aspect));
+                text_cell(b, 2, r, xf.text, clip(&first.problem));
+            } else {
+                // The merged cells' other rows: formatted blanks (their borders show).
+                blank_cell(b, 0, r, xf.number);
+                blank_cell(b, 1, r, xf.text);
+                blank_cell(b, 2, r, xf.text);
+            }
+            measure_cells(b, &xf, lang, r, row);
+            b.push_str("</row>");
         }
-        self.heights = heights;
+        self.zip.write_all(b.as_bytes())?;
+        if n > 1 {
+            self.merges.push((r0, r0 + n - 1));
+        }
         self.next_row += n;
         self.problems += 1;
         Ok(())
     }
 
-    /// Set the auto-filter over what was written, add the 合计 row and save the workbook
-    /// into `out`.
-    ///
-    /// The 合计 row (a subtotal row, which importers skip) also keeps the sheet valid:
-    /// rust_xlsxwriter 0.102 in constant-memory mode writes the *last* row a second time,
-    /// empty, when that row has a custom height, and Excel refuses repeated rows. The 合计
-    /// row has the default height, so every measure row keeps its own.
-    pub fn finish<W: Write + Send>(mut self, out: W) -> Result<(), WriteError> {
+    /// Add the 合计 row (a subtotal row, which importers skip), close the sheet, write the
+    /// frame's other parts with the auto-filter over what was written, and return the output.
+    pub fn finish(mut self) -> Result<W, WriteError> {
         let last_row = self.next_row.saturating_sub(1).max(HEADER_ROW);
-        let last_col = (Column::ALL.len() - 1) as u16;
         let total = match self.lang {
             Lang::Zh => format!(
                 "合计：{}个问题，{}项整改措施",
@@ -389,83 +514,211 @@ impl XlsxWriter {
                 self.rows_written()
             ),
         };
-        let next = self.next_row;
-        let f = &self.formats;
-        let ws = self.workbook.worksheet_from_index(0)?;
-        ws.autofilter(HEADER_ROW, 0, last_row, last_col)?;
-        ws.merge_range(next, 0, next, last_col, &total, &f.text)?;
-        // Every measure row is out (writing the 合计 row flushed them): the column formats
-        // did their work and go, so the empty cells below the ledger stay unformatted.
-        let plain = Format::default();
-        for col in Column::ALL {
-            ws.set_column_format(col.index() as u16, &plain)?;
+        let xf = self.frame.xf;
+        let r = self.next_row + 1;
+        let b = &mut self.buf;
+        b.clear();
+        row_start(b, r, 0);
+        text_cell(b, 0, r, xf.text, &total);
+        for c in 1..COLS.len() {
+            blank_cell(b, c, r, xf.text);
         }
-        self.workbook.save_to_writer(out)?;
-        Ok(())
+        b.push_str("</row>");
+        let frame = Frame::workbook(
+            &self.frame.title,
+            self.frame.date,
+            self.lang,
+            Some(last_row),
+        )?;
+        let (sheet, parts) = unpack(&frame)?;
+        let (_, tail, xf_again) = split(&sheet)?;
+        if xf_again != xf {
+            return Err(frame_error("styles moved between the two frames"));
+        }
+        // The frame's merges (the title) and ours, in one <mergeCells>.
+        let mut merges = String::new();
+        let mut count = 1; // the 合计 row
+        let mut tail = tail;
+        if let Some(a) = tail.find("<mergeCells")
+            && let Some(e) = tail[a..].find("</mergeCells>")
+        {
+            let block = &tail[a..a + e];
+            let inner = &block[block.find('>').map_or(block.len(), |i| i + 1)..];
+            count += inner.matches("<mergeCell ").count();
+            merges.push_str(inner);
+            tail.replace_range(a..a + e + "</mergeCells>".len(), "");
+        }
+        for &(first, last) in &self.merges {
+            for col in &COLS[..3] {
+                merges.push_str(&format!(
+                    "<mergeCell ref=\"{col}{}:{col}{}\"/>",
+                    first + 1,
+                    last + 1
+                ));
+            }
+            count += 3;
+        }
+        merges.push_str(&format!("<mergeCell ref=\"A{r}:M{r}\"/>"));
+        // <mergeCells> follows <autoFilter> (and anything before it in the schema's order).
+        let at = [
+            "<printOptions",
+            "<pageMargins",
+            "<pageSetup",
+            "<headerFooter",
+        ]
+        .iter()
+        .filter_map(|t| tail.find(t))
+        .min()
+        .ok_or_else(|| frame_error("sheet tail"))?;
+        tail.insert_str(
+            at,
+            &format!("<mergeCells count=\"{count}\">{merges}</mergeCells>"),
+        );
+        self.buf.push_str(&tail);
+        self.zip.write_all(self.buf.as_bytes())?;
+        for (name, data) in parts {
+            self.zip.start_file(name, entry_options())?;
+            self.zip.write_all(&data)?;
+        }
+        Ok(self.zip.finish()?.into_inner())
     }
 }
 
-/// A measure row's own cells. They are written without a format: each takes its column's
-/// ([`Formats::column`], set in [`XlsxWriter::new`]) as rust_xlsxwriter writes the row out,
-/// which spares hashing a `Format` per cell (a tenth of a 100 000-row export). Only a lit
-/// status and empty cells (which need a format to be written at all) name one.
-fn write_measure_cells(
-    ws: &mut Worksheet,
-    f: &Formats,
-    lang: Lang,
-    r: u32,
-    row: &LedgerRow,
-) -> Result<(), XlsxError> {
-    let text = |ws: &mut Worksheet, col: Column, s: &str| {
-        let c = col.index() as u16;
-        if s.is_empty() {
-            ws.write_blank(r, c, f.column(col))
-        } else {
-            ws.write_string(r, c, clip(s))
-        }
-        .map(|_| ())
+/// `<row r="r">`, with a custom height of `lines` lines (0: the default height). Heights
+/// are whole pixels, as Excel keeps them (0.75 pt steps).
+fn row_start(b: &mut String, r: u32, lines: u32) {
+    if lines == 0 {
+        let _ = write!(b, "<row r=\"{r}\">");
+        return;
+    }
+    let points = (f64::from(lines) * LINE_POINTS + 4.0).min(409.0);
+    let pixels = (points * 4.0 / 3.0).round();
+    let _ = write!(
+        b,
+        "<row r=\"{r}\" ht=\"{}\" customHeight=\"1\">",
+        pixels * 0.75
+    );
+}
+
+fn text_cell(b: &mut String, c: usize, r: u32, s: u32, text: &str) {
+    if text.is_empty() {
+        return blank_cell(b, c, r, s);
+    }
+    let preserve = [' ', '\t', '\n'];
+    let space = if text.starts_with(preserve) || text.ends_with(preserve) {
+        " xml:space=\"preserve\""
+    } else {
+        ""
     };
-    text(ws, Column::Measure, &row.measure)?;
-    text(ws, Column::Kind, kind_label(row.kind, lang))?;
-    for (col, v) in [
+    let _ = write!(
+        b,
+        "<c r=\"{}{r}\" s=\"{s}\" t=\"inlineStr\"><is><t{space}>",
+        COLS[c]
+    );
+    escape_into(b, text);
+    b.push_str("</t></is></c>");
+}
+
+fn blank_cell(b: &mut String, c: usize, r: u32, s: u32) {
+    let _ = write!(b, "<c r=\"{}{r}\" s=\"{s}\"/>", COLS[c]);
+}
+
+fn number_cell(b: &mut String, c: usize, r: u32, s: u32, v: f64) {
+    let _ = write!(b, "<c r=\"{}{r}\" s=\"{s}\"><v>{v}</v></c>", COLS[c]);
+}
+
+/// Cell text as Excel writes it: `& < >` as entities, control characters (and U+FFFE/FFFF)
+/// as `_xHHHH_`, and a literal `_xHHHH_` protected as `_x005F_xHHHH_`.
+fn escape_into(b: &mut String, text: &str) {
+    let bytes = text.as_bytes();
+    for (i, ch) in text.char_indices() {
+        match ch {
+            '&' => b.push_str("&amp;"),
+            '<' => b.push_str("&lt;"),
+            '>' => b.push_str("&gt;"),
+            '\t' | '\n' => b.push(ch),
+            '\u{0}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}' => {
+                let _ = write!(b, "_x{:04X}_", ch as u32);
+            }
+            '_' if bytes.len() >= i + 7
+                && bytes[i + 1] == b'x'
+                && bytes[i + 2..i + 6].iter().all(u8::is_ascii_hexdigit)
+                && bytes[i + 6] == b'_' =>
+            {
+                b.push_str("_x005F_");
+            }
+            _ => b.push(ch),
+        }
+    }
+}
+
+/// A measure row's own cells (columns D–M).
+fn measure_cells(b: &mut String, xf: &Xf, lang: Lang, r: u32, row: &LedgerRow) {
+    let col = |c: Column| c.index();
+    text_cell(b, col(Column::Measure), r, xf.text, clip(&row.measure));
+    text_cell(
+        b,
+        col(Column::Kind),
+        r,
+        xf.center,
+        kind_label(row.kind, lang),
+    );
+    for (c, v) in [
         (Column::Leader, &row.leader),
         (Column::Unit, &row.unit),
         (Column::Owner, &row.owner),
     ] {
-        text(ws, col, v.as_deref().unwrap_or(""))?;
+        text_cell(b, col(c), r, xf.center, clip(v.as_deref().unwrap_or("")));
     }
+    let d = col(Column::Deadline);
     match row.deadline {
-        Deadline::Date(d) => {
-            ws.write_number(
-                r,
-                Column::Deadline.index() as u16,
-                excel_date(d)?.to_excel(),
-            )?;
+        Deadline::Date(date) => match excel_date(date) {
+            Ok(serial) => number_cell(b, d, r, xf.date, serial.to_excel()),
+            // Outside Excel's calendar (before 1900): shown as text.
+            Err(_) => text_cell(b, d, r, xf.center, &date.format("%Y-%m-%d").to_string()),
+        },
+        Deadline::Ongoing => text_cell(b, d, r, xf.center, kind_label(MeasureKind::Ongoing, lang)),
+        Deadline::Immediate => {
+            text_cell(b, d, r, xf.center, kind_label(MeasureKind::Immediate, lang))
         }
-        Deadline::Ongoing => text(ws, Column::Deadline, kind_label(MeasureKind::Ongoing, lang))?,
-        Deadline::Immediate => text(
-            ws,
-            Column::Deadline,
-            kind_label(MeasureKind::Immediate, lang),
-        )?,
-        Deadline::None => text(ws, Column::Deadline, "")?,
+        Deadline::None => blank_cell(b, d, r, xf.center),
     }
-    text(ws, Column::Progress, row.progress.as_deref().unwrap_or(""))?;
-    let status = status_label(row.state, lang);
-    match row.light {
-        None => text(ws, Column::Status, status)?,
-        Some(_) => {
-            ws.write_string_with_format(
-                r,
-                Column::Status.index() as u16,
-                status,
-                f.status(row.light),
-            )?;
-        }
-    }
-    ws.write_number(r, Column::Evidence.index() as u16, f64::from(row.evidence))?;
-    text(ws, Column::Remarks, row.remarks.as_deref().unwrap_or(""))?;
-    Ok(())
+    text_cell(
+        b,
+        col(Column::Progress),
+        r,
+        xf.text,
+        clip(row.progress.as_deref().unwrap_or("")),
+    );
+    let status = match row.light {
+        None => xf.status[0],
+        Some(Light::Green) => xf.status[1],
+        Some(Light::Yellow) => xf.status[2],
+        Some(Light::Red) => xf.status[3],
+        Some(Light::Blue) => xf.status[4],
+        Some(Light::DeepRed) => xf.status[5],
+    };
+    text_cell(
+        b,
+        col(Column::Status),
+        r,
+        status,
+        status_label(row.state, lang),
+    );
+    number_cell(
+        b,
+        col(Column::Evidence),
+        r,
+        xf.number,
+        f64::from(row.evidence),
+    );
+    text_cell(
+        b,
+        col(Column::Remarks),
+        r,
+        xf.text,
+        clip(row.remarks.as_deref().unwrap_or("")),
+    );
 }
 
 /// Group consecutive rows of the same problem (same 序号 and problem text).
@@ -475,13 +728,11 @@ pub fn problem_groups(rows: &[LedgerRow]) -> impl Iterator<Item = &[LedgerRow]> 
 
 /// A whole sheet to xlsx bytes (for callers that already hold every row).
 pub fn write(sheet: &LedgerSheet, lang: Lang) -> Result<Vec<u8>, WriteError> {
-    let mut w = XlsxWriter::new(&sheet.title, sheet.date, lang)?;
+    let mut w = XlsxWriter::new(Vec::new(), &sheet.title, sheet.date, lang)?;
     for group in problem_groups(&sheet.rows) {
         w.write_problem(group)?;
     }
-    let mut out = Vec::new();
-    w.finish(&mut out)?;
-    Ok(out)
+    w.finish()
 }
 
 #[cfg(test)]

@@ -133,7 +133,7 @@ fn rows_of(p: ExportProblem) -> Vec<LedgerRow> {
 }
 
 enum Sink<W: Write + Send> {
-    Xlsx(Box<XlsxWriter>, W),
+    Xlsx(Box<XlsxWriter<W>>),
     Csv(CsvWriter<W>),
     Json(JsonWriter<W>),
 }
@@ -163,7 +163,7 @@ pub async fn export_ledger<W: Write + Send>(
     };
     let as_of = plan.today();
     let mut sink = match format {
-        Format::Xlsx => Sink::Xlsx(Box::new(XlsxWriter::new(&title, as_of, lang)?), out),
+        Format::Xlsx => Sink::Xlsx(Box::new(XlsxWriter::new(out, &title, as_of, lang)?)),
         Format::Csv => Sink::Csv(CsvWriter::new(out, lang)?),
         Format::Json => Sink::Json(JsonWriter::new(out, lang)?),
     };
@@ -201,14 +201,16 @@ pub async fn export_ledger<W: Write + Send>(
             summary.problems += 1;
             summary.measures += rows.len() as u64;
             match &mut sink {
-                Sink::Xlsx(w, _) => w.write_problem(&rows)?,
+                Sink::Xlsx(w) => w.write_problem(&rows)?,
                 Sink::Csv(w) => rows.iter().try_for_each(|r| w.write_row(r))?,
                 Sink::Json(w) => rows.iter().try_for_each(|r| w.write_row(r))?,
             }
         }
     }
     match sink {
-        Sink::Xlsx(w, out) => w.finish(out)?,
+        Sink::Xlsx(w) => {
+            w.finish()?;
+        }
         Sink::Csv(w) => {
             w.finish()?;
         }
