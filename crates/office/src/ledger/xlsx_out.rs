@@ -775,6 +775,25 @@ mod tests {
     }
 
     #[test]
+    fn the_frame_before_the_rows_is_the_same_with_the_auto_filter() {
+        // The sheet's head is taken from the frame without the auto-filter (the last row is
+        // not known yet), its tail from the one with it: the heads must agree.
+        let d = NaiveDate::from_ymd_opt(2021, 12, 28).unwrap();
+        for lang in [Lang::Zh, Lang::En] {
+            let head = |last| {
+                let (sheet, _) = unpack(&Frame::workbook("某局", d, lang, last).unwrap()).unwrap();
+                split(&sheet).unwrap()
+            };
+            let (a, _, xa) = head(None);
+            let (b, tail, xb) = head(Some(100));
+            assert_eq!(a, b);
+            assert_eq!(xa, xb);
+            assert!(!a.contains("<dimension"), "{a}");
+            assert!(tail.contains("<autoFilter ref=\"A2:M101\"/>"), "{tail}");
+        }
+    }
+
+    #[test]
     fn long_text_makes_rows_taller() {
         assert_eq!(lines("短", 10.0), 1);
         assert_eq!(lines(&"字".repeat(20), 10.0), 5);
@@ -824,10 +843,22 @@ mod tests {
         let bytes = write(&sheet, Lang::Zh).unwrap();
         let xml = entry(&bytes, "xl/worksheets/sheet1.xml");
         assert!(xml.contains("&lt;&amp;&gt;"));
+        // Control characters as Excel writes them; a literal escape is protected.
+        assert!(xml.contains("a_x0001_b"), "{xml}");
         assert!(xml.contains("𠀀"));
         assert!(!xml.contains(&"x".repeat(CELL_MAX_CHARS + 1)));
         assert!(xml.contains(&"x".repeat(CELL_MAX_CHARS)));
         assert!(xml.contains(&"𠀀".repeat(CELL_MAX_CHARS / 2)));
         assert!(!xml.contains(&"𠀀".repeat(CELL_MAX_CHARS / 2 + 1)));
+        let mut sheet = sample();
+        sheet.rows[0].measure = " 前后有空格 _x0041_ ".into();
+        let xml = entry(
+            &write(&sheet, Lang::Zh).unwrap(),
+            "xl/worksheets/sheet1.xml",
+        );
+        assert!(
+            xml.contains("<t xml:space=\"preserve\"> 前后有空格 _x005F_x0041_ </t>"),
+            "{xml}"
+        );
     }
 }
