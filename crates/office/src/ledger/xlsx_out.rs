@@ -1,16 +1,12 @@
-//! The ledger as an `.xlsx` in the standard layout, written row by row in rust_xlsxwriter's
-//! constant-memory mode (rows go to a temporary file as they are finished, so 100 000 measures
-//! need a few megabytes, not the whole sheet in memory).
+//! The ledger as an `.xlsx` in the standard layout, streamed: the measure rows go straight
+//! into the output's zip entry as they are written, so 100 000 measures need a few megabytes,
+//! not the whole sheet in memory, and no temporary file (see [`XlsxWriter`]).
 //!
 //! Layout: row 1 the title (merged across every column), row 2 the headers, then one row per
 //! measure with the problem cells (序号, 方面, 问题) merged across the problem's measure rows.
 //! Frozen below the header, auto-filter on the header, wrapped text, fixed column widths,
 //! real date cells (`yyyy-mm-dd`), 完成情况 filled by traffic light; printed on A4 landscape,
 //! one page wide, title and header repeated on every page, "第 N 页 共 M 页" in the footer.
-//!
-//! Merges work in constant-memory mode because a problem's rows are written together:
-//! [`XlsxWriter::write_problem`] first writes the merged ranges (rust_xlsxwriter buffers the
-//! blanks of the later rows as "write-ahead"), then each row's other cells in row order.
 
 use std::fmt::Write as _;
 use std::io::Write;
