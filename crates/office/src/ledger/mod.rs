@@ -43,7 +43,7 @@ pub mod xlsx_out;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum WriteError {
-    /// The xlsx writer refused (a limit of the format, or its temporary file).
+    /// rust_xlsxwriter refused the sheet's frame (a limit of the format).
     #[error("could not write the xlsx ledger: {0}")]
     Xlsx(#[from] rust_xlsxwriter::XlsxError),
     /// Writing the output failed.
