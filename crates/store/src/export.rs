@@ -342,8 +342,14 @@ impl ExportReader<'_> {
             .await?;
         // Sorted here, not by the query: SQLite would sort the whole page's wide rows (names,
         // progress text) in a temporary b-tree, a third of the query's time.
-        let mut read: Vec<((i64, i64, i64, i64), ExportMeasure, i64, &sqlx::any::AnyRow)> =
-            Vec::with_capacity(rows.len());
+        // (ledger order: inspection, 序号, seq, id), the measure, its problem, its row.
+        type Read<'r> = (
+            (i64, i64, i64, i64),
+            ExportMeasure,
+            i64,
+            &'r sqlx::any::AnyRow,
+        );
+        let mut read: Vec<Read> = Vec::with_capacity(rows.len());
         for r in &rows {
             let id: i64 = r.try_get(0)?;
             let kind: &str = r.try_get(3)?;

@@ -333,8 +333,11 @@ impl Frame {
     }
 }
 
-/// The sheet part of a frame workbook, and its other parts (name, bytes) in order.
-fn unpack(bytes: &[u8]) -> Result<(String, Vec<(String, Vec<u8>)>), WriteError> {
+/// A package part: its name and bytes.
+type Part = (String, Vec<u8>);
+
+/// The sheet part of a frame workbook, and its other parts in order.
+fn unpack(bytes: &[u8]) -> Result<(String, Vec<Part>), WriteError> {
     let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes))?;
     let mut sheet = None;
     let mut parts = Vec::new();
