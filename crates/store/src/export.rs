@@ -316,9 +316,10 @@ impl ExportReader<'_> {
         );
         ExportPlan::in_inspections(&mut w, "m.inspection_id", ids);
         w.params.push(plan.lights.day_param().into());
-        // Columns are read by position (this SELECT list), the lights' by name.
+        // Columns are read by position (this SELECT list), the lights' by name; kind, state
+        // and deadline (3–5) are selected once, under the names the lights read.
         let sql = format!(
-            "SELECT m.id, m.problem_id, m.text, m.kind, m.state, m.deadline, m.remarks, \
+            "SELECT m.id, m.problem_id, m.text, {}, m.remarks, \
              u.name AS unit_name, o.name AS owner_name, l.name AS leader_name, \
              (SELECT r.text FROM report_measure rm JOIN progress_report r ON r.id = rm.report_id \
               WHERE rm.measure_id = m.id ORDER BY r.reported_on DESC, r.id DESC LIMIT 1) AS progress, \
@@ -334,7 +335,8 @@ impl ExportReader<'_> {
              LEFT JOIN person o ON o.id = m.owner_id \
              LEFT JOIN person l ON l.id = m.leader_id \
              WHERE 1 = 1{}",
-            plan.lights.columns(w.params.len()),
+            crate::supervision::LightView::BASIC_COLUMNS,
+            plan.lights.columns_besides_basics(w.params.len()),
             w.sql
         );
         let rows = bind_all(sqlx::query(AssertSqlSafe(sql)), &w.params)

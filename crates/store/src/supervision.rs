@@ -655,10 +655,16 @@ pub struct LightView {
 }
 
 impl LightView {
-    /// The columns a query over `measure m` selects for [`LightView::light`], `$n` binding
-    /// [`day_param`](Self::day_param). What the view cannot use (the recorded light before the
-    /// day's run, the feedback date without a straight-line pace) is not read.
-    pub fn columns(&self, n: usize) -> String {
+    /// The measure's own columns the view reads, under the names it reads them by: a query
+    /// that needs them anyway selects them once, as these, with
+    /// [`columns_besides_basics`](Self::columns_besides_basics).
+    pub const BASIC_COLUMNS: &'static str =
+        "m.kind AS lv_kind, m.state AS lv_state, m.deadline AS lv_deadline";
+
+    /// [`columns`](Self::columns) without [`BASIC_COLUMNS`](Self::BASIC_COLUMNS). What the
+    /// view cannot use (the recorded light before the day's run, the feedback date without a
+    /// straight-line pace) is not read.
+    pub fn columns_besides_basics(&self, n: usize) -> String {
         let recorded = if self.run_started.is_some() {
             format!(
                 "(SELECT h.light FROM measure_light h WHERE h.measure_id = m.id AND h.from_day <= ${n} \
@@ -673,10 +679,19 @@ impl LightView {
             "NULL"
         };
         format!(
-            "m.kind AS lv_kind, m.state AS lv_state, m.deadline AS lv_deadline, m.percent AS lv_percent, \
-             m.updated_at AS lv_updated, \
+            "m.percent AS lv_percent, m.updated_at AS lv_updated, \
              (SELECT MAX(ms.percent) FROM measure_milestone ms WHERE ms.measure_id = m.id AND ms.due <= ${n}) AS lv_planned, \
              CAST({recorded} AS TEXT) AS lv_recorded, CAST({feedback} AS TEXT) AS lv_feedback"
+        )
+    }
+
+    /// The columns a query over `measure m` selects for [`LightView::light`], `$n` binding
+    /// [`day_param`](Self::day_param).
+    pub fn columns(&self, n: usize) -> String {
+        format!(
+            "{}, {}",
+            Self::BASIC_COLUMNS,
+            self.columns_besides_basics(n)
         )
     }
 
