@@ -419,9 +419,15 @@ impl<W: Write> XlsxWriter<W> {
         date: NaiveDate,
         lang: Lang,
     ) -> Result<XlsxWriter<W>, WriteError> {
-        let (sheet, _) = unpack(&Frame::workbook(title, date, lang, None)?)?;
+        let (sheet, parts) = unpack(&Frame::workbook(title, date, lang, None)?)?;
         let (head, _, xf) = split(&sheet)?;
         let mut zip = zip::ZipWriter::new_stream(out);
+        // The package in its usual order ([Content_Types].xml first), but for the parts that
+        // name the auto-filter's range: they come from the final frame, after the sheet.
+        for (name, data) in parts.iter().filter(|(n, _)| !names_the_filter(n)) {
+            zip.start_file(name.as_str(), entry_options())?;
+            zip.write_all(data)?;
+        }
         zip.start_file("xl/worksheets/sheet1.xml", entry_options())?;
         zip.write_all(head.as_bytes())?;
         Ok(XlsxWriter {
@@ -575,12 +581,18 @@ impl<W: Write> XlsxWriter<W> {
         );
         self.buf.push_str(&tail);
         self.zip.write_all(self.buf.as_bytes())?;
-        for (name, data) in parts {
+        for (name, data) in parts.into_iter().filter(|(n, _)| names_the_filter(n)) {
             self.zip.start_file(name, entry_options())?;
             self.zip.write_all(&data)?;
         }
         Ok(self.zip.finish()?.into_inner())
     }
+}
+
+/// The frame's parts that change with the auto-filter (its defined name and the list of
+/// names); every other part is the same in both frames.
+fn names_the_filter(part: &str) -> bool {
+    matches!(part, "xl/workbook.xml" | "docProps/app.xml")
 }
 
 /// `<row r="r">`, with a custom height of `lines` lines (0: the default height). Heights
@@ -786,6 +798,23 @@ mod tests {
             let (a, _, xa) = head(None);
             let (b, tail, xb) = head(Some(100));
             assert_eq!(a, b);
+            // Only the parts that may name the filter differ (written last, from the final
+            // frame); core.xml carries the time it was made.
+            let parts = |last| {
+                unpack(&Frame::workbook("某局", d, lang, last).unwrap())
+                    .unwrap()
+                    .1
+            };
+            let (pa, pb) = (parts(None), parts(Some(100)));
+            assert_eq!(pa.len(), pb.len());
+            for ((na, da), (nb, db)) in pa.iter().zip(&pb) {
+                assert_eq!(na, nb);
+                if na == "xl/workbook.xml" {
+                    assert_ne!(da, db, "the filter's defined name");
+                } else if !names_the_filter(na) && na != "docProps/core.xml" {
+                    assert_eq!(da, db, "{na}");
+                }
+            }
             assert_eq!(xa, xb);
             assert!(!a.contains("<dimension"), "{a}");
             assert!(tail.contains("<autoFilter ref=\"A2:M101\"/>"), "{tail}");
