@@ -6,17 +6,20 @@
 //!
 //! - **Aspect** (方面): by title (markers, blanks and full-width forms folded, see
 //!   [`crate::import::normalise`]); a new title creates an aspect.
-//! - **Problem** (问题): by **序号 + problem text**: the file's 序号 must equal the problem's
-//!   running number in the ledger (aspects in order, problems in order within each, counted
-//!   across the inspection — the number the export writes) *and* the texts must agree after
-//!   folding. When no problem has both, a problem with the same text is taken if it is the only
-//!   unmatched one with that text (a ledger numbered per aspect, or renumbered, still
-//!   re-imports cleanly); otherwise the row starts a new problem. A problem's title is never
-//!   changed by an import: an edited title is a new problem, and the old one is reported
-//!   absent (kept).
-//! - **Measure** (整改措施), within a matched problem: first by text (folded), then by position
-//!   (the n-th measure row of the problem ↔ the ledger's n-th measure, if still unmatched: its
-//!   text is replaced); anything left creates a measure.
+//! - **Problem** (问题): one of the ledger's unmatched problems with the same text (folded).
+//!   When several have it, the choice goes to the one holding the most of the rows' measures
+//!   as they are (text, owner, deadline …), then the most measure texts, then one in the same
+//!   aspect, then the one whose running number in the ledger (aspects in order, problems in
+//!   order within each, counted across the inspection — the number the export writes) equals
+//!   the file's 序号, then the first in ledger order. Several candidates and none of these
+//!   signs, or no candidate: the row starts a new problem. So ledgers numbered per aspect,
+//!   files holding several ledgers (序号 starting again) and files re-imported after a
+//!   partial import all match again the same way. A problem's title is never changed by an
+//!   import: an edited title is a new problem, and the old one is reported absent (kept).
+//! - **Measure** (整改措施), within a matched problem: first the same measure as a whole,
+//!   then by text (folded), then by position (the n-th measure row of the problem ↔ the
+//!   ledger's n-th measure, if still unmatched: its text is replaced); anything left creates
+//!   a measure.
 //! - Fields of a matched measure change only where the file says something: an empty 责任单位,
 //!   责任人, 完成时限 or 备注 cell leaves the ledger's value alone; 整改类型 changes when given
 //!   (or implied by 长期坚持 / 立行立改 in 完成时限). 完成情况, 整改进展 and 佐证材料 are never
@@ -356,16 +359,13 @@ pub async fn plan(
             continue;
         }
         let (first_row, first_aspect) = (rows[idxs[0]].row, &rows[idxs[0]].aspect);
-        // The problem.
-        // The problem: of the unused ledger problems with this text, the one that shares
-        // the most measure texts with the rows, then one in the same aspect, then the one
-        // with this 序号, then the first in ledger order (which keeps the file's order for
-        // problems an import made). So a file whose 序号 are not the ledger's (two ledgers in
-        // one file, rows a partial import left out) matches again the same way. Several
-        // candidates elsewhere and none of these signs: a new problem.
+        // The rows' measure texts, folded: they choose the problem, then its measures.
+        let texts: Vec<String> = idxs.iter().map(|&i| normalise(&rows[i].measure)).collect();
+        // The problem (the module doc's rule): of the unused ledger problems with this text,
+        // by the score below, then the first in ledger order (which keeps the file's order
+        // for problems an import made).
         let found = {
             let aspect = normalise(first_aspect);
-            let texts: Vec<String> = idxs.iter().map(|&i| normalise(&rows[i].measure)).collect();
             let unused: Vec<usize> = by_text
                 .get(ptext.as_str())
                 .into_iter()
@@ -454,10 +454,6 @@ pub async fn plan(
             .and_then(|p| measures_of.get(&p).cloned())
             .unwrap_or_default();
         let mut target: Vec<Option<usize>> = vec![None; idxs.len()];
-        let row_keys: Vec<String> = idxs
-            .iter()
-            .map(|&ri| normalise(&rows[ri].measure))
-            .collect();
         for whole in [true, false] {
             for (k, &ri) in idxs.iter().enumerate() {
                 if target[k].is_some() {
@@ -465,13 +461,13 @@ pub async fn plan(
                 }
                 if let Some(&mi) = ledger_ms.iter().find(|&&mi| {
                     !measure_used[mi]
-                        && measure_key[mi] == row_keys[k]
+                        && measure_key[mi] == texts[k]
                         && (!whole
                             || unchanged(
                                 &measures[mi],
                                 &measure_key[mi],
                                 &rows[ri],
-                                &row_keys[k],
+                                &texts[k],
                                 &resolved[ri],
                             ))
                 }) {
