@@ -844,8 +844,9 @@ impl Store {
             .collect()
     }
 
-    /// The first `limit` choices in scope: units and people in tree order, inspections by id.
-    /// Ask for one more than a list may show to learn whether the list would be longer.
+    /// The first `limit` choices in scope: units and people in tree order, inspections by id
+    /// (pages use [`pick_list_upto`](Self::pick_list_upto)).
+    #[cfg(test)]
     pub async fn pick_list(&self, p: &PickScope, limit: i64) -> Result<Vec<Choice>, StoreError> {
         self.pick_rows(p, |_, _| {}, limit).await
     }
