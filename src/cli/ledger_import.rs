@@ -55,6 +55,7 @@ pub async fn run(a: ImportArgs) -> Result<ExitCode> {
             "{shown}: 文件过大 ({size} 字节, 上限 {FILE_MAX}) (file too large)"
         ));
     }
+    let started = std::time::Instant::now();
     let bytes = std::fs::read(&a.file).with_context(|| format!("{shown}: cannot read"))?;
     let name = a
         .file
@@ -64,6 +65,10 @@ pub async fn run(a: ImportArgs) -> Result<ExitCode> {
     let parsed = tokio::task::spawn_blocking(move || read_file(&bytes, name.as_deref()))
         .await?
         .map_err(|e| anyhow!("{shown}: {e} [{}]", e.code()))?;
+    tracing::info!(
+        ms = started.elapsed().as_millis() as u64,
+        "ledger import: file read"
+    );
     let file = summary(&parsed);
     let (rows, issues) = incoming(parsed);
     let store = a.data.open().await?;
@@ -78,6 +83,10 @@ pub async fn run(a: ImportArgs) -> Result<ExitCode> {
     let plan = ledger_import::plan(&store, &viewer, inspection, rows, issues)
         .await
         .map_err(on_inspection)?;
+    tracing::info!(
+        ms = started.elapsed().as_millis() as u64,
+        "ledger import: planned"
+    );
     let blocked = !plan.problems.is_empty() && !a.accept_valid;
     let mut applied = None;
     if !a.dry_run && !blocked {
@@ -91,6 +100,10 @@ pub async fn run(a: ImportArgs) -> Result<ExitCode> {
             )
             .await
             .map_err(|e| anyhow::Error::new(e).context(shown.clone()))?,
+        );
+        tracing::info!(
+            ms = started.elapsed().as_millis() as u64,
+            "ledger import: applied"
         );
     }
     match a.format {

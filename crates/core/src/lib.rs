@@ -11,6 +11,7 @@ pub mod registers;
 pub mod state;
 pub mod supervision;
 pub mod text;
+pub mod unit_names;
 
 pub use error::{DomainError, FieldError};
 pub mod demo;

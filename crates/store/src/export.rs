@@ -6,6 +6,8 @@
 //! 序号 is the problem's running number within its whole inspection (aspect seq, problem seq),
 //! computed before filtering, so a filtered export keeps the numbers of the full ledger.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDate;
 use rectify_core::ledger::MeasureKind;
 use rectify_core::progress::Light;
@@ -90,6 +92,7 @@ impl Store {
             unit_scope,
             today,
             lights: self.light_view(today).await?,
+            unit_labels: self.unit_names().await?.labels,
         };
         // The one inspection asked for names the export even when no measure matches.
         let mut asked = None;
@@ -228,6 +231,8 @@ pub struct ExportPlan {
     today: NaiveDate,
     /// Lights as the daily run decides them (`supervision::LightView`).
     lights: crate::supervision::LightView,
+    /// How the ledger names each unit (`unit_names::labels`).
+    unit_labels: HashMap<i64, String>,
 }
 
 impl ExportPlan {
@@ -292,20 +297,31 @@ impl ExportReader<'_> {
         Ok(None)
     }
 
-    /// One query, one row per matching measure, in ledger order: the problem's 序号, title
-    /// and aspect, the measure's names, latest progress text (report date, then id) and
-    /// evidence count ride along. SQLite hands rows over one by one from its worker thread,
-    /// so a row per measure (not one per measure, report and problem) is what makes the read
-    /// fast.
+    /// Two queries: the page's problems with their 序号, title and aspect, then one row per
+    /// matching measure with its names, latest progress text (report date, then id) and
+    /// evidence count. SQLite hands rows over one by one from its worker thread, so a row per
+    /// measure (not one per measure, report and problem) carrying no more than the measure's
+    /// own values is what makes the read fast.
     async fn read(&self, store: &Store, ids: &[i64]) -> Result<Vec<ExportProblem>, StoreError> {
         let plan = self.plan;
         let mut w = Where::default();
         ExportPlan::in_inspections(&mut w, "p.inspection_id", ids);
-        let problems = w.sql;
-        let mut w = Where {
-            sql: String::new(),
-            params: w.params,
-        };
+        let sql = format!(
+            "SELECT p.id, p.title, a.title, \
+             ROW_NUMBER() OVER (PARTITION BY p.inspection_id ORDER BY a.seq, p.seq, p.id) \
+             FROM problem p JOIN aspect a ON a.id = p.aspect_id WHERE 1 = 1{}",
+            w.sql
+        );
+        // problem id → (序号, title, aspect)
+        let mut problems: HashMap<i64, (i64, String, String)> = HashMap::new();
+        for r in bind_all(sqlx::query(AssertSqlSafe(sql)), &w.params)
+            .fetch_all(store.pool())
+            .await?
+        {
+            problems.insert(r.try_get(0)?, (r.try_get(3)?, r.try_get(1)?, r.try_get(2)?));
+        }
+
+        let mut w = Where::default();
         store.measure_conditions(
             &plan.viewer,
             &plan.filter,
@@ -320,18 +336,13 @@ impl ExportReader<'_> {
         // and deadline (3–5) are selected once, under the names the lights read.
         let sql = format!(
             "SELECT m.id, m.problem_id, m.text, {}, m.remarks, \
-             u.name AS unit_name, o.name AS owner_name, l.name AS leader_name, \
+             m.responsible_unit_id, o.name AS owner_name, l.name AS leader_name, \
              (SELECT r.text FROM report_measure rm JOIN progress_report r ON r.id = rm.report_id \
               WHERE rm.measure_id = m.id ORDER BY r.reported_on DESC, r.id DESC LIMIT 1) AS progress, \
              (SELECT COUNT(*) FROM report_measure rm JOIN evidence e ON e.report_id = rm.report_id \
               WHERE rm.measure_id = m.id) AS evidence, \
-             pn.no, pn.title, pn.aspect_title, pn.inspection_id, m.seq, {} \
+             m.inspection_id, m.seq, {} \
              FROM measure m \
-             JOIN (SELECT p.id, p.inspection_id, p.title, a.title AS aspect_title, \
-                   ROW_NUMBER() OVER (PARTITION BY p.inspection_id ORDER BY a.seq, p.seq, p.id) AS no \
-                   FROM problem p JOIN aspect a ON a.id = p.aspect_id WHERE 1 = 1{problems}) pn \
-               ON pn.id = m.problem_id \
-             LEFT JOIN organisation u ON u.id = m.responsible_unit_id \
              LEFT JOIN person o ON o.id = m.owner_id \
              LEFT JOIN person l ON l.id = m.leader_id \
              WHERE 1 = 1{}",
@@ -344,16 +355,12 @@ impl ExportReader<'_> {
             .await?;
         // Sorted here, not by the query: SQLite would sort the whole page's wide rows (names,
         // progress text) in a temporary b-tree, a third of the query's time.
-        // (ledger order: inspection, 序号, seq, id), the measure, its problem, its row.
-        type Read<'r> = (
-            (i64, i64, i64, i64),
-            ExportMeasure,
-            i64,
-            &'r sqlx::any::AnyRow,
-        );
-        let mut read: Vec<Read> = Vec::with_capacity(rows.len());
+        // (ledger order: inspection, 序号, seq, id), the measure, its problem.
+        let mut read: Vec<((i64, i64, i64, i64), ExportMeasure, i64)> =
+            Vec::with_capacity(rows.len());
         for r in &rows {
             let id: i64 = r.try_get(0)?;
+            let problem_id: i64 = r.try_get(1)?;
             let kind: &str = r.try_get(3)?;
             let kind = MeasureKind::parse(kind)
                 .ok_or_else(|| StoreError::Config(format!("unknown measure kind {kind}")))?;
@@ -362,6 +369,7 @@ impl ExportReader<'_> {
                 .ok_or_else(|| StoreError::Config(format!("unknown measure state {state}")))?;
             let deadline: Option<&str> = r.try_get(5)?;
             let deadline = deadline.and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok());
+            let unit: Option<i64> = r.try_get(7)?;
             let measure = ExportMeasure {
                 id,
                 text: r.try_get(2)?,
@@ -369,7 +377,7 @@ impl ExportReader<'_> {
                 state,
                 deadline,
                 leader: r.try_get(9)?,
-                unit: r.try_get(7)?,
+                unit: unit.and_then(|u| plan.unit_labels.get(&u).cloned()),
                 owner: r.try_get(8)?,
                 progress: r.try_get(10)?,
                 evidence: r.try_get(11)?,
@@ -377,22 +385,28 @@ impl ExportReader<'_> {
                 // Closed and draft measures show green, as the ledger always has.
                 light: plan.lights.light(r)?.unwrap_or(Light::Green),
             };
-            let no: i64 = r.try_get(12)?;
-            let key = (r.try_get(15)?, no, r.try_get(16)?, id);
-            read.push((key, measure, r.try_get(1)?, r));
+            let no = problems.get(&problem_id).map_or(i64::MAX, |p| p.0);
+            let key = (r.try_get(12)?, no, r.try_get(13)?, id);
+            read.push((key, measure, problem_id));
         }
+        drop(rows);
         read.sort_unstable_by_key(|(key, ..)| *key);
         let mut out: Vec<ExportProblem> = Vec::new();
-        for ((_, no, _, _), measure, problem_id, r) in read {
+        for ((_, no, _, _), measure, problem_id) in read {
             match out.last_mut() {
                 Some(p) if p.id == problem_id => p.measures.push(measure),
-                _ => out.push(ExportProblem {
-                    id: problem_id,
-                    no: u32::try_from(no).unwrap_or(u32::MAX),
-                    title: r.try_get(13)?,
-                    aspect: r.try_get(14)?,
-                    measures: vec![measure],
-                }),
+                _ => {
+                    let (_, title, aspect) = problems.remove(&problem_id).ok_or_else(|| {
+                        StoreError::Config(format!("measure {} has no problem", measure.id))
+                    })?;
+                    out.push(ExportProblem {
+                        id: problem_id,
+                        no: u32::try_from(no).unwrap_or(u32::MAX),
+                        title,
+                        aspect,
+                        measures: vec![measure],
+                    })
+                }
             }
         }
         Ok(out)

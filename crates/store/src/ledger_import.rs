@@ -259,16 +259,20 @@ pub async fn plan(
     }
     let orgs = store.organisations_in(&insp.org_path).await?;
     let people = store.people_in(&insp.org_path).await?;
-    let mut unit_by_name: HashMap<String, Vec<i64>> = HashMap::new();
+    let aliases = store.unit_names().await?.aliases;
+    let mut names = Names::default();
     for o in &orgs {
-        unit_by_name
-            .entry(fold_name(&o.name))
-            .or_default()
-            .push(o.id);
+        names.org_path.insert(o.id, o.path.as_str().to_string());
+        for a in aliases.get(&o.id).into_iter().flatten() {
+            let ids = names.units.entry(fold_name(a)).or_default();
+            if !ids.contains(&o.id) {
+                ids.push(o.id);
+            }
+        }
     }
-    let mut person_by_name: HashMap<String, Vec<(i64, i64)>> = HashMap::new();
     for p in &people {
-        person_by_name
+        names
+            .people
             .entry(fold_name(&p.name))
             .or_default()
             .push((p.id, p.organisation_id));
@@ -330,13 +334,7 @@ pub async fn plan(
     let mut resolved: Vec<Resolved> = Vec::with_capacity(rows.len());
     for r in &rows {
         let mut issues = Vec::new();
-        let res = resolve(
-            r,
-            &unit_by_name,
-            &person_by_name,
-            insp.dates.feedback_on,
-            &mut issues,
-        );
+        let res = resolve(r, &names, insp.dates.feedback_on, &mut issues);
         if !issues.is_empty() {
             row_ok[resolved.len()] = false;
             out.problems.extend(issues);
@@ -576,10 +574,51 @@ struct Resolved {
     owner: Option<i64>,
 }
 
+/// The inspected organisation's units and people by folded name, for `resolve`.
+#[derive(Default)]
+struct Names {
+    /// Every alias of every unit (`unit_names::aliases`: "办公室", "江州市教育局办公室", …).
+    units: HashMap<String, Vec<i64>>,
+    /// (person, their organisation) by name.
+    people: HashMap<String, Vec<(i64, i64)>>,
+    org_path: HashMap<i64, String>,
+}
+
+impl Names {
+    /// Among people of one name, the one in `unit`; failing that, the one in the nearest
+    /// organisation above it (a bureau's leader for its office's measure).
+    fn person_near(&self, many: &[(i64, i64)], unit: Option<i64>) -> Option<i64> {
+        let unit = unit?;
+        let in_unit: Vec<i64> = many
+            .iter()
+            .filter(|(_, org)| *org == unit)
+            .map(|(id, _)| *id)
+            .collect();
+        match in_unit.as_slice() {
+            [id] => return Some(*id),
+            [] => {}
+            _ => return None,
+        }
+        let unit_path = self.org_path.get(&unit)?;
+        let mut above: Vec<(usize, i64)> = many
+            .iter()
+            .filter_map(|(id, org)| {
+                let p = self.org_path.get(org)?;
+                unit_path.starts_with(p.as_str()).then_some((p.len(), *id))
+            })
+            .collect();
+        above.sort_unstable_by(|a, b| b.cmp(a));
+        match above.as_slice() {
+            [(_, id)] => Some(*id),
+            [(deepest, id), (next, _), ..] if deepest > next => Some(*id),
+            _ => None,
+        }
+    }
+}
+
 fn resolve(
     r: &IncomingRow,
-    units: &HashMap<String, Vec<i64>>,
-    people: &HashMap<String, Vec<(i64, i64)>>,
+    names: &Names,
     feedback_on: Option<NaiveDate>,
     issues: &mut Vec<RowIssue>,
 ) -> Resolved {
@@ -593,13 +632,13 @@ fn resolve(
         })
     };
     let mut unit_ids = Vec::new();
-    for n in r.unit.as_deref().map(names).unwrap_or_default() {
-        match units.get(&fold_name(&n)).map(Vec::as_slice) {
+    for n in r.unit.as_deref().map(self::names).unwrap_or_default() {
+        match names.units.get(&fold_name(&n)).map(Vec::as_slice) {
             Some([id]) => unit_ids.push(*id),
             Some([_, _, ..]) => issue(
                 "责任单位",
                 "ambiguous_unit",
-                format!("'{n}' 在被巡察单位中有多个同名单位"),
+                format!("'{n}' 在被巡察单位中有多个同名单位 (请写明上级单位, 如 '某某局{n}')"),
             ),
             _ => issue(
                 "责任单位",
@@ -610,9 +649,17 @@ fn resolve(
     }
     let unit = unit_ids.first().copied();
     let mut person = |column: &str, cell: Option<&str>| -> Option<i64> {
-        let n = cell.map(names).unwrap_or_default().into_iter().next()?;
-        let cands = people.get(&fold_name(&n)).cloned().unwrap_or_default();
-        match cands.as_slice() {
+        let n = cell
+            .map(self::names)
+            .unwrap_or_default()
+            .into_iter()
+            .next()?;
+        let cands = names
+            .people
+            .get(&fold_name(&n))
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        match cands {
             [(id, _)] => Some(*id),
             [] => {
                 issue(
@@ -623,21 +670,15 @@ fn resolve(
                 None
             }
             many => {
-                let in_unit: Vec<i64> = many
-                    .iter()
-                    .filter(|(_, org)| Some(*org) == unit)
-                    .map(|(id, _)| *id)
-                    .collect();
-                if in_unit.len() == 1 {
-                    Some(in_unit[0])
-                } else {
+                let near = names.person_near(many, unit);
+                if near.is_none() {
                     issue(
                         column,
                         "ambiguous_person",
                         format!("'{n}' 有多人同名, 无法确定"),
                     );
-                    None
                 }
+                near
             }
         }
     };
@@ -756,9 +797,18 @@ pub async fn apply(
     if plan.is_noop() {
         return Ok(LedgerImportApplied::default());
     }
+    let started = std::time::Instant::now();
     let mut w = store.begin_write().await?;
     let out = apply_in(&mut w, store.dialect(), actor, viewer, plan).await?;
+    tracing::debug!(
+        ms = started.elapsed().as_millis() as u64,
+        "ledger import: rows written"
+    );
     w.commit().await?;
+    tracing::debug!(
+        ms = started.elapsed().as_millis() as u64,
+        "ledger import: committed"
+    );
     Ok(out)
 }
 
@@ -1026,7 +1076,9 @@ async fn apply_in(
         events.push(("measure.create", "measure", *id, after));
     }
     out.measures_created = ids.len();
+    tracing::debug!("ledger import: measures inserted");
     w.audit_batch(dialect, actor, events).await?;
+    tracing::debug!("ledger import: audit written");
 
     // Changed measures: one by one, each under its version.
     for r in plan.rows.iter().filter(|r| r.action == RowAction::Changed) {
@@ -1742,6 +1794,140 @@ mod tests {
             apply(&store, &a, &v, &again, true).await.unwrap();
             assert_eq!(store.count("problem").await.unwrap(), 4);
             assert_eq!(store.count("measure").await.unwrap(), 4);
+        }
+    }
+
+    /// Two bureaus each with an 办公室, a leader 王五 in each bureau and an owner 赵六 in each
+    /// office: the plain office name is ambiguous, the bureau's name before it is not, people
+    /// resolve inside the unit or the nearest organisation above it, and the export writes
+    /// each office the way the import reads it back.
+    #[tokio::test]
+    async fn units_named_with_their_superior_resolve_and_export_that_way() {
+        for (store, _g) in stores().await {
+            let a = Actor::cli("test");
+            let mut w = store.begin_write().await.unwrap();
+            let org = |parent, name: &str| NewOrganisation {
+                parent_id: parent,
+                name: name.into(),
+                kind: "unit".into(),
+            };
+            let city = w
+                .create_organisation(&a, &org(None, "江州市"))
+                .await
+                .unwrap();
+            let mut offices = Vec::new();
+            let mut leaders = Vec::new();
+            let mut owners = Vec::new();
+            for bureau in ["甲局", "乙局"] {
+                let b = w
+                    .create_organisation(&a, &org(Some(city.id), bureau))
+                    .await
+                    .unwrap();
+                let o = w
+                    .create_organisation(&a, &org(Some(b.id), "办公室"))
+                    .await
+                    .unwrap();
+                for (at, name, list) in [(b.id, "王五", &mut leaders), (o.id, "赵六", &mut owners)]
+                {
+                    let p = w
+                        .create_person(
+                            &a,
+                            &NewPerson {
+                                organisation_id: at,
+                                name: name.into(),
+                                title: None,
+                                phone: None,
+                            },
+                        )
+                        .await
+                        .unwrap();
+                    list.push(p.id);
+                }
+                offices.push(o.id);
+            }
+            let i = w
+                .create_inspection(
+                    &a,
+                    &NewInspection {
+                        round_id: None,
+                        kind: InspectionKind::Regular,
+                        team: None,
+                        inspected_org_id: city.id,
+                        title: "江州市巡察".into(),
+                        dates: InspectionDates {
+                            stationed_from: None,
+                            stationed_to: None,
+                            feedback_on: None,
+                            plan_due: None,
+                            report_due: None,
+                        },
+                    },
+                )
+                .await
+                .unwrap();
+            w.commit().await.unwrap();
+            let v = Viewer {
+                user_id: 0,
+                role: Role::Office,
+                scope: city.path.clone(),
+                person_id: None,
+            };
+            let with = |n, unit: &str| IncomingRow {
+                unit: Some(unit.into()),
+                leader: Some("王五".into()),
+                owner: Some("赵六".into()),
+                ..row(n, 1, "公文处理不规范", &format!("措施{n}"))
+            };
+            let rows = vec![
+                with(3, "办公室"),
+                with(4, "甲局办公室"),
+                with(5, "乙局 办公室"),
+            ];
+            let p = plan(&store, &v, i.id, rows, vec![]).await.unwrap();
+            // Row 3's unit is ambiguous, and so are its people with no unit to narrow them.
+            let mut codes: Vec<_> = p
+                .problems
+                .iter()
+                .map(|e| (e.row, e.code.as_str()))
+                .collect();
+            codes.sort_unstable();
+            assert_eq!(
+                codes,
+                vec![
+                    (3, "ambiguous_person"),
+                    (3, "ambiguous_person"),
+                    (3, "ambiguous_unit")
+                ]
+            );
+            let made: Vec<_> = p
+                .rows
+                .iter()
+                .filter(|r| r.action == RowAction::Create)
+                .map(|r| (r.row, r.unit_id, r.leader_id, r.owner_id))
+                .collect();
+            assert_eq!(
+                made,
+                vec![
+                    (4, Some(offices[0]), Some(leaders[0]), Some(owners[0])),
+                    (5, Some(offices[1]), Some(leaders[1]), Some(owners[1])),
+                ]
+            );
+            apply(&store, &a, &v, &p, true).await.unwrap();
+
+            let f = crate::export::ExportFilter {
+                inspection_id: Some(i.id),
+                ..Default::default()
+            };
+            let ep = store.export_plan(&v, &f).await.unwrap();
+            let page = ep.reader().next_page(&store).await.unwrap().unwrap();
+            let units: Vec<_> = page[0].measures.iter().map(|m| m.unit.clone()).collect();
+            assert_eq!(
+                units,
+                vec![
+                    Some("甲局办公室".to_string()),
+                    Some("乙局办公室".to_string())
+                ]
+            );
         }
     }
 

@@ -30,7 +30,7 @@ pub use audit::{Actor, AuditEvent, AuditFilter, ChainStatus};
 pub use blobs::BlobLocation;
 pub use error::StoreError;
 pub use ledger::*;
-pub use orgs::{NewOrganisation, NewPerson, Organisation, Person};
+pub use orgs::{NewOrganisation, NewPerson, Organisation, Person, UnitNames};
 pub use schema::SCHEMA_VERSION;
 pub use sessions::{SessionRow, TokenRow};
 pub use users::{NewUser, SecurityPolicy, User};

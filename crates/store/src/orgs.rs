@@ -2,6 +2,9 @@
 
 use rectify_core::access::OrgPath;
 use rectify_core::text;
+use rectify_core::unit_names;
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::Row;
@@ -18,6 +21,13 @@ pub struct Organisation {
     pub kind: String,
     pub principal_leader_id: Option<i64>,
     pub version: i64,
+}
+
+/// How ledgers name units: each unit's label (written on export) and aliases (read on import).
+#[derive(Debug, Clone, Default)]
+pub struct UnitNames {
+    pub labels: HashMap<i64, String>,
+    pub aliases: HashMap<i64, Vec<String>>,
 }
 
 #[derive(Debug, Clone)]
@@ -207,6 +217,31 @@ impl Store {
     }
 
     /// People of the organisations in `scope`.
+    /// Every organisation's ledger aliases (`unit_names::aliases`) and label
+    /// (`unit_names::labels`), over the whole organisation table so that a unit is written
+    /// the same way in every ledger and read back wherever it is imported.
+    pub async fn unit_names(&self) -> Result<UnitNames, StoreError> {
+        let rows = sqlx::query("SELECT id, parent_id, name FROM organisation")
+            .fetch_all(self.pool())
+            .await?;
+        let mut all: Vec<(i64, Option<i64>, String)> = Vec::with_capacity(rows.len());
+        for r in &rows {
+            all.push((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?));
+        }
+        let units: Vec<unit_names::Unit> = all
+            .iter()
+            .map(|(id, parent, name)| unit_names::Unit {
+                id: *id,
+                parent: *parent,
+                name,
+            })
+            .collect();
+        Ok(UnitNames {
+            labels: unit_names::labels(&units),
+            aliases: unit_names::aliases(&units),
+        })
+    }
+
     pub async fn people_in(&self, scope: &OrgPath) -> Result<Vec<Person>, StoreError> {
         let rows = sqlx::query(
             "SELECT p.id, p.organisation_id, p.name, p.title, p.phone FROM person p JOIN organisation o ON o.id = p.organisation_id \
