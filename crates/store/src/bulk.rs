@@ -1,4 +1,5 @@
-//! Bulk loading of generated demo and benchmark ledgers ([`rectify_core::demo`]).
+//! Bulk writes: generated demo and benchmark ledgers ([`rectify_core::demo`]), and the rows of
+//! an imported ledger with their audit rows (`ledger_import`).
 //!
 //! Everything goes in through multi-row `INSERT … VALUES (…), (…) RETURNING id, <key>` statements
 //! of at most [`MAX_ROWS`] rows (and well under SQLite's 32,766 and PostgreSQL's 65,535 bind
@@ -123,6 +124,44 @@ fn bind_values<'q>(
         };
     }
     q
+}
+
+/// SQLite's page cache, in KiB, while one large write (an import of many rows) runs. The
+/// default (2 MiB) makes SQLite spill dirty index pages to the WAL mid-transaction and read
+/// them back; the cache grows only as pages are touched and goes back to its size before the
+/// write commits.
+pub(crate) const LARGE_WRITE_CACHE_KIB: i64 = 128 * 1024;
+
+/// Widen SQLite's page cache for a large write on `conn`; the previous size, for
+/// [`restore_page_cache`]. PostgreSQL: nothing to do.
+pub(crate) async fn widen_page_cache(
+    conn: &mut AnyConnection,
+    dialect: Dialect,
+    kib: i64,
+) -> Result<Option<i64>, StoreError> {
+    if dialect != Dialect::Sqlite {
+        return Ok(None);
+    }
+    let prev: i64 = sqlx::query_scalar("PRAGMA cache_size")
+        .fetch_one(&mut *conn)
+        .await?;
+    sqlx::query(AssertSqlSafe(format!("PRAGMA cache_size = {}", -kib.abs())))
+        .execute(&mut *conn)
+        .await?;
+    Ok(Some(prev))
+}
+
+/// Put back the page cache size [`widen_page_cache`] returned.
+pub(crate) async fn restore_page_cache(
+    conn: &mut AnyConnection,
+    prev: Option<i64>,
+) -> Result<(), StoreError> {
+    if let Some(prev) = prev {
+        sqlx::query(AssertSqlSafe(format!("PRAGMA cache_size = {prev}")))
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Insert `rows` into `table` and return the new ids in the order of `rows`. `key` names the

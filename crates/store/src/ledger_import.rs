@@ -799,7 +799,17 @@ pub async fn apply(
     }
     let started = std::time::Instant::now();
     let mut w = store.begin_write().await?;
-    let out = apply_in(&mut w, store.dialect(), actor, viewer, plan).await?;
+    let cache = crate::bulk::widen_page_cache(
+        w.conn(),
+        store.dialect(),
+        crate::bulk::LARGE_WRITE_CACHE_KIB,
+    )
+    .await?;
+    let out = apply_in(&mut w, store.dialect(), actor, viewer, plan).await;
+    // Put the cache back on this pooled connection even when the import failed.
+    let restored = crate::bulk::restore_page_cache(w.conn(), cache).await;
+    let out = out?;
+    restored?;
     tracing::debug!(
         ms = started.elapsed().as_millis() as u64,
         "ledger import: rows written"
@@ -934,7 +944,7 @@ async fn apply_in(
             signed_off_by: None,
             version: 1,
         };
-        events.push(("problem.create", "problem", *id, json!(p)));
+        events.push(("problem.create", "problem", *id, json!(p).to_string()));
     }
     out.problems_created = ids.len();
 
@@ -1073,7 +1083,7 @@ async fn apply_in(
         if let Some(rm) = &r.remarks {
             after["remarks"] = json!(rm);
         }
-        events.push(("measure.create", "measure", *id, after));
+        events.push(("measure.create", "measure", *id, after.to_string()));
     }
     out.measures_created = ids.len();
     tracing::debug!("ledger import: measures inserted");
@@ -1255,7 +1265,7 @@ impl Store {
 }
 
 /// One audit row to append: action, object type, object id, the object after.
-type BatchEvent = (&'static str, &'static str, i64, serde_json::Value);
+type BatchEvent = (&'static str, &'static str, i64, String);
 
 impl WriteTx {
     /// Append one audit row per event, chained in order exactly as [`WriteTx::audit`] would,
@@ -1287,7 +1297,7 @@ impl WriteTx {
             rec.actor = login.clone();
             rec.role = actor.role.clone();
             rec.object_id = Some(id.to_string());
-            rec.after = Some(after.to_string());
+            rec.after = Some(after);
             rec.source_ip = ip.clone();
             rec.request_id = request.clone();
             let rec = seal(rec, (self.head.seq > 0).then_some(&prev));
