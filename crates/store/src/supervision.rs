@@ -665,6 +665,16 @@ impl LightView {
     /// view cannot use (the recorded light before the day's run, the feedback date without a
     /// straight-line pace) is not read.
     pub fn columns_besides_basics(&self, n: usize) -> String {
+        let [percent, updated, planned, recorded, feedback] = self.expressions_besides_basics(n);
+        format!(
+            "{percent} AS lv_percent, {updated} AS lv_updated, {planned} AS lv_planned, \
+             {recorded} AS lv_recorded, {feedback} AS lv_feedback"
+        )
+    }
+
+    /// The expressions of [`columns_besides_basics`](Self::columns_besides_basics), unnamed,
+    /// in the order of [`LightInputs`]: percent, updated, planned, recorded, feedback.
+    pub fn expressions_besides_basics(&self, n: usize) -> [String; 5] {
         let recorded = if self.run_started.is_some() {
             format!(
                 "(SELECT h.light FROM measure_light h WHERE h.measure_id = m.id AND h.from_day <= ${n} \
@@ -678,11 +688,15 @@ impl LightView {
         } else {
             "NULL"
         };
-        format!(
-            "m.percent AS lv_percent, m.updated_at AS lv_updated, \
-             (SELECT MAX(ms.percent) FROM measure_milestone ms WHERE ms.measure_id = m.id AND ms.due <= ${n}) AS lv_planned, \
-             CAST({recorded} AS TEXT) AS lv_recorded, CAST({feedback} AS TEXT) AS lv_feedback"
-        )
+        [
+            "m.percent".into(),
+            "m.updated_at".into(),
+            format!(
+                "(SELECT MAX(ms.percent) FROM measure_milestone ms WHERE ms.measure_id = m.id AND ms.due <= ${n})"
+            ),
+            format!("CAST({recorded} AS TEXT)"),
+            format!("CAST({feedback} AS TEXT)"),
+        ]
     }
 
     /// The columns a query over `measure m` selects for [`LightView::light`], `$n` binding
@@ -717,30 +731,38 @@ impl LightView {
 
     /// The light of a row selected with [`columns`](Self::columns); `None` outside supervision.
     pub fn light(&self, row: &sqlx::any::AnyRow) -> Result<Option<Light>, StoreError> {
-        let kind: String = row.try_get("lv_kind")?;
-        let state: String = row.try_get("lv_state")?;
-        let (Some(kind), Some(state)) = (MeasureKind::parse(&kind), MeasureState::parse(&state))
+        self.light_of(&LightInputs {
+            kind: row.try_get("lv_kind")?,
+            state: row.try_get("lv_state")?,
+            deadline: row.try_get("lv_deadline")?,
+            percent: row.try_get("lv_percent")?,
+            planned: row.try_get("lv_planned")?,
+            feedback: row.try_get("lv_feedback")?,
+            updated: row.try_get("lv_updated")?,
+            recorded: row.try_get("lv_recorded")?,
+        })
+    }
+
+    /// The light of a measure whose [`columns`](Self::columns) were read some other way.
+    pub fn light_of(&self, v: &LightInputs<'_>) -> Result<Option<Light>, StoreError> {
+        let (Some(kind), Some(state)) = (MeasureKind::parse(v.kind), MeasureState::parse(v.state))
         else {
             return Err(StoreError::Config(format!(
-                "unknown measure kind or state {kind}/{state}"
+                "unknown measure kind or state {}/{}",
+                v.kind, v.state
             )));
         };
-        let deadline: Option<String> = row.try_get("lv_deadline")?;
-        let planned: Option<i64> = row.try_get("lv_planned")?;
-        let feedback: Option<String> = row.try_get("lv_feedback")?;
         let facts = MeasureFacts {
             kind,
             state,
-            deadline: deadline.as_deref().and_then(parse_day),
-            percent: row.try_get::<i64, _>("lv_percent")?.clamp(0, 100) as u8,
-            milestone_percent: planned.map(|p| p.clamp(0, 100) as u8),
-            feedback_on: feedback.as_deref().and_then(parse_day),
+            deadline: v.deadline.and_then(parse_day),
+            percent: v.percent.clamp(0, 100) as u8,
+            milestone_percent: v.planned.map(|p| p.clamp(0, 100) as u8),
+            feedback_on: v.feedback.and_then(parse_day),
         };
-        let updated: String = row.try_get("lv_updated")?;
         let recorded = match &self.run_started {
-            Some(started) if updated.as_str() < started.as_str() => {
-                let stored: Option<String> = row.try_get("lv_recorded")?;
-                Recorded::Current(match stored.as_deref() {
+            Some(started) if v.updated < started.as_str() => {
+                Recorded::Current(match v.recorded {
                     Some(CLOSED) => None,
                     Some(s) => Light::parse(s),
                     // Covered by the run and never lit: green while under supervision.
@@ -753,6 +775,24 @@ impl LightView {
         };
         Ok(shown_light(&self.rules, &self.th, &facts, recorded))
     }
+}
+
+/// What [`LightView::light_of`] reads of a measure: its kind, state and deadline (the
+/// [`BASIC_COLUMNS`](LightView::BASIC_COLUMNS)), then the
+/// [`expressions_besides_basics`](LightView::expressions_besides_basics) in their order.
+#[derive(Debug, Clone, Copy)]
+pub struct LightInputs<'a> {
+    pub kind: &'a str,
+    pub state: &'a str,
+    pub deadline: Option<&'a str>,
+    pub percent: i64,
+    pub updated: &'a str,
+    /// The milestone percent due by the day.
+    pub planned: Option<i64>,
+    /// The run's recorded light of the day.
+    pub recorded: Option<&'a str>,
+    /// The inspection's feedback date (straight-line pace only).
+    pub feedback: Option<&'a str>,
 }
 
 /// A measure's light from a day on.

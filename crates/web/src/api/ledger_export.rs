@@ -143,7 +143,7 @@ enum Sink<W: Write + Send> {
 const PAGES_AHEAD: usize = 1;
 
 /// Export the ledger the viewer may see, filtered, into `out`, a page of problems at a time
-/// (whole inspections of about 5,000 measures in memory at once). The filters are resolved before anything
+/// (whole inspections of about 2,000 measures in memory at once). The filters are resolved before anything
 /// is written, so a bad one (unknown inspection, unit or round) leaves `out` empty.
 ///
 /// The pages are read by a task of their own and handed over through a bounded channel, so
