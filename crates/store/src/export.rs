@@ -16,9 +16,9 @@ use serde::Deserialize;
 use sqlx::{AssertSqlSafe, Row};
 
 use crate::ledger::{Viewer, today};
-use crate::row::{Where, bind_all};
+use crate::row::{Where, bind_all, fetch_json_rows, json_rows};
 use crate::supervision::LightInputs;
-use crate::{Dialect, Store, StoreError};
+use crate::{Store, StoreError};
 
 /// Which measures to export. Every filter given narrows; none given means the whole scope.
 #[derive(Debug, Clone, Default)]
@@ -302,7 +302,7 @@ impl ExportReader<'_> {
     /// Two queries: the page's problems with their 序号, title and aspect, then its matching
     /// measures with their names, latest progress text (report date, then id), evidence count
     /// and the values their lights need. Each query returns its rows as one JSON document
-    /// ([`json_rows`]): the driver hands a row over from SQLite's worker thread and copies and
+    /// (`row::json_rows`): the driver hands a row over from SQLite's worker thread and copies and
     /// converts every value, which for 100,000 measures of 19 values cost more than the
     /// queries themselves.
     async fn read(&self, store: &Store, ids: &[i64]) -> Result<Vec<ExportProblem>, StoreError> {
@@ -320,11 +320,8 @@ impl ExportReader<'_> {
                 w.sql
             ),
         );
-        let doc: Option<String> = bind_all(sqlx::query(AssertSqlSafe(sql)), &w.params)
-            .fetch_one(store.pool())
-            .await?
-            .try_get(0)?;
-        let read: Vec<(i64, String, String, i64)> = parse_rows(doc.as_deref())?;
+        let read: Vec<(i64, String, String, i64)> =
+            fetch_json_rows(store.pool(), sql, &w.params).await?;
         // problem id → (序号, title, aspect)
         let mut problems: HashMap<i64, (i64, String, String)> = read
             .into_iter()
@@ -364,12 +361,7 @@ impl ExportReader<'_> {
                 w.sql
             ),
         );
-        let doc: Option<String> = bind_all(sqlx::query(AssertSqlSafe(sql)), &w.params)
-            .fetch_one(store.pool())
-            .await?
-            .try_get(0)?;
-        let rows: Vec<MeasureRow> = parse_rows(doc.as_deref())?;
-        drop(doc);
+        let rows: Vec<MeasureRow> = fetch_json_rows(store.pool(), sql, &w.params).await?;
         // Sorted here, not by the query: SQLite would sort the whole page's wide rows (names,
         // progress text) in a temporary b-tree, a third of the query's time.
         // (ledger order: inspection, 序号, seq, id), the measure, its problem.
@@ -460,27 +452,6 @@ struct MeasureRow {
     planned: Option<i64>,
     recorded: Option<String>,
     feedback: Option<String>,
-}
-
-/// `SELECT <the rows of exprs FROM from, as one JSON array of arrays>`: one value, `NULL` or
-/// `[]` when no row matches.
-fn json_rows(dialect: Dialect, exprs: &str, from: &str) -> String {
-    match dialect {
-        Dialect::Sqlite => format!("SELECT json_group_array(json_array({exprs})) FROM {from}"),
-        Dialect::Postgres => {
-            format!("SELECT CAST(json_agg(json_build_array({exprs})) AS TEXT) FROM {from}")
-        }
-    }
-}
-
-/// The rows of a [`json_rows`] document.
-fn parse_rows<T: serde::de::DeserializeOwned>(doc: Option<&str>) -> Result<Vec<T>, StoreError> {
-    match doc {
-        None => Ok(Vec::new()),
-        Some(doc) => {
-            serde_json::from_str(doc).map_err(|e| StoreError::Config(format!("export rows: {e}")))
-        }
-    }
 }
 
 impl Store {

@@ -231,32 +231,53 @@ pub async fn plan(
     }
     let aspects = store.aspects(inspection_id).await?;
     let problems = store.problems(inspection_id).await?;
-    let mrows = sqlx::query(
-        "SELECT id, problem_id, text, kind, responsible_unit_id, co_unit_ids, leader_id, owner_id, deadline, remarks, version \
-         FROM measure WHERE inspection_id = $1 ORDER BY problem_id, seq, id",
-    )
-    .bind(inspection_id)
-    .fetch_all(store.pool())
-    .await?;
-    let mut measures = Vec::with_capacity(mrows.len());
-    for r in &mrows {
-        let kind: String = r.try_get("kind")?;
-        let co: String = r.try_get("co_unit_ids")?;
-        let deadline: Option<String> = r.try_get("deadline")?;
-        measures.push(LedgerMeasure {
-            id: r.try_get("id")?,
-            problem_id: r.try_get("problem_id")?,
-            text: r.try_get("text")?,
-            kind: MeasureKind::parse(&kind).unwrap_or(MeasureKind::TimeBound),
-            unit: r.try_get("responsible_unit_id")?,
-            co_units: serde_json::from_str(&co).unwrap_or_default(),
-            leader: r.try_get("leader_id")?,
-            owner: r.try_get("owner_id")?,
-            deadline: deadline.and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()),
-            remarks: r.try_get("remarks")?,
-            version: r.try_get("version")?,
-        });
+    // The inspection's measures in one JSON document (a re-import reads every one of them),
+    // in ledger order (problem, seq, id) sorted here.
+    #[derive(Deserialize)]
+    struct MeasureRow {
+        id: i64,
+        problem_id: i64,
+        seq: i64,
+        text: String,
+        kind: String,
+        unit: Option<i64>,
+        co_units: String,
+        leader: Option<i64>,
+        owner: Option<i64>,
+        deadline: Option<String>,
+        remarks: Option<String>,
+        version: i64,
     }
+    let mut mrows: Vec<MeasureRow> = crate::row::fetch_json_rows(
+        store.pool(),
+        crate::row::json_rows(
+            store.dialect(),
+            "id, problem_id, seq, text, kind, responsible_unit_id, co_unit_ids, leader_id, \
+             owner_id, deadline, remarks, version",
+            "measure WHERE inspection_id = $1",
+        ),
+        &[inspection_id.into()],
+    )
+    .await?;
+    mrows.sort_unstable_by_key(|r| (r.problem_id, r.seq, r.id));
+    let measures: Vec<LedgerMeasure> = mrows
+        .into_iter()
+        .map(|r| LedgerMeasure {
+            id: r.id,
+            problem_id: r.problem_id,
+            text: r.text,
+            kind: MeasureKind::parse(&r.kind).unwrap_or(MeasureKind::TimeBound),
+            unit: r.unit,
+            co_units: serde_json::from_str(&r.co_units).unwrap_or_default(),
+            leader: r.leader,
+            owner: r.owner,
+            deadline: r
+                .deadline
+                .and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()),
+            remarks: r.remarks,
+            version: r.version,
+        })
+        .collect();
     let orgs = store.organisations_in(&insp.org_path).await?;
     let people = store.people_in(&insp.org_path).await?;
     let aliases = store.unit_names().await?.aliases;
