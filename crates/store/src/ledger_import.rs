@@ -209,6 +209,26 @@ fn fold_name(s: &str) -> String {
     normalise(s)
 }
 
+/// [`normalise`] remembering its last input: a ledger repeats its problem's and aspect's text
+/// on every measure's row, and 100,000 rows would fold the same text over and over.
+#[derive(Default)]
+struct Fold {
+    last: Option<(String, String)>,
+}
+
+impl Fold {
+    fn key(&mut self, text: &str) -> String {
+        match &self.last {
+            Some((raw, key)) if raw == text => key.clone(),
+            _ => {
+                let key = normalise(text);
+                self.last = Some((text.to_string(), key.clone()));
+                key
+            }
+        }
+    }
+}
+
 /// Compute what importing `rows` (and the reader's `problems`) would do.
 pub async fn plan(
     store: &Store,
@@ -336,8 +356,9 @@ pub async fn plan(
     // Group the file's rows by problem (序号 + folded text), in first-seen order.
     let mut groups: Vec<((u32, String), Vec<usize>)> = Vec::new();
     let mut group_of: HashMap<(u32, String), usize> = HashMap::new();
+    let mut fold = Fold::default();
     for (i, r) in rows.iter().enumerate() {
-        let key = (r.problem_no, normalise(&r.problem));
+        let key = (r.problem_no, fold.key(&r.problem));
         match group_of.get(&key) {
             Some(&g) => groups[g].1.push(i),
             None => {
@@ -874,11 +895,12 @@ async fn apply_in(
 
     // Aspects (few): one by one, through the ordinary path.
     let mut aspect_ids: HashMap<String, i64> = HashMap::new();
+    let mut aspect_fold = Fold::default();
     for r in plan.rows.iter().filter(|r| r.action == RowAction::Create) {
         if r.problem_id.is_some() || r.aspect_id.is_some() {
             continue;
         }
-        let akey = normalise(&r.aspect);
+        let akey = aspect_fold.key(&r.aspect);
         if aspect_ids.contains_key(&akey) {
             continue;
         }
@@ -901,25 +923,32 @@ async fn apply_in(
     {
         next_problem_seq.insert(row.try_get("aspect_id")?, row.try_get("seq")?);
     }
+    // Each created row's problem key (序号, folded text), folded once.
+    let mut problem_fold = Fold::default();
+    let creating: Vec<(&RowPlan, (u32, String))> = plan
+        .rows
+        .iter()
+        .filter(|r| r.action == RowAction::Create)
+        .map(|r| (r, (r.problem_no, problem_fold.key(&r.problem))))
+        .collect();
     let mut problem_ids: HashMap<(u32, String), usize> = HashMap::new();
     let mut new_problems: Vec<(i64, i64, String)> = Vec::new(); // aspect, seq, title
-    for r in plan.rows.iter().filter(|r| r.action == RowAction::Create) {
+    for (r, pkey) in &creating {
         if r.problem_id.is_some() {
             continue;
         }
-        let pkey = (r.problem_no, normalise(&r.problem));
-        if problem_ids.contains_key(&pkey) {
+        if problem_ids.contains_key(pkey) {
             continue;
         }
         let aspect_id = r
             .aspect_id
-            .or_else(|| aspect_ids.get(&normalise(&r.aspect)).copied())
+            .or_else(|| aspect_ids.get(&aspect_fold.key(&r.aspect)).copied())
             .ok_or_else(|| StoreError::Config(format!("第{}行: aspect not created", r.row)))?;
         let title = rectify_core::text::bounded("title", &r.problem, rectify_core::text::TITLE_MAX)
             .map_err(|e| at(r, e.into()))?;
         let seq = next_problem_seq.entry(aspect_id).or_insert(0);
         *seq += 1;
-        problem_ids.insert(pkey, new_problems.len());
+        problem_ids.insert(pkey.clone(), new_problems.len());
         new_problems.push((aspect_id, *seq, title));
     }
     let severity = i64::from(Severity::GENERAL.level());
@@ -991,11 +1020,12 @@ async fn apply_in(
         unit_path.insert(row.try_get("id")?, row.try_get("path")?);
     }
     let mut creates: Vec<NewRow> = Vec::new();
-    for r in plan.rows.iter().filter(|r| r.action == RowAction::Create) {
+    for (r, pkey) in &creating {
+        let r = *r;
         let problem_id = match r.problem_id {
             Some(id) => id,
             None => problem_ids
-                .get(&(r.problem_no, normalise(&r.problem)))
+                .get(pkey)
                 .and_then(|i| ids.get(*i).copied())
                 .ok_or_else(|| StoreError::Config(format!("第{}行: problem not created", r.row)))?,
         };
@@ -1697,6 +1727,20 @@ mod tests {
             v.role = Role::Liaison;
             let e = plan(&store, &v, id, f.clone(), vec![]).await.unwrap_err();
             assert!(matches!(e, StoreError::Invalid(ref f) if f.code == "forbidden"));
+        }
+    }
+
+    #[test]
+    fn fold_remembers_only_its_last_input() {
+        let mut f = Fold::default();
+        for t in [
+            "一、问题 甲。",
+            "一、问题 甲。",
+            "（二）问题乙",
+            "一、问题 甲。",
+            "",
+        ] {
+            assert_eq!(f.key(t), normalise(t), "{t}");
         }
     }
 
