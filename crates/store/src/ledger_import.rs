@@ -530,7 +530,10 @@ pub async fn plan(
             .unwrap_or_else(|| rows[idxs[0]].problem.clone());
         for (k, &ri) in idxs.iter().enumerate() {
             let v = &resolved[ri];
-            let matched = target[k].map(|mi| (&measures[mi], diff(&measures[mi], &rows[ri], v)));
+            let matched = target[k].map(|mi| {
+                let m = &measures[mi];
+                (m, diff(m, &measure_key[mi], &rows[ri], &texts[k], v))
+            });
             // The row's own text moves into its plan (a city ledger is 100 k rows).
             let r = &mut rows[ri];
             let mut plan = RowPlan {
@@ -758,7 +761,14 @@ fn unchanged(m: &LedgerMeasure, mkey: &str, r: &IncomingRow, rkey: &str, v: &Res
         && (r.remarks.is_none() || r.remarks == m.remarks)
 }
 
-fn diff(m: &LedgerMeasure, r: &IncomingRow, v: &Resolved) -> Vec<FieldChange> {
+/// What importing `r` would change in `m`; `mkey` and `rkey` as for [`unchanged`].
+fn diff(
+    m: &LedgerMeasure,
+    mkey: &str,
+    r: &IncomingRow,
+    rkey: &str,
+    v: &Resolved,
+) -> Vec<FieldChange> {
     let mut c = Vec::new();
     let mut push = |field: &str, old: Option<String>, new: Option<String>| {
         c.push(FieldChange {
@@ -767,7 +777,7 @@ fn diff(m: &LedgerMeasure, r: &IncomingRow, v: &Resolved) -> Vec<FieldChange> {
             new,
         })
     };
-    if normalise(&m.text) != normalise(&r.measure) {
+    if mkey != rkey {
         push("text", Some(m.text.clone()), Some(r.measure.clone()));
     }
     let implied = r.kind_given || r.kind != MeasureKind::TimeBound;
@@ -1831,8 +1841,9 @@ mod tests {
         ];
         let mut seen = [false; 2];
         for (r, v) in &variants {
-            let same = unchanged(&m, &normalise(&m.text), r, &normalise(&r.measure), v);
-            assert_eq!(same, diff(&m, r, v).is_empty(), "{r:?} {v:?}");
+            let (mkey, rkey) = (normalise(&m.text), normalise(&r.measure));
+            let same = unchanged(&m, &mkey, r, &rkey, v);
+            assert_eq!(same, diff(&m, &mkey, r, &rkey, v).is_empty(), "{r:?} {v:?}");
             seen[usize::from(same)] = true;
         }
         assert_eq!(seen, [true, true]);
