@@ -1507,71 +1507,87 @@ mod tests {
         }
     }
 
-    async fn fixture(store: &Store) -> (Viewer, i64) {
-        let a = Actor::cli("test");
-        let mut w = store.begin_write().await.unwrap();
-        let org = |parent, name: &str| NewOrganisation {
-            parent_id: parent,
-            name: name.into(),
-            kind: "unit".into(),
-        };
-        let root = w.create_organisation(&a, &org(None, "某局")).await.unwrap();
-        let office = w
-            .create_organisation(&a, &org(Some(root.id), "办公室"))
-            .await
-            .unwrap();
-        w.create_organisation(&a, &org(Some(root.id), "财务科"))
-            .await
-            .unwrap();
-        // Someone outside the inspected organisation, with a name used inside too.
-        let other = w
-            .create_organisation(&a, &org(None, "别的局"))
-            .await
-            .unwrap();
-        w.create_organisation(&a, &org(Some(other.id), "人事科"))
-            .await
-            .unwrap();
-        for (o, name) in [(office.id, "张三"), (office.id, "李四")] {
-            w.create_person(
-                &a,
-                &NewPerson {
-                    organisation_id: o,
-                    name: name.into(),
-                    title: None,
-                    phone: None,
-                },
-            )
-            .await
-            .unwrap();
-        }
-        let i = w
-            .create_inspection(
-                &a,
-                &NewInspection {
-                    round_id: None,
-                    kind: InspectionKind::Regular,
-                    team: None,
-                    inspected_org_id: root.id,
-                    title: "某局巡察".into(),
-                    dates: InspectionDates {
-                        stationed_from: None,
-                        stationed_to: None,
-                        feedback_on: Some(d("2021-07-22")),
-                        plan_due: None,
-                        report_due: None,
-                    },
-                },
-            )
-            .await
-            .unwrap();
-        w.commit().await.unwrap();
-        let v = Viewer {
+    /// An office over `scope`.
+    fn office_over(scope: &rectify_core::access::OrgPath) -> Viewer {
+        Viewer {
             user_id: 0,
             role: Role::Office,
-            scope: root.path.clone(),
+            scope: scope.clone(),
             person_id: None,
-        };
-        (v, i.id)
+        }
+    }
+
+    async fn unit(w: &mut crate::WriteTx, parent: Option<i64>, name: &str) -> crate::Organisation {
+        w.create_organisation(
+            &Actor::cli("test"),
+            &NewOrganisation {
+                parent_id: parent,
+                name: name.into(),
+                kind: "unit".into(),
+            },
+        )
+        .await
+        .unwrap()
+    }
+
+    async fn person(w: &mut crate::WriteTx, organisation_id: i64, name: &str) -> i64 {
+        w.create_person(
+            &Actor::cli("test"),
+            &NewPerson {
+                organisation_id,
+                name: name.into(),
+                title: None,
+                phone: None,
+            },
+        )
+        .await
+        .unwrap()
+        .id
+    }
+
+    /// A regular inspection of `org` with only a feedback date.
+    async fn inspection(
+        w: &mut crate::WriteTx,
+        org: i64,
+        title: &str,
+        feedback_on: Option<NaiveDate>,
+    ) -> i64 {
+        w.create_inspection(
+            &Actor::cli("test"),
+            &NewInspection {
+                round_id: None,
+                kind: InspectionKind::Regular,
+                team: None,
+                inspected_org_id: org,
+                title: title.into(),
+                dates: InspectionDates {
+                    stationed_from: None,
+                    stationed_to: None,
+                    feedback_on,
+                    plan_due: None,
+                    report_due: None,
+                },
+            },
+        )
+        .await
+        .unwrap()
+        .id
+    }
+
+    async fn fixture(store: &Store) -> (Viewer, i64) {
+        let mut w = store.begin_write().await.unwrap();
+        let root = unit(&mut w, None, "某局").await;
+        let office = unit(&mut w, Some(root.id), "办公室").await;
+        unit(&mut w, Some(root.id), "财务科").await;
+        // Someone outside the inspected organisation, with a name used inside too.
+        let other = unit(&mut w, None, "别的局").await;
+        unit(&mut w, Some(other.id), "人事科").await;
+        for name in ["张三", "李四"] {
+            person(&mut w, office.id, name).await;
+        }
+        let i = inspection(&mut w, root.id, "某局巡察", Some(d("2021-07-22"))).await;
+        w.commit().await.unwrap();
+        (office_over(&root.path), i)
     }
 
     fn file() -> Vec<IncomingRow> {
@@ -1892,72 +1908,20 @@ mod tests {
         for (store, _g) in stores().await {
             let a = Actor::cli("test");
             let mut w = store.begin_write().await.unwrap();
-            let org = |parent, name: &str| NewOrganisation {
-                parent_id: parent,
-                name: name.into(),
-                kind: "unit".into(),
-            };
-            let city = w
-                .create_organisation(&a, &org(None, "江州市"))
-                .await
-                .unwrap();
+            let city = unit(&mut w, None, "江州市").await;
             let mut offices = Vec::new();
             let mut leaders = Vec::new();
             let mut owners = Vec::new();
             for bureau in ["甲局", "乙局"] {
-                let b = w
-                    .create_organisation(&a, &org(Some(city.id), bureau))
-                    .await
-                    .unwrap();
-                let o = w
-                    .create_organisation(&a, &org(Some(b.id), "办公室"))
-                    .await
-                    .unwrap();
-                for (at, name, list) in [(b.id, "王五", &mut leaders), (o.id, "赵六", &mut owners)]
-                {
-                    let p = w
-                        .create_person(
-                            &a,
-                            &NewPerson {
-                                organisation_id: at,
-                                name: name.into(),
-                                title: None,
-                                phone: None,
-                            },
-                        )
-                        .await
-                        .unwrap();
-                    list.push(p.id);
-                }
+                let b = unit(&mut w, Some(city.id), bureau).await;
+                let o = unit(&mut w, Some(b.id), "办公室").await;
+                leaders.push(person(&mut w, b.id, "王五").await);
+                owners.push(person(&mut w, o.id, "赵六").await);
                 offices.push(o.id);
             }
-            let i = w
-                .create_inspection(
-                    &a,
-                    &NewInspection {
-                        round_id: None,
-                        kind: InspectionKind::Regular,
-                        team: None,
-                        inspected_org_id: city.id,
-                        title: "江州市巡察".into(),
-                        dates: InspectionDates {
-                            stationed_from: None,
-                            stationed_to: None,
-                            feedback_on: None,
-                            plan_due: None,
-                            report_due: None,
-                        },
-                    },
-                )
-                .await
-                .unwrap();
+            let i = inspection(&mut w, city.id, "江州市巡察", None).await;
             w.commit().await.unwrap();
-            let v = Viewer {
-                user_id: 0,
-                role: Role::Office,
-                scope: city.path.clone(),
-                person_id: None,
-            };
+            let v = office_over(&city.path);
             let with = |n, unit: &str| IncomingRow {
                 unit: Some(unit.into()),
                 leader: Some("王五".into()),
@@ -1969,7 +1933,7 @@ mod tests {
                 with(4, "甲局办公室"),
                 with(5, "乙局 办公室"),
             ];
-            let p = plan(&store, &v, i.id, rows, vec![]).await.unwrap();
+            let p = plan(&store, &v, i, rows, vec![]).await.unwrap();
             // Row 3's unit is ambiguous, and so are its people with no unit to narrow them.
             let mut codes: Vec<_> = p
                 .problems
@@ -2001,7 +1965,7 @@ mod tests {
             apply(&store, &a, &v, &p, true).await.unwrap();
 
             let f = crate::export::ExportFilter {
-                inspection_id: Some(i.id),
+                inspection_id: Some(i),
                 ..Default::default()
             };
             let ep = store.export_plan(&v, &f).await.unwrap();
