@@ -47,9 +47,12 @@ async fn api_notice(
     unit: i64,
     measure: i64,
     title: &str,
-) -> i64 {
+) -> (i64, chrono::NaiveDate) {
     let c = Client::login_as(server, login).await;
-    let due = ymd(today() + chrono::Days::new(10));
+    // The reply date the notice carries: the page shows this day even when the test runs
+    // across midnight in Asia/Shanghai.
+    let due_on = today() + chrono::Days::new(10);
+    let due = ymd(due_on);
     let (st, n) = c
         .post(
             "/api/v1/notices",
@@ -57,7 +60,7 @@ async fn api_notice(
         )
         .await;
     assert_eq!(st, StatusCode::CREATED, "{n}");
-    n["id"].as_i64().unwrap()
+    (n["id"].as_i64().unwrap(), due_on)
 }
 
 /// A closed measure of `problem` for `unit` (assigned, reported with `evidence`, closed).
@@ -148,8 +151,9 @@ async fn every_supervision_page_renders_for_its_roles_and_scope_answers_404() {
         let w = support::seed(&e.store).await;
         let l = ledger(&e.store, &w, "").await;
         let server = support::start(&e.store, false).await;
-        let n_a1 = api_notice(&server, "office", w.unit_a1, l.m_a1, "关于督促整改的通知").await;
-        let n_b = api_notice(&server, "office_b", w.org_b, l.m_b, "关于乙单位的督办").await;
+        let (n_a1, a1_due) =
+            api_notice(&server, "office", w.unit_a1, l.m_a1, "关于督促整改的通知").await;
+        let (n_b, _) = api_notice(&server, "office_b", w.org_b, l.m_b, "关于乙单位的督办").await;
         let month = today().format("%Y-%m").to_string();
 
         let common = [
@@ -357,8 +361,7 @@ async fn every_supervision_page_renders_for_its_roles_and_scope_answers_404() {
         let p = office.get(&format!("/notices/{n_a1}")).await;
         let due_zh = {
             use chrono::Datelike;
-            let d = today() + chrono::Days::new(10);
-            format!("{}年{}月{}日", d.year(), d.month(), d.day())
+            format!("{}年{}月{}日", a1_due.year(), a1_due.month(), a1_due.day())
         };
         assert!(p.body.contains(&due_zh), "{}", p.body);
         // Administrators: only the calendar (system admin) among these pages.
