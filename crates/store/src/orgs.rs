@@ -236,9 +236,10 @@ impl Store {
                 name,
             })
             .collect();
+        let aliases = unit_names::aliases(&units);
         Ok(UnitNames {
-            labels: unit_names::labels(&units),
-            aliases: unit_names::aliases(&units),
+            labels: unit_names::labels(&aliases),
+            aliases,
         })
     }
 
