@@ -655,25 +655,11 @@ pub struct LightView {
 }
 
 impl LightView {
-    /// The measure's own columns the view reads, under the names it reads them by: a query
-    /// that needs them anyway selects them once, as these, with
-    /// [`columns_besides_basics`](Self::columns_besides_basics).
-    pub const BASIC_COLUMNS: &'static str =
-        "m.kind AS lv_kind, m.state AS lv_state, m.deadline AS lv_deadline";
-
-    /// [`columns`](Self::columns) without [`BASIC_COLUMNS`](Self::BASIC_COLUMNS). What the
-    /// view cannot use (the recorded light before the day's run, the feedback date without a
-    /// straight-line pace) is not read.
-    pub fn columns_besides_basics(&self, n: usize) -> String {
-        let [percent, updated, planned, recorded, feedback] = self.expressions_besides_basics(n);
-        format!(
-            "{percent} AS lv_percent, {updated} AS lv_updated, {planned} AS lv_planned, \
-             {recorded} AS lv_recorded, {feedback} AS lv_feedback"
-        )
-    }
-
-    /// The expressions of [`columns_besides_basics`](Self::columns_besides_basics), unnamed,
-    /// in the order of [`LightInputs`]: percent, updated, planned, recorded, feedback.
+    /// What the view reads besides the measure's kind, state and deadline, as unnamed
+    /// expressions over `measure m` in the order of [`LightInputs`] (percent, updated, planned,
+    /// recorded, feedback), `$n` binding [`day_param`](Self::day_param): for a query that
+    /// selects kind, state and deadline itself. What the view cannot use (the recorded light
+    /// before the day's run, the feedback date without a straight-line pace) is `NULL`.
     pub fn expressions_besides_basics(&self, n: usize) -> [String; 5] {
         let recorded = if self.run_started.is_some() {
             format!(
@@ -702,10 +688,11 @@ impl LightView {
     /// The columns a query over `measure m` selects for [`LightView::light`], `$n` binding
     /// [`day_param`](Self::day_param).
     pub fn columns(&self, n: usize) -> String {
+        let [percent, updated, planned, recorded, feedback] = self.expressions_besides_basics(n);
         format!(
-            "{}, {}",
-            Self::BASIC_COLUMNS,
-            self.columns_besides_basics(n)
+            "m.kind AS lv_kind, m.state AS lv_state, m.deadline AS lv_deadline, \
+             {percent} AS lv_percent, {updated} AS lv_updated, {planned} AS lv_planned, \
+             {recorded} AS lv_recorded, {feedback} AS lv_feedback"
         )
     }
 
@@ -777,8 +764,7 @@ impl LightView {
     }
 }
 
-/// What [`LightView::light_of`] reads of a measure: its kind, state and deadline (the
-/// [`BASIC_COLUMNS`](LightView::BASIC_COLUMNS)), then the
+/// What [`LightView::light_of`] reads of a measure: its kind, state and deadline, then the
 /// [`expressions_besides_basics`](LightView::expressions_besides_basics) in their order.
 #[derive(Debug, Clone, Copy)]
 pub struct LightInputs<'a> {
