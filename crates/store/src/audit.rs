@@ -166,6 +166,134 @@ impl WriteTx {
     }
 }
 
+/// Audit rows of one large write, sealed in chain order away from the connection (so the
+/// hashing can run while the rows they describe are inserted) and then appended with
+/// [`WriteTx::append_sealed`]. Starts from the transaction's head; nothing else may append
+/// in between, which `append_sealed` checks.
+pub(crate) struct Sealer {
+    /// The head the batch started from, and the one after its last row.
+    start: i64,
+    head: Head,
+    alg: HashAlg,
+    at: String,
+    login: Option<String>,
+    role: Option<String>,
+    ip: Option<String>,
+    request: Option<String>,
+    rows: Vec<Vec<crate::bulk::V>>,
+    ledger_changed: bool,
+}
+
+/// The columns of `audit_log` in the order of a [`Sealer`]'s rows.
+const AUDIT_COLUMNS: [&str; 15] = [
+    "seq",
+    "at",
+    "actor",
+    "role",
+    "action",
+    "object_type",
+    "object_id",
+    "before_json",
+    "after_json",
+    "outcome",
+    "source_ip",
+    "request_id",
+    "alg",
+    "prev_hash",
+    "hash",
+];
+
+impl Sealer {
+    /// Seal the next row: `action` on `object_type` `id` succeeded, leaving `after`.
+    pub(crate) fn seal(&mut self, action: &str, object_type: &str, id: i64, after: String) {
+        use crate::bulk::V;
+        let prev = AuditRecord {
+            seq: self.head.seq,
+            hash: std::mem::take(&mut self.head.hash),
+            ..blank(self.alg)
+        };
+        let mut rec = AuditRecord::draft(self.at.clone(), action, object_type, "success", self.alg);
+        rec.actor = self.login.clone();
+        rec.role = self.role.clone();
+        rec.object_id = Some(id.to_string());
+        rec.after = Some(after);
+        rec.source_ip = self.ip.clone();
+        rec.request_id = self.request.clone();
+        let rec = seal(rec, (prev.seq > 0).then_some(&prev));
+        self.head = Head {
+            seq: rec.seq,
+            hash: rec.hash.clone(),
+        };
+        self.ledger_changed |= crate::dashboard::touches_ledger(object_type);
+        self.rows.push(vec![
+            V::Int(rec.seq),
+            V::Text(rec.at),
+            V::from(rec.actor),
+            V::from(rec.role),
+            V::Text(rec.action),
+            V::Text(rec.object_type),
+            V::from(rec.object_id),
+            V::NullText,
+            V::from(rec.after),
+            V::Text(rec.outcome),
+            V::from(rec.source_ip),
+            V::from(rec.request_id),
+            V::Text(rec.alg.as_str().to_string()),
+            V::Text(rec.prev_hash),
+            V::Text(rec.hash),
+        ]);
+    }
+}
+
+impl WriteTx {
+    /// A [`Sealer`] continuing this transaction's chain, for rows done by `actor` now.
+    pub(crate) fn sealer(&self, actor: &Actor) -> Sealer {
+        Sealer {
+            start: self.head.seq,
+            head: Head {
+                seq: self.head.seq,
+                hash: self.head.hash.clone(),
+            },
+            alg: self.alg,
+            at: now_text(),
+            login: actor.login.as_deref().map(sanitize),
+            role: actor.role.clone(),
+            ip: actor.source_ip.as_deref().map(sanitize),
+            request: actor.request_id.as_deref().map(sanitize),
+            rows: Vec::new(),
+            ledger_changed: false,
+        }
+    }
+
+    /// Append the rows `sealer` sealed, in multi-row statements, and move the head past them.
+    pub(crate) async fn append_sealed(
+        &mut self,
+        dialect: crate::Dialect,
+        sealer: Sealer,
+    ) -> Result<(), StoreError> {
+        if sealer.start != self.head.seq {
+            return Err(StoreError::Config(format!(
+                "audit rows sealed after row {} but the chain is at row {}",
+                sealer.start, self.head.seq
+            )));
+        }
+        let n = u32::try_from(sealer.rows.len())
+            .map_err(|_| StoreError::Config("too many audit rows in one write".into()))?;
+        crate::bulk::insert_rows(
+            &mut self.tx,
+            dialect,
+            "audit_log",
+            &AUDIT_COLUMNS,
+            Box::new(sealer.rows.into_iter()),
+        )
+        .await?;
+        self.head = sealer.head;
+        self.appended += n;
+        self.ledger_changed |= sealer.ledger_changed;
+        Ok(())
+    }
+}
+
 fn blank(alg: HashAlg) -> AuditRecord {
     AuditRecord {
         seq: 0,

@@ -10,6 +10,9 @@
 //! Instead of one audit row per inserted row, the load appends a single `demo.generate` row with
 //! the counts.
 //!
+//! An import, which does audit every row, takes its ids first ([`reserve_ids`]) and inserts with
+//! [`insert_rows`], so that the audit rows can be sealed while the rows go in.
+//!
 //! The same SQL runs on SQLite and PostgreSQL.
 
 // Dynamic SQL here is assembled only from constant table and column names and numbered
@@ -162,6 +165,83 @@ pub(crate) async fn restore_page_cache(
             .await?;
     }
     Ok(())
+}
+
+/// Ids for `n` new rows of `table`, taken before the rows are written so that what refers to
+/// them (their audit rows) can be built while they are inserted: the rows are then inserted with
+/// these ids. SQLite: the ids after the largest ever used (this write transaction holds the
+/// write lock, so nobody else takes them; AUTOINCREMENT moves past them as they are inserted).
+/// PostgreSQL: drawn from the column's identity sequence, like any other insert's.
+pub(crate) async fn reserve_ids(
+    conn: &mut AnyConnection,
+    dialect: Dialect,
+    table: &'static str,
+    n: usize,
+) -> Result<Vec<i64>, StoreError> {
+    if n == 0 {
+        return Ok(Vec::new());
+    }
+    let count = i64::try_from(n).map_err(|_| StoreError::Config(format!("{n} ids")))?;
+    match dialect {
+        Dialect::Sqlite => {
+            let last: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
+                "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = '{table}'), 0), \
+                        COALESCE((SELECT MAX(id) FROM {table}), 0))"
+            )))
+            .fetch_one(&mut *conn)
+            .await?;
+            Ok((last + 1..=last + count).collect())
+        }
+        Dialect::Postgres => Ok(sqlx::query_scalar(AssertSqlSafe(format!(
+            "SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, $1)"
+        )))
+        .bind(count)
+        .fetch_all(&mut *conn)
+        .await?),
+    }
+}
+
+/// Rows drawn lazily by [`insert_rows`]; boxed, so the futures that hold one stay `Send` for
+/// every borrow the iterator makes.
+pub(crate) type Rows<'a> = Box<dyn Iterator<Item = Vec<V>> + Send + 'a>;
+
+/// Insert `rows` into `table`, [`MAX_ROWS`] to a statement, without reading anything back;
+/// the number of rows written. `rows` is drawn lazily: the next statement's rows are built and
+/// bound while the database executes the current one.
+pub(crate) async fn insert_rows(
+    conn: &mut AnyConnection,
+    dialect: Dialect,
+    table: &str,
+    cols: &[&str],
+    mut rows: Rows<'_>,
+) -> Result<u64, StoreError> {
+    let per = rows_per_statement(cols.len());
+    let head = format!("INSERT INTO {table} ({}) VALUES ", cols.join(", "));
+    // The SQL of a full statement, built once (and prepared once by the driver's cache).
+    let full = format!("{head}{}", placeholders(dialect, per, cols.len()));
+    let mut next_statement = || {
+        let chunk: Vec<Vec<V>> = rows.by_ref().take(per).collect();
+        if chunk.is_empty() {
+            return None;
+        }
+        let sql = if chunk.len() == per {
+            full.clone()
+        } else {
+            format!("{head}{}", placeholders(dialect, chunk.len(), cols.len()))
+        };
+        Some(bind_values(
+            sqlx::query(AssertSqlSafe(sql)),
+            chunk.into_iter().flatten(),
+        ))
+    };
+    let mut written = 0;
+    let mut next = next_statement();
+    while let Some(q) = next.take() {
+        let (done, upcoming) = tokio::join!(q.execute(&mut *conn), async { next_statement() });
+        written += done?.rows_affected();
+        next = upcoming;
+    }
+    Ok(written)
 }
 
 /// Insert `rows` into `table` and return the new ids in the order of `rows`. `key` names the

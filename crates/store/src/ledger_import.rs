@@ -882,6 +882,53 @@ struct NewRow<'a> {
     path: String,
 }
 
+/// The columns of a created measure's row, in the order `apply_in` binds them.
+const MEASURE_COLUMNS: [&str; 15] = [
+    "id",
+    "problem_id",
+    "inspection_id",
+    "org_path",
+    "seq",
+    "text",
+    "kind",
+    "state",
+    "responsible_unit_id",
+    "co_unit_ids",
+    "leader_id",
+    "owner_id",
+    "deadline",
+    "remarks",
+    "updated_at",
+];
+
+/// A created measure as its audit row records it (with its 备注 when it has one).
+fn created_measure(plan: &LedgerImportPlan, c: &NewRow, id: i64) -> String {
+    let r = c.plan;
+    let m = Measure {
+        id,
+        problem_id: c.problem_id,
+        inspection_id: plan.inspection_id,
+        seq: c.seq,
+        text: r.text.clone(),
+        kind: r.kind,
+        state: MeasureState::Draft,
+        responsible_unit_id: r.unit_id,
+        lead_unit_id: None,
+        co_unit_ids: r.co_unit_ids.clone(),
+        leader_id: r.leader_id,
+        owner_id: r.owner_id,
+        liaison_id: None,
+        deadline: r.deadline,
+        percent: 0,
+        version: 1,
+    };
+    let mut after = json!(m);
+    if let Some(rm) = &r.remarks {
+        after["remarks"] = json!(rm);
+    }
+    after.to_string()
+}
+
 async fn apply_in(
     w: &mut WriteTx,
     dialect: Dialect,
@@ -962,11 +1009,13 @@ async fn apply_in(
         new_problems.push((aspect_id, *seq, title));
     }
     let severity = i64::from(Severity::GENERAL.level());
-    let ids = crate::bulk::insert(
+    let ids = crate::bulk::reserve_ids(w.conn(), dialect, "problem", new_problems.len()).await?;
+    crate::bulk::insert_rows(
         w.conn(),
         dialect,
         "problem",
         &[
+            "id",
             "inspection_id",
             "aspect_id",
             "org_path",
@@ -974,23 +1023,21 @@ async fn apply_in(
             "title",
             "severity",
         ],
-        new_problems
-            .iter()
-            .map(|(a, seq, title)| {
-                vec![
-                    V::Int(plan.inspection_id),
-                    V::Int(*a),
-                    V::Text(insp.org_path.as_str().to_string()),
-                    V::Int(*seq),
-                    V::Text(title.clone()),
-                    V::Int(severity),
-                ]
-            })
-            .collect(),
-        &[1, 3],
+        Box::new(new_problems.iter().zip(&ids).map(|((a, seq, title), id)| {
+            vec![
+                V::Int(*id),
+                V::Int(plan.inspection_id),
+                V::Int(*a),
+                V::Text(insp.org_path.as_str().to_string()),
+                V::Int(*seq),
+                V::Text(title.clone()),
+                V::Int(severity),
+            ]
+        })),
     )
     .await?;
-    let mut events = Vec::with_capacity(plan.rows.len() + new_problems.len());
+    // The audit rows: sealed here, appended after the measures.
+    let mut sealer = w.sealer(actor);
     for ((aspect_id, seq, title), id) in new_problems.into_iter().zip(&ids) {
         let p = crate::Problem {
             id: *id,
@@ -1004,9 +1051,10 @@ async fn apply_in(
             signed_off_by: None,
             version: 1,
         };
-        events.push(("problem.create", "problem", *id, json!(p).to_string()));
+        sealer.seal("problem.create", "problem", *id, json!(p).to_string());
     }
     out.problems_created = ids.len();
+    let problem_ids_in_order = ids;
 
     // New measures, numbered after each problem's last; the path is the responsible unit's
     // (inside the inspected organisation) or the inspected organisation's.
@@ -1036,7 +1084,7 @@ async fn apply_in(
             Some(id) => id,
             None => problem_ids
                 .get(pkey)
-                .and_then(|i| ids.get(*i).copied())
+                .and_then(|i| problem_ids_in_order.get(*i).copied())
                 .ok_or_else(|| StoreError::Config(format!("第{}行: problem not created", r.row)))?,
         };
         ledger::measure_text(&r.text).map_err(|e| at(r, e.into()))?;
@@ -1075,80 +1123,51 @@ async fn apply_in(
         });
     }
     let now = crate::audit::now_text();
-    let ids = crate::bulk::insert(
-        w.conn(),
-        dialect,
-        "measure",
-        &[
-            "problem_id",
-            "inspection_id",
-            "org_path",
-            "seq",
-            "text",
-            "kind",
-            "state",
-            "responsible_unit_id",
-            "co_unit_ids",
-            "leader_id",
-            "owner_id",
-            "deadline",
-            "remarks",
-            "updated_at",
-        ],
-        creates
-            .iter()
-            .map(|c| {
-                let r = c.plan;
-                vec![
-                    V::Int(c.problem_id),
-                    V::Int(plan.inspection_id),
-                    V::Text(c.path.clone()),
-                    V::Int(c.seq),
-                    V::Text(r.text.clone()),
-                    V::Text(r.kind.as_str().to_string()),
-                    V::Text(MeasureState::Draft.as_str().to_string()),
-                    V::from(r.unit_id),
-                    V::Text(json!(r.co_unit_ids).to_string()),
-                    V::from(r.leader_id),
-                    V::from(r.owner_id),
-                    V::from(r.deadline.map(|d| d.format("%Y-%m-%d").to_string())),
-                    V::from(r.remarks.clone()),
-                    V::Text(now.clone()),
-                ]
-            })
-            .collect(),
-        &[0, 3],
-    )
-    .await?;
-    for (c, id) in creates.iter().zip(&ids) {
+    let ids = crate::bulk::reserve_ids(w.conn(), dialect, "measure", creates.len()).await?;
+    let rows: crate::bulk::Rows = Box::new(creates.iter().zip(&ids).map(|(c, id)| {
         let r = c.plan;
-        let m = Measure {
-            id: *id,
-            problem_id: c.problem_id,
-            inspection_id: plan.inspection_id,
-            seq: c.seq,
-            text: r.text.clone(),
-            kind: r.kind,
-            state: MeasureState::Draft,
-            responsible_unit_id: r.unit_id,
-            lead_unit_id: None,
-            co_unit_ids: r.co_unit_ids.clone(),
-            leader_id: r.leader_id,
-            owner_id: r.owner_id,
-            liaison_id: None,
-            deadline: r.deadline,
-            percent: 0,
-            version: 1,
-        };
-        let mut after = json!(m);
-        if let Some(rm) = &r.remarks {
-            after["remarks"] = json!(rm);
+        vec![
+            V::Int(*id),
+            V::Int(c.problem_id),
+            V::Int(plan.inspection_id),
+            V::Text(c.path.clone()),
+            V::Int(c.seq),
+            V::Text(r.text.clone()),
+            V::Text(r.kind.as_str().to_string()),
+            V::Text(MeasureState::Draft.as_str().to_string()),
+            V::from(r.unit_id),
+            V::Text(json!(r.co_unit_ids).to_string()),
+            V::from(r.leader_id),
+            V::from(r.owner_id),
+            V::from(r.deadline.map(|d| d.format("%Y-%m-%d").to_string())),
+            V::from(r.remarks.clone()),
+            V::Text(now.clone()),
+        ]
+    }));
+    // The measures' audit rows are sealed (JSON, hash chain) while the measures are inserted:
+    // this task hashes whenever the database is busy with a statement, yielding often.
+    let seal = async {
+        for i in 0..creates.len().min(ids.len()) {
+            if i % 64 == 63 {
+                tokio::task::yield_now().await;
+            }
+            let id = ids[i];
+            sealer.seal(
+                "measure.create",
+                "measure",
+                id,
+                created_measure(plan, &creates[i], id),
+            );
         }
-        events.push(("measure.create", "measure", *id, after.to_string()));
-    }
+    };
+    let (inserted, ()) = tokio::join!(
+        crate::bulk::insert_rows(w.conn(), dialect, "measure", &MEASURE_COLUMNS, rows),
+        seal
+    );
+    inserted?;
     out.measures_created = ids.len();
     tracing::debug!("ledger import: measures inserted");
-    w.audit_batch(dialect, actor, events).await?;
+    w.append_sealed(dialect, sealer).await?;
     tracing::debug!("ledger import: audit written");
 
     // Changed measures: one by one, each under its version.
@@ -1325,95 +1344,7 @@ impl Store {
     }
 }
 
-/// One audit row to append: action, object type, object id, the object after.
-type BatchEvent = (&'static str, &'static str, i64, String);
-
 impl WriteTx {
-    /// Append one audit row per event, chained in order exactly as [`WriteTx::audit`] would,
-    /// but inserted in multi-row statements (an import of 100,000 rows writes 100,000 audit
-    /// rows in a few hundred statements instead of 100,000).
-    pub(crate) async fn audit_batch(
-        &mut self,
-        dialect: Dialect,
-        actor: &Actor,
-        events: Vec<BatchEvent>,
-    ) -> Result<(), StoreError> {
-        use rectify_security::audit::{AuditRecord, seal};
-        use rectify_security::logsafe::sanitize;
-        if events.is_empty() {
-            return Ok(());
-        }
-        let at = crate::audit::now_text();
-        let login = actor.login.as_deref().map(sanitize);
-        let ip = actor.source_ip.as_deref().map(sanitize);
-        let request = actor.request_id.as_deref().map(sanitize);
-        let mut rows = Vec::with_capacity(events.len());
-        for (action, object_type, id, after) in events {
-            let prev = AuditRecord {
-                seq: self.head.seq,
-                hash: self.head.hash.clone(),
-                ..AuditRecord::draft("", "", "", "", self.alg)
-            };
-            let mut rec = AuditRecord::draft(at.clone(), action, object_type, "success", self.alg);
-            rec.actor = login.clone();
-            rec.role = actor.role.clone();
-            rec.object_id = Some(id.to_string());
-            rec.after = Some(after);
-            rec.source_ip = ip.clone();
-            rec.request_id = request.clone();
-            let rec = seal(rec, (self.head.seq > 0).then_some(&prev));
-            self.head = crate::audit::Head {
-                seq: rec.seq,
-                hash: rec.hash.clone(),
-            };
-            self.appended += 1;
-            self.ledger_changed |= crate::dashboard::touches_ledger(object_type);
-            rows.push(vec![
-                V::Int(rec.seq),
-                V::Text(rec.at),
-                V::from(rec.actor),
-                V::from(rec.role),
-                V::Text(rec.action),
-                V::Text(rec.object_type),
-                V::from(rec.object_id),
-                V::NullText,
-                V::from(rec.after),
-                V::Text(rec.outcome),
-                V::from(rec.source_ip),
-                V::from(rec.request_id),
-                V::Text(rec.alg.as_str().to_string()),
-                V::Text(rec.prev_hash),
-                V::Text(rec.hash),
-            ]);
-        }
-        crate::bulk::insert(
-            self.conn(),
-            dialect,
-            "audit_log",
-            &[
-                "seq",
-                "at",
-                "actor",
-                "role",
-                "action",
-                "object_type",
-                "object_id",
-                "before_json",
-                "after_json",
-                "outcome",
-                "source_ip",
-                "request_id",
-                "alg",
-                "prev_hash",
-                "hash",
-            ],
-            rows,
-            &[],
-        )
-        .await?;
-        Ok(())
-    }
-
     /// Delete a blob no evidence and no kept upload refers to. Inside the write, which
     /// serialises with every evidence upload (they store their blob in a write too), so a
     /// blob is never deleted under an upload storing the same bytes.
@@ -1637,6 +1568,33 @@ mod tests {
             .await
             .unwrap();
             assert_eq!(creates, 5);
+            // Each row names the row it created (ids are taken before the insert) and records
+            // it as stored.
+            let recorded: Vec<(String, String, String)> = sqlx::query_as(
+                "SELECT object_type, object_id, after_json FROM audit_log \
+                 WHERE action IN ('problem.create', 'measure.create') ORDER BY seq",
+            )
+            .fetch_all(store.pool())
+            .await
+            .unwrap();
+            for (kind, object_id, after) in recorded {
+                let after: serde_json::Value = serde_json::from_str(&after).unwrap();
+                assert_eq!(after["id"].to_string(), object_id, "{after}");
+                let (field, sql) = match kind.as_str() {
+                    "problem" => ("title", "SELECT title FROM problem WHERE id = $1"),
+                    _ => ("text", "SELECT text FROM measure WHERE id = $1"),
+                };
+                let (stored,): (String,) = sqlx::query_as(sql)
+                    .bind(object_id.parse::<i64>().unwrap())
+                    .fetch_one(store.pool())
+                    .await
+                    .unwrap();
+                assert_eq!(
+                    after[field].as_str(),
+                    Some(stored.as_str()),
+                    "{kind} {object_id}"
+                );
+            }
             assert!(
                 matches!(
                     store.audit_verify().await.unwrap(),
