@@ -9,7 +9,7 @@ use anyhow::{Context, Result, anyhow};
 use clap::{Args, ValueEnum};
 use rectify_store::ledger_import::{self, LedgerImportPlan, RowAction};
 use rectify_store::{Actor, StoreError};
-use rectify_web::api::ledger_import::{FileSummary, incoming, read_file, summary};
+use rectify_web::api::ledger_import::{FileSummary, ReadPlanError, read_and_plan};
 
 /// Exit code when the file has problems and nothing was written.
 const EXIT_PROBLEMS: u8 = 2;
@@ -62,15 +62,6 @@ pub async fn run(a: ImportArgs) -> Result<ExitCode> {
         .file_name()
         .and_then(|n| n.to_str())
         .map(str::to_string);
-    let parsed = tokio::task::spawn_blocking(move || read_file(&bytes, name.as_deref()))
-        .await?
-        .map_err(|e| anyhow!("{shown}: {e} [{}]", e.code()))?;
-    tracing::info!(
-        ms = started.elapsed().as_millis() as u64,
-        "ledger import: file read"
-    );
-    let file = summary(&parsed);
-    let (rows, issues) = incoming(parsed);
     let store = a.data.open().await?;
     let inspection = a.inspection;
     let on_inspection = |e: StoreError| match e {
@@ -80,12 +71,16 @@ pub async fn run(a: ImportArgs) -> Result<ExitCode> {
     let viewer = rectify_store::import::office_viewer(&store, inspection)
         .await
         .map_err(on_inspection)?;
-    let plan = ledger_import::plan(&store, &viewer, inspection, rows, issues)
+    // The file is parsed on another thread while the inspection's ledger is read.
+    let (file, plan) = read_and_plan(&store, &viewer, inspection, bytes, name)
         .await
-        .map_err(on_inspection)?;
+        .map_err(|e| match e {
+            ReadPlanError::File(e) => anyhow!("{shown}: {e} [{}]", e.code()),
+            ReadPlanError::Store(e) => on_inspection(e),
+        })?;
     tracing::info!(
         ms = started.elapsed().as_millis() as u64,
-        "ledger import: planned"
+        "ledger import: read and planned"
     );
     let blocked = !plan.problems.is_empty() && !a.accept_valid;
     let mut applied = None;

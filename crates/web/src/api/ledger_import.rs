@@ -110,6 +110,36 @@ pub fn read_file(bytes: &[u8], file_name: Option<&str>) -> Result<ParsedLedger, 
     reader::read(bytes, file_name, &Limits::default())
 }
 
+/// Why a ledger could not be planned: its file (reported first: that is the user's to fix), or
+/// the store (no such inspection, not allowed, …).
+#[derive(Debug)]
+pub enum ReadPlanError {
+    File(ImportError),
+    Store(rectify_store::StoreError),
+}
+
+/// Read a ledger on a blocking thread while the plan's context (the inspection's ledger, the
+/// names in its scope) is read from the store, then plan it: the file's summary and the plan.
+pub async fn read_and_plan(
+    store: &rectify_store::Store,
+    viewer: &rectify_store::Viewer,
+    inspection_id: i64,
+    bytes: impl AsRef<[u8]> + Send + 'static,
+    file_name: Option<String>,
+) -> Result<(FileSummary, LedgerImportPlan), ReadPlanError> {
+    let reading =
+        tokio::task::spawn_blocking(move || read_file(bytes.as_ref(), file_name.as_deref()));
+    let context = ledger_import::plan_context(store, viewer, inspection_id).await;
+    let parsed = reading
+        .await
+        .unwrap_or_else(|e| Err(ImportError::Unreadable(format!("reading stopped: {e}"))))
+        .map_err(ReadPlanError::File)?;
+    let context = context.map_err(ReadPlanError::Store)?;
+    let file = summary(&parsed);
+    let (rows, issues) = incoming(parsed);
+    Ok((file, ledger_import::plan_with(context, rows, issues)))
+}
+
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct LedgerImportQuery {
@@ -209,15 +239,12 @@ pub async fn import_ledger(
                 .map(str::to_string)
         })
         .map(|n| percent_decode(&n));
-    let parsed = tokio::task::spawn_blocking(move || read_file(&body, name.as_deref()))
+    let (file, plan) = read_and_plan(&s.store, &viewer, id, body, name)
         .await
-        .map_err(|_| ApiError::Internal {
-            message: "服务器内部错误 (internal error)".into(),
-        })?
-        .map_err(|e| ApiError::field("body", e.code(), e.to_string()))?;
-    let file = summary(&parsed);
-    let (rows, issues) = incoming(parsed);
-    let plan = ledger_import::plan(&s.store, &viewer, id, rows, issues).await?;
+        .map_err(|e| match e {
+            ReadPlanError::File(e) => ApiError::field("body", e.code(), e.to_string()),
+            ReadPlanError::Store(e) => e.into(),
+        })?;
     let messages: Vec<String> = plan.problems.iter().map(ToString::to_string).collect();
     if q.dry_run {
         return Ok((

@@ -17,6 +17,7 @@ use super::forms::{FieldErrors, UiForm};
 use super::measure::UiMultipart;
 use super::{Chrome, Locale, Ui, UiError, UiResult};
 use crate::AppState;
+use crate::api::ledger_import::{ReadPlanError, read_and_plan};
 use crate::error::ApiError;
 
 /// The inspection form as typed.
@@ -828,19 +829,6 @@ async fn render_ledger_preview(
     ))
 }
 
-/// Read an uploaded ledger off the request's thread.
-async fn read_ledger(
-    data: Vec<u8>,
-    name: String,
-) -> Result<rectify_office::ledger::import::ParsedLedger, rectify_office::ledger::import::ImportError>
-{
-    tokio::task::spawn_blocking(move || {
-        crate::api::ledger_import::read_file(&data, Some(name.as_str()))
-    })
-    .await
-    .unwrap_or(Err(rectify_office::ledger::import::ImportError::Empty))
-}
-
 /// POST /inspections/{id}/ledger-import (multipart, one file `ledger`): the dry run as a
 /// page. The file is kept server-side for the confirmation; nothing else is written.
 pub async fn ledger_import_preview(
@@ -868,9 +856,11 @@ pub async fn ledger_import_preview(
         )
         .await;
     }
-    let parsed = match read_ledger(data.clone(), name.clone()).await {
-        Ok(p) => p,
-        Err(e) => {
+    let read = read_and_plan(&s.store, &viewer, id, data.clone(), Some(name.clone())).await;
+    let (file, plan) = match read {
+        Ok(v) => v,
+        Err(ReadPlanError::Store(e)) => return Err(e.into()),
+        Err(ReadPlanError::File(e)) => {
             errors.add(
                 "ledger",
                 format!("{}: {e}", l.t("ledger_import.unreadable")),
@@ -888,9 +878,6 @@ pub async fn ledger_import_preview(
             .await;
         }
     };
-    let file = crate::api::ledger_import::summary(&parsed);
-    let (rows, issues) = crate::api::ledger_import::incoming(parsed);
-    let plan = rectify_store::ledger_import::plan(&s.store, &viewer, id, rows, issues).await?;
     let upload = if writes_something(&plan) {
         s.store
             .keep_ledger_upload(viewer.user_id, id, &name, &data)
@@ -943,16 +930,16 @@ pub async fn ledger_import_apply(
         }
         Err(e) => return Err(e.into()),
     };
-    let parsed = read_ledger(data, name.clone()).await.map_err(|e| {
-        UiError::Detailed(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "unreadable_ledger",
-            e.to_string(),
-        )
-    })?;
-    let file = crate::api::ledger_import::summary(&parsed);
-    let (rows, issues) = crate::api::ledger_import::incoming(parsed);
-    let plan = rectify_store::ledger_import::plan(&s.store, &viewer, id, rows, issues).await?;
+    let (file, plan) = read_and_plan(&s.store, &viewer, id, data, Some(name.clone()))
+        .await
+        .map_err(|e| match e {
+            ReadPlanError::File(e) => UiError::Detailed(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unreadable_ledger",
+                e.to_string(),
+            ),
+            ReadPlanError::Store(e) => e.into(),
+        })?;
     let accept_valid = f.accept_valid == "1";
     let refused = if fingerprint(&plan) != f.expect {
         Some(("ledger_import.moved", StatusCode::CONFLICT))

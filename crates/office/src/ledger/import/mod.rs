@@ -248,6 +248,9 @@ struct Block {
     no: u32,
     aspect: String,
     problem: String,
+    /// The checked problem title and aspect, checked once per block (each row reports them).
+    title: Result<String, rectify_core::FieldError>,
+    aspect_checked: Result<String, rectify_core::FieldError>,
 }
 
 fn read_sheet(g: &Grid, h: &header::Header, last_no: &mut u32, out: &mut ParsedLedger) {
@@ -276,7 +279,7 @@ fn read_sheet(g: &Grid, h: &header::Header, last_no: &mut u32, out: &mut ParsedL
             info.skipped += 1;
             continue;
         }
-        let get = |c: Column| col(c).map(|i| g.cell(r, i)).unwrap_or(&Value::Empty);
+        let get = |c: Column| col(c).and_then(|i| cells.get(i)).unwrap_or(&Value::Empty);
         let txt = |c: Column| get(c).text();
         // A heading row: one distinct text across the row, no measure (merged across).
         if !has_aspect_col {
@@ -365,22 +368,24 @@ fn read_sheet(g: &Grid, h: &header::Header, last_no: &mut u32, out: &mut ParsedL
             let n = no.unwrap_or(*last_no + 1);
             block = Some(Block {
                 no: n,
+                title: text::bounded("问题", &ptext, text::TITLE_MAX),
+                aspect_checked: text::bounded("方面", &aspect, text::TITLE_MAX),
                 aspect,
                 problem: ptext.clone(),
             });
             *last_no = n;
         }
         let Some(b) = block.as_ref() else { continue };
-        let title = match text::bounded("问题", &b.problem, text::TITLE_MAX) {
-            Ok(t) => t,
+        let title = match &b.title {
+            Ok(t) => t.clone(),
             Err(e) if e.code == "required" => String::new(),
             Err(e) => {
-                problem(Some(Column::Problem), e.code, e.message);
+                problem(Some(Column::Problem), e.code, e.message.clone());
                 String::new()
             }
         };
-        if let Err(e) = text::bounded("方面", &b.aspect, text::TITLE_MAX) {
-            problem(Some(Column::Aspect), e.code, e.message);
+        if let Err(e) = &b.aspect_checked {
+            problem(Some(Column::Aspect), e.code, e.message.clone());
         }
         let measure = match text::bounded("整改措施", &txt(Column::Measure), text::TEXT_MAX) {
             Ok(m) => m,
@@ -454,7 +459,7 @@ fn read_sheet(g: &Grid, h: &header::Header, last_no: &mut u32, out: &mut ParsedL
             remarks.push(own);
         }
         for (name, i) in &h.notes {
-            let v = g.cell(r, *i);
+            let v = cells.get(*i).unwrap_or(&Value::Empty);
             if !v.is_empty() {
                 remarks.push(format!("{name}: {}", v.text()));
             }

@@ -71,6 +71,25 @@ impl Grid {
         }
     }
 
+    /// Put a row's cells read together (cells of a row already present are set one by one).
+    fn put_row(&mut self, row: u32, cells: Vec<Value>) {
+        if cells.is_empty() {
+            return;
+        }
+        match self.rows.entry(row) {
+            std::collections::btree_map::Entry::Vacant(e) => {
+                e.insert(cells);
+            }
+            std::collections::btree_map::Entry::Occupied(_) => {
+                for (c, v) in cells.into_iter().enumerate() {
+                    if !v.is_empty() {
+                        self.set(row, c, v);
+                    }
+                }
+            }
+        }
+    }
+
     fn set(&mut self, row: u32, col: usize, v: Value) {
         if col >= MAX_COLS {
             return;
@@ -409,6 +428,7 @@ pub fn xlsx(bytes: &[u8], limits: &Limits) -> Result<Vec<Grid>, ImportError> {
             Err(calamine::XlsxError::WorksheetNotFound(_)) => continue,
             Err(e) => return Err(ImportError::Unreadable(format!("{name}: {e}"))),
         };
+        let (mut row_at, mut row_cells) = (0u32, Vec::new());
         while let Some(c) = reader
             .next_cell()
             .map_err(|e| ImportError::Unreadable(format!("{name}: {e}")))?
@@ -446,8 +466,20 @@ pub fn xlsx(bytes: &[u8], limits: &Limits) -> Result<Vec<Grid>, ImportError> {
                     limit: limits.max_cells,
                 });
             }
-            g.set(r, col as usize, v);
+            // Cells come row by row: gather the row, put it in the grid when the next begins.
+            if r != row_at {
+                g.put_row(row_at, std::mem::take(&mut row_cells));
+                row_at = r;
+            }
+            let col = col as usize;
+            if col < MAX_COLS {
+                if row_cells.len() <= col {
+                    row_cells.resize(col + 1, Value::Empty);
+                }
+                row_cells[col] = v;
+            }
         }
+        g.put_row(row_at, row_cells);
         drop(reader);
         g.fill_merged(&regions);
         grids.push(g);
