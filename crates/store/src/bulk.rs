@@ -3,15 +3,15 @@
 //!
 //! Everything goes in through multi-row `INSERT … VALUES (…), (…) RETURNING id, <key>` statements
 //! of at most [`MAX_ROWS`] rows (and well under SQLite's 32,766 and PostgreSQL's 65,535 bind
-//! parameters), inside one [`WriteTx`], so the load is all or nothing and serialises with every
+//! parameters), inside one [`crate::WriteTx`], so the load is all or nothing and serialises with every
 //! other write on the audit chain head. Ids come from the database; each returned row carries
 //! the columns that identify it within its statement (e.g. `problem_id, seq` for a measure), so
 //! the mapping from the ledger's indices to ids never relies on the order of `RETURNING` rows.
 //! Instead of one audit row per inserted row, the load appends a single `demo.generate` row with
 //! the counts.
 //!
-//! An import, which does audit every row, takes its ids first ([`reserve_ids`]) and inserts with
-//! [`insert_rows`], so that the audit rows can be sealed while the rows go in.
+//! An import, which does audit every row, takes its ids first (`reserve_ids`) and inserts with
+//! `insert_rows`, so that the audit rows can be sealed while the rows go in.
 //!
 //! The same SQL runs on SQLite and PostgreSQL.
 

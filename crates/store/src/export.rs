@@ -69,7 +69,7 @@ pub struct ExportProblem {
 }
 
 /// Reads the planned inspections' ledgers in order, a page of whole inspections (about
-/// [`MEASURES_PER_PAGE`] measures) at a time, in two queries per page (its problems, its measures).
+/// `MEASURES_PER_PAGE` measures) at a time, in two queries per page (its problems, its measures).
 #[derive(Debug)]
 pub struct ExportReader<'a> {
     plan: &'a ExportPlan,

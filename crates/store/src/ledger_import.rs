@@ -1,6 +1,8 @@
 //! Ledger import (整改台账导入): plan and apply the rows of an xlsx/CSV ledger against an
-//! inspection. [`plan`] is the dry run; [`apply`] carries a plan out in one [`WriteTx`], each
-//! created or changed row with its audit row, plus one summary row. Nothing is deleted.
+//! inspection. [`plan`] is the dry run ([`plan_context`] then [`plan_with`] when the ledger is
+//! to be read while the file is still being parsed); [`apply`] carries a plan out in one
+//! [`WriteTx`], each created or changed row with its audit row, plus one summary row. Nothing
+//! is deleted.
 //!
 //! # Matching rule
 //!
