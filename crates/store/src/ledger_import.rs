@@ -632,8 +632,9 @@ pub fn plan_with(
             out.rows.push(plan);
         }
     }
+    // Keys computed once per row, not once per comparison (each is a lookup by sheet name).
     out.rows
-        .sort_by_key(|r| (sheet_order.get(&r.sheet).copied().unwrap_or(0), r.row));
+        .sort_by_cached_key(|r| (sheet_order.get(&r.sheet).copied().unwrap_or(0), r.row));
     out.counts.problems_absent = problem_used.iter().filter(|u| !**u).count();
     let problem_index: HashMap<i64, usize> = problems
         .iter()
