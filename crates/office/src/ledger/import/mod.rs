@@ -248,9 +248,10 @@ struct Block {
     no: u32,
     aspect: String,
     problem: String,
-    /// The checked problem title and aspect, checked once per block (each row reports them).
+    /// The problem title and the aspect as checked, once per block; every row of the block
+    /// reports their errors.
     title: Result<String, rectify_core::FieldError>,
-    aspect_checked: Result<String, rectify_core::FieldError>,
+    aspect_checked: Result<(), rectify_core::FieldError>,
 }
 
 fn read_sheet(g: &Grid, h: &header::Header, last_no: &mut u32, out: &mut ParsedLedger) {
@@ -369,7 +370,7 @@ fn read_sheet(g: &Grid, h: &header::Header, last_no: &mut u32, out: &mut ParsedL
             block = Some(Block {
                 no: n,
                 title: text::bounded("问题", &ptext, text::TITLE_MAX),
-                aspect_checked: text::bounded("方面", &aspect, text::TITLE_MAX),
+                aspect_checked: text::bounded("方面", &aspect, text::TITLE_MAX).map(drop),
                 aspect,
                 problem: ptext.clone(),
             });

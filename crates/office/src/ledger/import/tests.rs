@@ -122,6 +122,34 @@ fn subtotals_blanks_and_missing_cells() {
 }
 
 #[test]
+fn a_bad_problem_title_or_aspect_is_reported_on_every_row_of_its_block() {
+    // The title is checked once per problem block; each of the block's rows still carries it.
+    let long = "长".repeat(rectify_core::text::TITLE_MAX + 1);
+    let csv = format!(
+        "序号,方面,问题,整改措施\n1,作风\u{7}方面,{long},措施一\n,,,措施二\n2,组织方面,问题乙,措施三\n"
+    );
+    let p = read(csv.as_bytes(), Some("x.csv"), &limits()).unwrap();
+    assert_eq!(p.rows.len(), 1, "only the good block's row is read");
+    assert_eq!(p.rows[0].ledger.measure, "措施三");
+    let found: Vec<(u32, String, String)> = p
+        .problems
+        .iter()
+        .map(|e| (e.row, e.column.clone().unwrap_or_default(), e.code.clone()))
+        .collect();
+    for row in [2, 3] {
+        assert!(
+            found.contains(&(row, "问题".into(), "too_long".into())),
+            "row {row}: {found:?}"
+        );
+        assert!(
+            found.contains(&(row, "方面".into(), "control_character".into())),
+            "row {row}: {found:?}"
+        );
+    }
+    assert!(found.iter().all(|(row, ..)| *row != 4), "{found:?}");
+}
+
+#[test]
 fn problem_numbers_in_many_spellings() {
     assert_eq!(problem_no(&Value::Text("（3）".into())), Some(3));
     assert_eq!(problem_no(&Value::Text("12.".into())), Some(12));
