@@ -216,7 +216,6 @@ impl Store {
         })
     }
 
-    /// People of the organisations in `scope`.
     /// Every organisation's ledger aliases (`unit_names::aliases`) and label
     /// (`unit_names::labels`), over the whole organisation table so that a unit is written
     /// the same way in every ledger and read back wherever it is imported.
@@ -243,6 +242,7 @@ impl Store {
         })
     }
 
+    /// People of the organisations in `scope`.
     pub async fn people_in(&self, scope: &OrgPath) -> Result<Vec<Person>, StoreError> {
         let rows = sqlx::query(
             "SELECT p.id, p.organisation_id, p.name, p.title, p.phone FROM person p JOIN organisation o ON o.id = p.organisation_id \
