@@ -14,7 +14,6 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 use crate::support::{Client, Server, engines, err, seed};
-use rectify_core::ledger::{InspectionDates, InspectionKind};
 use rectify_office::zipguard::bombs;
 use rectify_store::{Actor, NewInspection, Store};
 
@@ -112,20 +111,7 @@ async fn inspection(store: &Store, org: i64, title: &str) -> i64 {
     let i = w
         .create_inspection(
             &Actor::cli("test"),
-            &NewInspection {
-                round_id: None,
-                kind: InspectionKind::Regular,
-                team: None,
-                inspected_org_id: org,
-                title: title.into(),
-                dates: InspectionDates {
-                    stationed_from: None,
-                    stationed_to: None,
-                    feedback_on: chrono::NaiveDate::from_ymd_opt(2021, 7, 22),
-                    plan_due: None,
-                    report_due: None,
-                },
-            },
+            &NewInspection::regular(org, title, chrono::NaiveDate::from_ymd_opt(2021, 7, 22)),
         )
         .await
         .unwrap();

@@ -167,7 +167,7 @@ impl Store {
 pub(crate) mod fixture {
     use chrono::NaiveDate;
     use rectify_core::access::{Role, SignOffPolicy};
-    use rectify_core::ledger::{InspectionDates, InspectionKind, MeasureKind, Severity};
+    use rectify_core::ledger::{MeasureKind, Severity};
     use rectify_core::state::Transition;
 
     use crate::{
@@ -245,20 +245,7 @@ pub(crate) mod fixture {
         let i = w
             .create_inspection(
                 &actor,
-                &NewInspection {
-                    round_id: None,
-                    kind: InspectionKind::Regular,
-                    team: None,
-                    inspected_org_id: root.id,
-                    title: "第一轮巡察".into(),
-                    dates: InspectionDates {
-                        stationed_from: None,
-                        stationed_to: None,
-                        feedback_on: Some(d("2025-01-01")),
-                        plan_due: None,
-                        report_due: None,
-                    },
-                },
+                &NewInspection::regular(root.id, "第一轮巡察", Some(d("2025-01-01"))),
             )
             .await
             .unwrap();

@@ -862,7 +862,6 @@ mod tests {
     use crate::testing::stores;
     use crate::{NewInspection, NewOrganisation};
     use rectify_core::access::Role;
-    use rectify_core::ledger::{InspectionDates, InspectionKind};
 
     const SEED: &str = include_str!("../../notice/testdata/dongguan-2021-12-28.txt");
 
@@ -906,20 +905,7 @@ mod tests {
         let i = w
             .create_inspection(
                 &a,
-                &NewInspection {
-                    round_id: None,
-                    kind: InspectionKind::Regular,
-                    team: None,
-                    inspected_org_id: root.id,
-                    title: "十四届市委第十三轮巡察".into(),
-                    dates: InspectionDates {
-                        stationed_from: None,
-                        stationed_to: None,
-                        feedback_on: None,
-                        plan_due: None,
-                        report_due: None,
-                    },
-                },
+                &NewInspection::regular(root.id, "十四届市委第十三轮巡察", None),
             )
             .await
             .unwrap();

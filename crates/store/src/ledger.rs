@@ -50,6 +50,32 @@ pub struct NewInspection {
     pub dates: InspectionDates,
 }
 
+impl NewInspection {
+    /// A regular inspection (常规巡察) of an organisation, in no round and by no named team,
+    /// whose only date on record is its feedback (反馈): an inspection as it stands when its
+    /// findings arrive before anything else about it.
+    pub fn regular(
+        inspected_org_id: i64,
+        title: impl Into<String>,
+        feedback_on: Option<NaiveDate>,
+    ) -> NewInspection {
+        NewInspection {
+            round_id: None,
+            kind: InspectionKind::Regular,
+            team: None,
+            inspected_org_id,
+            title: title.into(),
+            dates: InspectionDates {
+                stationed_from: None,
+                stationed_to: None,
+                feedback_on,
+                plan_due: None,
+                report_due: None,
+            },
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Aspect {
     pub id: i64,

@@ -1477,7 +1477,6 @@ mod tests {
     use crate::testing::stores;
     use crate::{NewInspection, NewOrganisation, NewPerson};
     use rectify_core::access::Role;
-    use rectify_core::ledger::{InspectionDates, InspectionKind};
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
@@ -1548,20 +1547,7 @@ mod tests {
     ) -> i64 {
         w.create_inspection(
             &Actor::cli("test"),
-            &NewInspection {
-                round_id: None,
-                kind: InspectionKind::Regular,
-                team: None,
-                inspected_org_id: org,
-                title: title.into(),
-                dates: InspectionDates {
-                    stationed_from: None,
-                    stationed_to: None,
-                    feedback_on,
-                    plan_due: None,
-                    report_due: None,
-                },
-            },
+            &NewInspection::regular(org, title, feedback_on),
         )
         .await
         .unwrap()

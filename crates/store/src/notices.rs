@@ -1456,7 +1456,7 @@ pub(crate) mod tests {
     use super::*;
     use crate::testing::stores;
     use crate::{NewInspection, NewMeasure, NewOrganisation, NewProblem};
-    use rectify_core::ledger::{InspectionDates, InspectionKind, MeasureKind, Severity};
+    use rectify_core::ledger::{MeasureKind, Severity};
 
     pub(crate) struct Fixture {
         pub office: Viewer,
@@ -1512,18 +1512,8 @@ pub(crate) mod tests {
             .create_inspection(
                 &a,
                 &NewInspection {
-                    round_id: None,
-                    kind: InspectionKind::Regular,
                     team: Some("市委第一巡察组".into()),
-                    inspected_org_id: o.id,
-                    title: "巡察".into(),
-                    dates: InspectionDates {
-                        stationed_from: None,
-                        stationed_to: None,
-                        feedback_on: Some(d("2020-01-01")),
-                        plan_due: None,
-                        report_due: None,
-                    },
+                    ..NewInspection::regular(o.id, "巡察", Some(d("2020-01-01")))
                 },
             )
             .await
