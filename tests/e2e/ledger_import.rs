@@ -834,15 +834,18 @@ async fn web_page_previews_a_ledger_then_imports_the_valid_rows() {
         assert_eq!(number_in(&p.body, "measures-create"), 1);
         let upload = form_value(&p.body, &apply, "upload").unwrap();
         let expect = form_value(&p.body, &apply, "expect").unwrap();
-        let parsed =
-            rectify_web::api::ledger_import::read_file(fixed.as_bytes(), Some("x.csv")).unwrap();
-        let (rows, issues) = rectify_web::api::ledger_import::incoming(parsed);
         let viewer = rectify_store::import::office_viewer(&e.store, id)
             .await
             .unwrap();
-        let plan = rectify_store::ledger_import::plan(&e.store, &viewer, id, rows, issues)
-            .await
-            .unwrap();
+        let (_, plan) = rectify_web::api::ledger_import::read_and_plan(
+            &e.store,
+            &viewer,
+            id,
+            fixed.as_bytes().to_vec(),
+            Some("x.csv".into()),
+        )
+        .await
+        .unwrap();
         rectify_store::ledger_import::apply(&e.store, &Actor::cli("test"), &viewer, &plan, false)
             .await
             .unwrap();

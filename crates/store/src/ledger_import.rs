@@ -1,8 +1,8 @@
 //! Ledger import (整改台账导入): plan and apply the rows of an xlsx/CSV ledger against an
-//! inspection. [`plan`] is the dry run ([`plan_context`] then [`plan_with`] when the ledger is
-//! to be read while the file is still being parsed); [`apply`] carries a plan out in one
-//! [`WriteTx`], each created or changed row with its audit row, plus one summary row. Nothing
-//! is deleted.
+//! inspection. [`plan_context`] then [`plan_with`] are the dry run (the first reads the
+//! inspection's ledger, so a caller can run it while the file is still being parsed; the second
+//! reads nothing); [`apply`] carries a plan out in one [`WriteTx`], each created or changed row
+//! with its audit row, plus one summary row. Nothing is deleted.
 //!
 //! # Matching rule
 //!
@@ -232,18 +232,6 @@ impl Fold {
             }
         }
     }
-}
-
-/// Compute what importing `rows` (and the reader's `problems`) would do.
-pub async fn plan(
-    store: &Store,
-    viewer: &Viewer,
-    inspection_id: i64,
-    rows: Vec<IncomingRow>,
-    reader_problems: Vec<RowIssue>,
-) -> Result<LedgerImportPlan, StoreError> {
-    let context = plan_context(store, viewer, inspection_id).await?;
-    Ok(plan_with(context, rows, reader_problems))
 }
 
 /// What a plan compares the file with: the inspection's ledger and the names of the units and
@@ -1475,6 +1463,18 @@ impl WriteTx {
 mod tests {
     use super::*;
     use crate::testing::stores;
+
+    /// The dry run in one call, as the callers outside the store make it.
+    async fn plan(
+        store: &Store,
+        viewer: &Viewer,
+        inspection_id: i64,
+        rows: Vec<IncomingRow>,
+        reader_problems: Vec<RowIssue>,
+    ) -> Result<LedgerImportPlan, StoreError> {
+        let context = plan_context(store, viewer, inspection_id).await?;
+        Ok(plan_with(context, rows, reader_problems))
+    }
     use crate::{NewInspection, NewOrganisation, NewPerson};
     use rectify_core::access::Role;
 
