@@ -1,28 +1,24 @@
 //! Bulk writes: generated demo and benchmark ledgers ([`rectify_core::demo`]), and the rows of
 //! an imported ledger with their audit rows (`ledger_import`).
 //!
-//! Everything goes in through multi-row `INSERT … VALUES (…), (…) RETURNING id, <key>` statements
-//! of at most [`MAX_ROWS`] rows (and well under SQLite's 32,766 and PostgreSQL's 65,535 bind
-//! parameters), inside one [`crate::WriteTx`], so the load is all or nothing and serialises with every
-//! other write on the audit chain head. Ids come from the database; each returned row carries
-//! the columns that identify it within its statement (e.g. `problem_id, seq` for a measure), so
-//! the mapping from the ledger's indices to ids never relies on the order of `RETURNING` rows.
-//! Instead of one audit row per inserted row, the load appends a single `demo.generate` row with
-//! the counts.
-//!
-//! An import, which does audit every row, takes its ids first (`reserve_ids`) and inserts with
-//! `insert_rows`, so that the audit rows can be sealed while the rows go in.
+//! Everything goes in through multi-row `INSERT … VALUES (…), (…)` statements of at most
+//! [`MAX_ROWS`] rows (and well under SQLite's 32,766 and PostgreSQL's 65,535 bind parameters),
+//! inside one [`crate::WriteTx`], so the load is all or nothing and serialises with every other
+//! write on the audit chain head. Ids are taken before the rows are inserted (`reserve_ids`:
+//! after the largest used on SQLite, from the identity sequence on PostgreSQL) and the rows go in
+//! under them, so the ledger's indices map to ids without reading anything back, and what
+//! refers to a row can be built while it is inserted. Instead of one audit row per inserted
+//! row, the load appends a single `demo.generate` row with the counts; an import, which does
+//! audit every row, seals those audit rows while its measures go in.
 //!
 //! The same SQL runs on SQLite and PostgreSQL.
 
 // Dynamic SQL here is assembled only from constant table and column names and numbered
 // placeholders; values always travel as bind parameters.
-use std::collections::{HashMap, VecDeque};
-
 use rectify_core::access::OrgPath;
 use rectify_core::demo::DemoLedger;
 use serde_json::json;
-use sqlx::{AnyConnection, AssertSqlSafe, Row};
+use sqlx::{AnyConnection, AssertSqlSafe};
 
 use crate::audit::{Actor, AuditEvent, now_text};
 use crate::{Dialect, Store, StoreError};
@@ -244,83 +240,43 @@ pub(crate) async fn insert_rows(
     Ok(written)
 }
 
-/// Insert `rows` into `table` and return the new ids in the order of `rows`. `key` names the
-/// columns (by position in `cols`) that tell the rows of one statement apart; rows with equal
-/// keys must be interchangeable.
-pub(crate) async fn insert(
+/// Insert `rows` into `table` under `ids` (taken with [`reserve_ids`]), the i-th row under the
+/// i-th id, [`MAX_ROWS`] to a statement; an error unless exactly one row went in per id.
+pub(crate) async fn insert_with_ids(
     conn: &mut AnyConnection,
     dialect: Dialect,
     table: &str,
     cols: &[&str],
-    rows: Vec<Vec<V>>,
-    key: &[usize],
-) -> Result<Vec<i64>, StoreError> {
-    let per = rows_per_statement(cols.len());
-    let returning: Vec<&str> = key.iter().filter_map(|k| cols.get(*k).copied()).collect();
-    let mut ids = Vec::with_capacity(rows.len());
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let chunk: Vec<Vec<V>> = rows.by_ref().take(per).collect();
-        let mut sql = format!(
-            "INSERT INTO {table} ({}) VALUES {}",
-            cols.join(", "),
-            placeholders(dialect, chunk.len(), cols.len())
-        );
-        if returning.is_empty() {
-            let q = bind_values(sqlx::query(AssertSqlSafe(sql)), chunk.into_iter().flatten());
-            q.execute(&mut *conn).await?;
-            continue;
-        }
-        sql.push_str(" RETURNING id, ");
-        sql.push_str(&returning.join(", "));
-        // Where each key sits in the chunk.
-        let mut wanted: HashMap<Vec<V>, VecDeque<usize>> = HashMap::with_capacity(chunk.len());
-        let mut kinds: Vec<bool> = Vec::with_capacity(key.len());
-        for (i, row) in chunk.iter().enumerate() {
-            let k: Vec<V> = key
-                .iter()
-                .map(|c| row.get(*c).cloned().unwrap_or(V::NullText))
-                .collect();
-            if i == 0 {
-                kinds = k
-                    .iter()
-                    .map(|v| matches!(v, V::Int(_) | V::NullInt))
-                    .collect();
-            }
-            wanted.entry(k).or_default().push_back(i);
-        }
-        let n = chunk.len();
-        let q = bind_values(sqlx::query(AssertSqlSafe(sql)), chunk.into_iter().flatten());
-        let returned = q.fetch_all(&mut *conn).await?;
-        if returned.len() != n {
-            return Err(StoreError::Config(format!(
-                "bulk insert into {table}: {} rows returned for {n}",
-                returned.len()
-            )));
-        }
-        let mut chunk_ids = vec![0i64; n];
-        for row in &returned {
-            let id: i64 = row.try_get(0)?;
-            let mut k = Vec::with_capacity(kinds.len());
-            for (j, int) in kinds.iter().enumerate() {
-                k.push(if *int {
-                    V::from(row.try_get::<Option<i64>, _>(j + 1)?)
-                } else {
-                    V::from(row.try_get::<Option<String>, _>(j + 1)?)
-                });
-            }
-            let pos = wanted
-                .get_mut(&k)
-                .and_then(VecDeque::pop_front)
-                .ok_or_else(|| {
-                    StoreError::Config(format!(
-                        "bulk insert into {table}: a returned row matches no input row"
-                    ))
-                })?;
-            chunk_ids[pos] = id;
-        }
-        ids.extend(chunk_ids);
+    ids: &[i64],
+    rows: Rows<'_>,
+) -> Result<(), StoreError> {
+    let with_id: Vec<&str> = std::iter::once("id").chain(cols.iter().copied()).collect();
+    let rows = rows.zip(ids).map(|(row, id)| {
+        let mut r = Vec::with_capacity(row.len() + 1);
+        r.push(V::Int(*id));
+        r.extend(row);
+        r
+    });
+    let written = insert_rows(conn, dialect, table, &with_id, Box::new(rows)).await?;
+    if written != ids.len() as u64 {
+        return Err(StoreError::Config(format!(
+            "bulk insert into {table}: {written} rows written for {} ids",
+            ids.len()
+        )));
     }
+    Ok(())
+}
+
+/// Insert `rows` into `table` and return their new ids, in the order of `rows`.
+pub(crate) async fn insert(
+    conn: &mut AnyConnection,
+    dialect: Dialect,
+    table: &'static str,
+    cols: &[&str],
+    rows: Vec<Vec<V>>,
+) -> Result<Vec<i64>, StoreError> {
+    let ids = reserve_ids(conn, dialect, table, rows.len()).await?;
+    insert_with_ids(conn, dialect, table, cols, &ids, Box::new(rows.into_iter())).await?;
     Ok(ids)
 }
 
@@ -401,30 +357,9 @@ pub async fn load(
     let mut w = store.begin_write().await?;
     let conn = w.conn();
 
-    // Organisations: a unique placeholder path each, the real paths once the ids are known.
-    let nonce = rectify_security::crypto::random_token(9).replace(['-', '_'], "x");
-    let org_rows: Vec<Vec<V>> = ledger
-        .organisations
-        .iter()
-        .enumerate()
-        .map(|(i, o)| {
-            vec![
-                V::from(format!("/pending-{nonce}-{i}/")),
-                o.name.as_str().into(),
-                o.kind.into(),
-                now.as_str().into(),
-            ]
-        })
-        .collect();
-    let org_ids = insert(
-        conn,
-        dialect,
-        "organisation",
-        &["path", "name", "kind", "created_at"],
-        org_rows,
-        &[0],
-    )
-    .await?;
+    // Organisations: their ids first, so each goes in with its path (parents come first); the
+    // principal leaders, who are people of these organisations, are set once the people exist.
+    let org_ids = reserve_ids(conn, dialect, "organisation", ledger.organisations.len()).await?;
     let mut paths: Vec<OrgPath> = Vec::with_capacity(org_ids.len());
     for (i, o) in ledger.organisations.iter().enumerate() {
         let id = org_ids[i];
@@ -439,6 +374,29 @@ pub async fn load(
         };
         paths.push(path);
     }
+    let org_rows = ledger
+        .organisations
+        .iter()
+        .zip(&paths)
+        .map(|(o, path)| {
+            Ok(vec![
+                V::from(opt_id(&org_ids, o.parent, "organisation")?),
+                V::from(path.as_str()),
+                o.name.as_str().into(),
+                o.kind.into(),
+                now.as_str().into(),
+            ])
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    insert_with_ids(
+        conn,
+        dialect,
+        "organisation",
+        &["parent_id", "path", "name", "kind", "created_at"],
+        &org_ids,
+        Box::new(org_rows.into_iter()),
+    )
+    .await?;
     let root_org_id = *index(&org_ids, 0, "organisation")?;
 
     let person_rows = ledger
@@ -458,7 +416,6 @@ pub async fn load(
         "person",
         &["organisation_id", "name", "title"],
         person_rows,
-        &[0, 1, 2],
     )
     .await?;
 
@@ -466,11 +423,10 @@ pub async fn load(
         .organisations
         .iter()
         .enumerate()
+        .filter(|(_, o)| o.principal_leader.is_some())
         .map(|(i, o)| {
             Ok(vec![
                 V::Int(org_ids[i]),
-                V::from(opt_id(&org_ids, o.parent, "organisation")?),
-                V::from(paths[i].as_str()),
                 V::from(opt_id(&person_ids, o.principal_leader, "person")?),
             ])
         })
@@ -479,7 +435,7 @@ pub async fn load(
         conn,
         dialect,
         "organisation",
-        &["parent_id", "path", "principal_leader_id"],
+        &["principal_leader_id"],
         org_updates,
     )
     .await?;
@@ -502,7 +458,6 @@ pub async fn load(
         "round",
         &["organisation_id", "name", "year", "created_at"],
         round_rows,
-        &[0, 1],
     )
     .await?;
 
@@ -548,7 +503,6 @@ pub async fn load(
             "created_at",
         ],
         inspection_rows,
-        &[0, 3],
     )
     .await?;
 
@@ -570,7 +524,6 @@ pub async fn load(
         "aspect",
         &["inspection_id", "seq", "marker", "title"],
         aspect_rows,
-        &[0, 1],
     )
     .await?;
 
@@ -607,7 +560,6 @@ pub async fn load(
             "severity",
         ],
         problem_rows,
-        &[1, 3],
     )
     .await?;
 
@@ -671,7 +623,7 @@ pub async fn load(
                 ])
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
-        measure_ids.extend(insert(conn, dialect, "measure", &measure_cols, rows, &[0, 3]).await?);
+        measure_ids.extend(insert(conn, dialect, "measure", &measure_cols, rows).await?);
     }
 
     // Reports need an author account.
@@ -703,7 +655,6 @@ pub async fn load(
                     "created_at",
                 ],
                 rows,
-                &[0],
             )
             .await?;
             created_author = ids.first().copied();
@@ -732,7 +683,6 @@ pub async fn load(
                 "progress_report",
                 &["reported_on", "text", "percent", "author_id", "created_at"],
                 rows,
-                &[4],
             )
             .await?;
             let mut link_rows = Vec::new();
@@ -745,13 +695,12 @@ pub async fn load(
                 }
             }
             links += link_rows.len() as u64;
-            insert(
+            insert_rows(
                 conn,
                 dialect,
                 "report_measure",
                 &["report_id", "measure_id"],
-                link_rows,
-                &[],
+                Box::new(link_rows.into_iter()),
             )
             .await?;
         }
@@ -807,6 +756,7 @@ mod tests {
     use rectify_core::demo::{Scale, generate};
     use rectify_core::state::MeasureState;
     use sqlx::Connection;
+    use std::collections::HashMap;
 
     #[test]
     fn placeholders_are_numbered_row_by_row() {

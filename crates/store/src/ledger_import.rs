@@ -921,20 +921,8 @@ struct NewRow<'a> {
     path: String,
 }
 
-/// Every row meant for `table` went in (ids were taken for exactly that many).
-fn all_written(table: &str, written: u64, meant: usize) -> Result<(), StoreError> {
-    if written == meant as u64 {
-        Ok(())
-    } else {
-        Err(StoreError::Config(format!(
-            "ledger import: {written} rows written to {table} for {meant}"
-        )))
-    }
-}
-
-/// The columns of a created measure's row, in the order `apply_in` binds them.
-const MEASURE_COLUMNS: [&str; 15] = [
-    "id",
+/// The columns of a created measure's row (after its id), in the order `apply_in` binds them.
+const MEASURE_COLUMNS: [&str; 14] = [
     "problem_id",
     "inspection_id",
     "org_path",
@@ -1059,13 +1047,11 @@ async fn apply_in(
         new_problems.push((aspect_id, *seq, title));
     }
     let severity = i64::from(Severity::GENERAL.level());
-    let ids = crate::bulk::reserve_ids(w.conn(), dialect, "problem", new_problems.len()).await?;
-    let inserted = crate::bulk::insert_rows(
+    let ids = crate::bulk::insert(
         w.conn(),
         dialect,
         "problem",
         &[
-            "id",
             "inspection_id",
             "aspect_id",
             "org_path",
@@ -1073,20 +1059,21 @@ async fn apply_in(
             "title",
             "severity",
         ],
-        Box::new(new_problems.iter().zip(&ids).map(|((a, seq, title), id)| {
-            vec![
-                V::Int(*id),
-                V::Int(plan.inspection_id),
-                V::Int(*a),
-                V::Text(insp.org_path.as_str().to_string()),
-                V::Int(*seq),
-                V::Text(title.clone()),
-                V::Int(severity),
-            ]
-        })),
+        new_problems
+            .iter()
+            .map(|(a, seq, title)| {
+                vec![
+                    V::Int(plan.inspection_id),
+                    V::Int(*a),
+                    V::Text(insp.org_path.as_str().to_string()),
+                    V::Int(*seq),
+                    V::Text(title.clone()),
+                    V::Int(severity),
+                ]
+            })
+            .collect(),
     )
     .await?;
-    all_written("problem", inserted, ids.len())?;
     // The audit rows: sealed here, appended after the measures.
     let mut sealer = w.sealer(actor);
     for ((aspect_id, seq, title), id) in new_problems.into_iter().zip(&ids) {
@@ -1175,10 +1162,9 @@ async fn apply_in(
     }
     let now = crate::audit::now_text();
     let ids = crate::bulk::reserve_ids(w.conn(), dialect, "measure", creates.len()).await?;
-    let rows: crate::bulk::Rows = Box::new(creates.iter().zip(&ids).map(|(c, id)| {
+    let rows: crate::bulk::Rows = Box::new(creates.iter().map(|c| {
         let r = c.plan;
         vec![
-            V::Int(*id),
             V::Int(c.problem_id),
             V::Int(plan.inspection_id),
             V::Text(c.path.clone()),
@@ -1212,10 +1198,10 @@ async fn apply_in(
         }
     };
     let (inserted, ()) = tokio::join!(
-        crate::bulk::insert_rows(w.conn(), dialect, "measure", &MEASURE_COLUMNS, rows),
+        crate::bulk::insert_with_ids(w.conn(), dialect, "measure", &MEASURE_COLUMNS, &ids, rows),
         seal
     );
-    all_written("measure", inserted?, ids.len())?;
+    inserted?;
     out.measures_created = ids.len();
     tracing::debug!("ledger import: measures inserted");
     w.append_sealed(dialect, sealer).await?;
