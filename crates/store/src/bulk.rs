@@ -258,13 +258,19 @@ pub(crate) async fn insert_with_ids(
         r
     });
     let written = insert_rows(conn, dialect, table, &with_id, Box::new(rows)).await?;
-    if written != ids.len() as u64 {
-        return Err(StoreError::Config(format!(
+    one_row_per_id(table, written, ids)
+}
+
+/// An error unless `written` rows went into `table` for `ids`.
+pub(crate) fn one_row_per_id(table: &str, written: u64, ids: &[i64]) -> Result<(), StoreError> {
+    if written == ids.len() as u64 {
+        Ok(())
+    } else {
+        Err(StoreError::Config(format!(
             "bulk insert into {table}: {written} rows written for {} ids",
             ids.len()
-        )));
+        )))
     }
-    Ok(())
 }
 
 /// Insert `rows` into `table` and return their new ids, in the order of `rows`.

@@ -921,8 +921,9 @@ struct NewRow<'a> {
     path: String,
 }
 
-/// The columns of a created measure's row (after its id), in the order `apply_in` binds them.
-const MEASURE_COLUMNS: [&str; 14] = [
+/// The columns of a created measure's row, in the order `apply_in` binds them.
+const MEASURE_COLUMNS: [&str; 15] = [
+    "id",
     "problem_id",
     "inspection_id",
     "org_path",
@@ -1162,9 +1163,12 @@ async fn apply_in(
     }
     let now = crate::audit::now_text();
     let ids = crate::bulk::reserve_ids(w.conn(), dialect, "measure", creates.len()).await?;
-    let rows: crate::bulk::Rows = Box::new(creates.iter().map(|c| {
+    // Built with their ids in place (not through bulk::insert_with_ids, which would copy each
+    // of these rows once more on the way in).
+    let rows: crate::bulk::Rows = Box::new(creates.iter().zip(&ids).map(|(c, id)| {
         let r = c.plan;
         vec![
+            V::Int(*id),
             V::Int(c.problem_id),
             V::Int(plan.inspection_id),
             V::Text(c.path.clone()),
@@ -1198,10 +1202,10 @@ async fn apply_in(
         }
     };
     let (inserted, ()) = tokio::join!(
-        crate::bulk::insert_with_ids(w.conn(), dialect, "measure", &MEASURE_COLUMNS, &ids, rows),
+        crate::bulk::insert_rows(w.conn(), dialect, "measure", &MEASURE_COLUMNS, rows),
         seal
     );
-    inserted?;
+    crate::bulk::one_row_per_id("measure", inserted?, &ids)?;
     out.measures_created = ids.len();
     tracing::debug!("ledger import: measures inserted");
     w.append_sealed(dialect, sealer).await?;
