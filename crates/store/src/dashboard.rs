@@ -516,11 +516,15 @@ impl Store {
         if f.open {
             w.raw("m.state NOT IN ('closed', 'closed_ongoing')");
         }
+        // A deadline range, also on the deadline-sort expression (the same rows: a range
+        // leaves out measures without a deadline either way), which its index serves.
         if let Some(v) = f.deadline_from {
             w.and("m.deadline >=", d(v));
+            w.and(&format!("COALESCE(m.deadline, '{NO_DEADLINE}') >="), d(v));
         }
         if let Some(v) = f.deadline_to {
             w.and("m.deadline <=", d(v));
+            w.and(&format!("COALESCE(m.deadline, '{NO_DEADLINE}') <="), d(v));
         }
         if let Some(t) = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
             let pat = like_pattern(t);
@@ -1172,6 +1176,35 @@ mod tests {
             let want = all.iter().filter(|m| is_overdue(m.1, m.2, today)).count() as i64;
             assert_eq!(p.total, want);
             assert!(p.rows.iter().all(|r| r.overdue));
+            // A deadline range (bounds included) leaves out measures without a deadline, in
+            // either sort.
+            let (from, to) = (today - Duration::days(30), today + Duration::days(30));
+            let want: Vec<i64> = all
+                .iter()
+                .filter(|m| m.2.is_some_and(|d| d >= from && d <= to))
+                .map(|m| m.0)
+                .collect();
+            assert!(
+                !want.is_empty(),
+                "the generated ledger has deadlines near today"
+            );
+            for sort in [LedgerSort::Id, LedgerSort::Deadline] {
+                let f = LedgerFilter {
+                    deadline_from: Some(from),
+                    deadline_to: Some(to),
+                    sort,
+                    limit: 500,
+                    ..LedgerFilter::default()
+                };
+                let p = store.ledger_page(&viewer, &f, today).await.unwrap();
+                let mut got: Vec<i64> = p.rows.iter().map(|r| r.id).collect();
+                got.sort_unstable();
+                assert_eq!(
+                    (p.total, got),
+                    (want.len() as i64, want.clone()),
+                    "{sort:?}"
+                );
+            }
             for (q, none) in [("%", true), ("_", true), ("整改", false)] {
                 let f = LedgerFilter {
                     text: Some(q.into()),

@@ -1442,7 +1442,11 @@ impl Store {
             w.sql.push(')');
         }
         if let Some(v) = f.unit_id {
+            // Also by the unit's path (a measure's org_path is its responsible unit's), which
+            // the org_path index serves.
             w.and("m.responsible_unit_id =", v);
+            w.and("m.org_path = (SELECT path FROM organisation WHERE id =", v);
+            w.sql.push(')');
         }
         if let Some(v) = f.state {
             w.and("m.state =", v.as_str());

@@ -8,7 +8,7 @@ use sqlx::AssertSqlSafe;
 use sqlx::Executor;
 
 /// Version of the schema this build writes. A database at a higher version is refused.
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 
 const V1: &str = r#"
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -264,7 +264,7 @@ fn render(ddl: &str, d: Dialect) -> String {
 }
 
 /// Migrations in order: (version, DDL). A new version appends here; applied ones never change.
-const MIGRATIONS: [(i64, &str); 4] = [
+const MIGRATIONS: [(i64, &str); 5] = [
     (1, V1),
     (2, include_str!("migrations/v2_office.sql")),
     (3, include_str!("migrations/v3_web.sql")),
@@ -276,6 +276,7 @@ const MIGRATIONS: [(i64, &str); 4] = [
             include_str!("migrations/v4c_lookback.sql"),
         ),
     ),
+    (5, include_str!("migrations/v5_measure_indexes.sql")),
 ];
 
 async fn current_version(
