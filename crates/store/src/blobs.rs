@@ -13,8 +13,7 @@ pub enum BlobLocation {
 
 /// Hex SHA-256 of the content: the blob's key.
 pub fn blob_key(data: &[u8]) -> String {
-    use sha2::Digest;
-    hex::encode(sha2::Sha256::digest(data))
+    hex::encode(rectify_security::crypto::sha256(data))
 }
 
 fn valid_key(key: &str) -> bool {
