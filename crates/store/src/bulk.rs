@@ -131,38 +131,6 @@ fn bind_values<'q>(
 /// write commits.
 pub(crate) const LARGE_WRITE_CACHE_KIB: i64 = 128 * 1024;
 
-/// Widen SQLite's page cache for a large write on `conn`; the previous size, for
-/// [`restore_page_cache`]. PostgreSQL: nothing to do.
-pub(crate) async fn widen_page_cache(
-    conn: &mut AnyConnection,
-    dialect: Dialect,
-    kib: i64,
-) -> Result<Option<i64>, StoreError> {
-    if dialect != Dialect::Sqlite {
-        return Ok(None);
-    }
-    let prev: i64 = sqlx::query_scalar("PRAGMA cache_size")
-        .fetch_one(&mut *conn)
-        .await?;
-    sqlx::query(AssertSqlSafe(format!("PRAGMA cache_size = {}", -kib.abs())))
-        .execute(&mut *conn)
-        .await?;
-    Ok(Some(prev))
-}
-
-/// Put back the page cache size [`widen_page_cache`] returned.
-pub(crate) async fn restore_page_cache(
-    conn: &mut AnyConnection,
-    prev: Option<i64>,
-) -> Result<(), StoreError> {
-    if let Some(prev) = prev {
-        sqlx::query(AssertSqlSafe(format!("PRAGMA cache_size = {prev}")))
-            .execute(&mut *conn)
-            .await?;
-    }
-    Ok(())
-}
-
 /// Ids for `n` new rows of `table`, taken before the rows are written so that what refers to
 /// them (their audit rows) can be built while they are inserted: the rows are then inserted with
 /// these ids. SQLite: the ids after the largest ever used (this write transaction holds the
@@ -360,7 +328,7 @@ pub async fn load(
     let started = std::time::Instant::now();
     let now = now_text();
     let dialect = store.dialect();
-    let mut w = store.begin_write().await?;
+    let mut w = store.begin_large_write().await?;
     let conn = w.conn();
 
     // Organisations: their ids first, so each goes in with its path (parents come first); the

@@ -889,16 +889,10 @@ pub async fn apply(
         return Ok(LedgerImportApplied::default());
     }
     let started = std::time::Instant::now();
-    let mut w = store.begin_write().await?;
-    let cache = crate::bulk::widen_page_cache(
-        w.conn(),
-        store.dialect(),
-        crate::bulk::LARGE_WRITE_CACHE_KIB,
-    )
-    .await?;
+    let mut w = store.begin_large_write().await?;
     let out = apply_in(&mut w, store.dialect(), actor, viewer, plan).await;
-    // Put the cache back on this pooled connection even when the import failed.
-    let restored = crate::bulk::restore_page_cache(w.conn(), cache).await;
+    // Put the connection's settings back even when the import failed.
+    let restored = w.end_large().await;
     let out = out?;
     restored?;
     tracing::debug!(

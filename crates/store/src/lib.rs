@@ -41,7 +41,7 @@ use std::time::Duration;
 
 use rectify_security::audit::HashAlg;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
-use sqlx::{Any, AnyPool, Executor, Transaction};
+use sqlx::{Any, AnyPool, AssertSqlSafe, Executor, Transaction};
 
 /// Which engine is behind the pool. Only DDL and a few statements differ.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -144,11 +144,6 @@ impl Store {
                         conn.execute("PRAGMA busy_timeout = 10000").await?;
                         conn.execute("PRAGMA journal_mode = WAL").await?;
                         conn.execute("PRAGMA synchronous = NORMAL").await?;
-                        // Temporary b-trees and statement journals in memory: a multi-row
-                        // insert journals each page it touches for its own rollback, and
-                        // spilling that journal to a temporary file took a bulk import
-                        // about 5% of its time in write calls.
-                        conn.execute("PRAGMA temp_store = MEMORY").await?;
                         Ok(())
                     })
                 });
@@ -187,7 +182,44 @@ impl Store {
     /// Start a write: one transaction that first takes the audit chain head, so every write
     /// (on any server sharing the database) serialises on it and its audit rows chain in order.
     pub async fn begin_write(&self) -> Result<WriteTx, StoreError> {
+        let tx = self.pool.begin().await?;
+        self.start_write(tx, None).await
+    }
+
+    /// [`Store::begin_write`] for one large write (a ledger import, the demo load). On SQLite,
+    /// a wider page cache (128 MiB), and statement journals kept in memory: each multi-row
+    /// insert records how to undo itself, by default in a temporary file created and deleted
+    /// for every statement. SQLite fixes where those journals go when the transaction first
+    /// writes, so `temp_store` is set before that, and put back (with the cache size) by
+    /// [`WriteTx::end_large`] or the commit: other queries keep the default, with which the
+    /// export's per-measure subqueries run faster.
+    pub async fn begin_large_write(&self) -> Result<WriteTx, StoreError> {
         let mut tx = self.pool.begin().await?;
+        let mut prev_cache = None;
+        if self.dialect == Dialect::Sqlite {
+            // The transaction has not written yet (SQLite's BEGIN is deferred).
+            sqlx::query("PRAGMA temp_store = MEMORY")
+                .execute(&mut *tx)
+                .await?;
+            let prev: i64 = sqlx::query_scalar("PRAGMA cache_size")
+                .fetch_one(&mut *tx)
+                .await?;
+            sqlx::query(AssertSqlSafe(format!(
+                "PRAGMA cache_size = {}",
+                -bulk::LARGE_WRITE_CACHE_KIB
+            )))
+            .execute(&mut *tx)
+            .await?;
+            prev_cache = Some(prev);
+        }
+        self.start_write(tx, prev_cache).await
+    }
+
+    async fn start_write(
+        &self,
+        mut tx: Transaction<'static, Any>,
+        large: Option<i64>,
+    ) -> Result<WriteTx, StoreError> {
         // A write as the first statement: SQLite takes its write lock now (no later
         // read-to-write upgrade that could fail with BUSY), PostgreSQL locks the head row.
         sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1")
@@ -207,6 +239,7 @@ impl Store {
             alg,
             appended: 0,
             ledger_changed: false,
+            large,
         })
     }
 
@@ -254,6 +287,8 @@ pub struct WriteTx {
     pub(crate) appended: u32,
     /// Whether an audited change touched what the dashboard shows (see `Store::ledger_counter`).
     pub(crate) ledger_changed: bool,
+    /// A large write on SQLite ([`Store::begin_large_write`]): the page cache size to put back.
+    large: Option<i64>,
 }
 
 impl WriteTx {
@@ -272,8 +307,24 @@ impl WriteTx {
         Ok(())
     }
 
+    /// Put back what [`Store::begin_large_write`] changed on this pooled connection (also done
+    /// by the commit); a failed write calls it before giving up, so the next user of the
+    /// connection gets the defaults.
+    pub async fn end_large(&mut self) -> Result<(), StoreError> {
+        if let Some(prev) = self.large.take() {
+            sqlx::query(AssertSqlSafe(format!("PRAGMA cache_size = {prev}")))
+                .execute(self.conn())
+                .await?;
+            sqlx::query("PRAGMA temp_store = DEFAULT")
+                .execute(self.conn())
+                .await?;
+        }
+        Ok(())
+    }
+
     /// Commit the business change and its audit rows together.
     pub async fn commit(mut self) -> Result<(), StoreError> {
+        self.end_large().await?;
         if self.appended > 0 {
             if self.ledger_changed {
                 let seq = self.head.seq.to_string();
@@ -289,4 +340,89 @@ impl WriteTx {
 /// The default data directory.
 pub fn default_data_dir() -> PathBuf {
     Path::new("rectify-data").to_path_buf()
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::stores;
+    use crate::{Dialect, Store};
+
+    /// `(temp_store, cache_size, busy_timeout)` of a connection.
+    async fn settings(c: &mut sqlx::AnyConnection) -> (i64, i64, i64) {
+        let mut v = Vec::new();
+        for p in ["temp_store", "cache_size", "busy_timeout"] {
+            v.push(
+                sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(format!("PRAGMA {p}")))
+                    .fetch_one(&mut *c)
+                    .await
+                    .unwrap(),
+            );
+        }
+        (v[0], v[1], v[2])
+    }
+
+    /// A large write keeps its statement journals in memory and widens the page cache while it
+    /// runs; committed or abandoned, it leaves its pooled connection with the defaults. (The
+    /// write marks its connection with an odd busy timeout to find it in the pool again.)
+    #[tokio::test]
+    async fn a_large_write_puts_its_connection_back_as_it_found_it() {
+        for (store, _g) in stores().await {
+            if store.dialect() != Dialect::Sqlite {
+                // Nothing to set on PostgreSQL; the write itself still works.
+                store
+                    .begin_large_write()
+                    .await
+                    .unwrap()
+                    .commit()
+                    .await
+                    .unwrap();
+                continue;
+            }
+            let (t0, k0, _) = settings(&mut store.pool().acquire().await.unwrap()).await;
+            for (n, commit) in [(1, true), (2, false)] {
+                let mut w = store.begin_large_write().await.unwrap();
+                let (t, k, _) = settings(w.conn()).await;
+                assert_eq!((t, k), (2, -crate::bulk::LARGE_WRITE_CACHE_KIB));
+                let marker = 7000 + n;
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "PRAGMA busy_timeout = {marker}"
+                )))
+                .execute(w.conn())
+                .await
+                .unwrap();
+                if commit {
+                    w.commit().await.unwrap();
+                } else {
+                    w.end_large().await.unwrap();
+                    assert_eq!(settings(w.conn()).await, (t0, k0, marker));
+                    drop(w);
+                }
+                assert_eq!(back(&store, marker).await, (t0, k0), "commit: {commit}");
+            }
+        }
+    }
+
+    /// The settings of the pooled connection marked with busy timeout `marker`, once it is
+    /// back in the pool (its timeout then restored).
+    async fn back(store: &Store, marker: i64) -> (i64, i64) {
+        for _ in 0..200 {
+            let mut held = Vec::new();
+            for _ in 0..store.pool().num_idle() {
+                held.push(store.pool().acquire().await.unwrap());
+            }
+            for c in &mut held {
+                let (t, k, b) = settings(c).await;
+                if b == marker {
+                    sqlx::query("PRAGMA busy_timeout = 10000")
+                        .execute(&mut **c)
+                        .await
+                        .unwrap();
+                    return (t, k);
+                }
+            }
+            drop(held);
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        panic!("the marked connection never came back to the pool");
+    }
 }
