@@ -220,19 +220,30 @@ impl Store {
         mut tx: Transaction<'static, Any>,
         large: Option<i64>,
     ) -> Result<WriteTx, StoreError> {
-        // A write as the first statement: SQLite takes its write lock now (no later
-        // read-to-write upgrade that could fail with BUSY), PostgreSQL locks the head row.
-        sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1")
-            .execute(&mut *tx)
-            .await?;
-        let head = audit::read_head(&mut tx).await?;
-        let alg = HashAlg::from_str(
-            &self
+        let locked = async {
+            // A write as the first statement: SQLite takes its write lock now (no later
+            // read-to-write upgrade that could fail with BUSY), PostgreSQL locks the head row.
+            sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1")
+                .execute(&mut *tx)
+                .await?;
+            let head = audit::read_head(&mut tx).await?;
+            let alg = self
                 .meta_get_in(&mut tx, "audit_alg")
                 .await?
-                .unwrap_or_default(),
-        )
-        .unwrap_or(HashAlg::Sha256);
+                .unwrap_or_default();
+            Ok::<_, StoreError>((head, HashAlg::from_str(&alg).unwrap_or(HashAlg::Sha256)))
+        }
+        .await;
+        let (head, alg) = match locked {
+            Ok(locked) => locked,
+            Err(e) => {
+                // Not even begun (BUSY, say): the connection still goes back as it came.
+                if let Some(prev) = large {
+                    let _ = reset_large(&mut tx, prev).await;
+                }
+                return Err(e);
+            }
+        };
         Ok(WriteTx {
             tx,
             head,
@@ -311,15 +322,10 @@ impl WriteTx {
     /// by the commit); a failed write calls it before giving up, so the next user of the
     /// connection gets the defaults.
     pub async fn end_large(&mut self) -> Result<(), StoreError> {
-        if let Some(prev) = self.large.take() {
-            sqlx::query(AssertSqlSafe(format!("PRAGMA cache_size = {prev}")))
-                .execute(self.conn())
-                .await?;
-            sqlx::query("PRAGMA temp_store = DEFAULT")
-                .execute(self.conn())
-                .await?;
+        match self.large.take() {
+            Some(prev) => reset_large(&mut self.tx, prev).await,
+            None => Ok(()),
         }
-        Ok(())
     }
 
     /// Commit the business change and its audit rows together.
@@ -335,6 +341,18 @@ impl WriteTx {
         self.tx.commit().await?;
         Ok(())
     }
+}
+
+/// Undo [`Store::begin_large_write`]'s settings on its connection: the page cache back to
+/// `prev_cache`, temporary storage back to the default.
+async fn reset_large(conn: &mut sqlx::AnyConnection, prev_cache: i64) -> Result<(), StoreError> {
+    sqlx::query(AssertSqlSafe(format!("PRAGMA cache_size = {prev_cache}")))
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("PRAGMA temp_store = DEFAULT")
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 /// The default data directory.
