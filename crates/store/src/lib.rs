@@ -197,10 +197,15 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let mut prev_cache = None;
         if self.dialect == Dialect::Sqlite {
-            // The transaction has not written yet (SQLite's BEGIN is deferred).
-            sqlx::query("PRAGMA temp_store = MEMORY")
+            // The transaction has not written yet (SQLite's BEGIN is deferred). A speed-up
+            // only: SQLite refuses it inside a transaction once the connection has a TEMP
+            // schema open (the app creates none), and the write goes on without it.
+            if let Err(e) = sqlx::query("PRAGMA temp_store = MEMORY")
                 .execute(&mut *tx)
-                .await?;
+                .await
+            {
+                tracing::debug!(error = %e, "large write: statement journals stay in files");
+            }
             let prev: i64 = sqlx::query_scalar("PRAGMA cache_size")
                 .fetch_one(&mut *tx)
                 .await?;
@@ -349,9 +354,13 @@ async fn reset_large(conn: &mut sqlx::AnyConnection, prev_cache: i64) -> Result<
     sqlx::query(AssertSqlSafe(format!("PRAGMA cache_size = {prev_cache}")))
         .execute(&mut *conn)
         .await?;
-    sqlx::query("PRAGMA temp_store = DEFAULT")
+    // Refused only where setting it was refused too (see `begin_large_write`).
+    if let Err(e) = sqlx::query("PRAGMA temp_store = DEFAULT")
         .execute(&mut *conn)
-        .await?;
+        .await
+    {
+        tracing::debug!(error = %e, "large write: temp_store not put back");
+    }
     Ok(())
 }
 
@@ -418,6 +427,28 @@ mod tests {
                 assert_eq!(back(&store, marker).await, (t0, k0), "commit: {commit}");
             }
         }
+    }
+
+    /// A connection with a TEMP schema open cannot change `temp_store` inside a transaction:
+    /// the large write goes on without it, and commits.
+    #[tokio::test]
+    async fn a_large_write_goes_on_where_temp_store_cannot_change() {
+        let (store, _g) = stores().await.into_iter().next().unwrap();
+        // Every connection the pool may hand out gets a TEMP table.
+        let mut held = Vec::new();
+        for _ in 0..8 {
+            let mut c = store.pool().acquire().await.unwrap();
+            sqlx::query("CREATE TEMP TABLE scratch (x INTEGER)")
+                .execute(&mut *c)
+                .await
+                .unwrap();
+            held.push(c);
+        }
+        drop(held);
+        let mut w = store.begin_large_write().await.unwrap();
+        let (t, k, _) = settings(w.conn()).await;
+        assert_eq!((t, k), (0, -crate::bulk::LARGE_WRITE_CACHE_KIB));
+        w.commit().await.unwrap();
     }
 
     /// The settings of the pooled connection marked with busy timeout `marker`, once it is
