@@ -118,51 +118,25 @@ impl WriteTx {
             ..blank(self.alg)
         };
         let rec = AuditRecord {
-            seq: 0,
-            at: now_text(),
-            actor: actor.login.as_deref().map(sanitize),
-            role: actor.role.clone(),
             action: ev.action.to_string(),
             object_type: ev.object_type.to_string(),
             object_id: ev.object_id.as_deref().map(sanitize),
             before: ev.before.map(|v| v.to_string()),
             after: ev.after.map(|v| v.to_string()),
             outcome: ev.outcome.to_string(),
-            source_ip: actor.source_ip.as_deref().map(sanitize),
-            request_id: actor.request_id.as_deref().map(sanitize),
-            alg: self.alg,
-            prev_hash: String::new(),
-            hash: String::new(),
+            ..by_actor(actor, now_text(), self.alg)
         };
         let rec = seal(rec, (self.head.seq > 0).then_some(&prev));
-        sqlx::query(
-            "INSERT INTO audit_log (seq, at, actor, role, action, object_type, object_id, before_json, after_json, outcome, source_ip, request_id, alg, prev_hash, hash) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
-        )
-        .bind(rec.seq)
-        .bind(rec.at.clone())
-        .bind(rec.actor.clone())
-        .bind(rec.role.clone())
-        .bind(rec.action.clone())
-        .bind(rec.object_type.clone())
-        .bind(rec.object_id.clone())
-        .bind(rec.before.clone())
-        .bind(rec.after.clone())
-        .bind(rec.outcome.clone())
-        .bind(rec.source_ip.clone())
-        .bind(rec.request_id.clone())
-        .bind(rec.alg.as_str())
-        .bind(rec.prev_hash.clone())
-        .bind(rec.hash.clone())
-        .execute(&mut *self.tx)
-        .await?;
         self.head = Head {
             seq: rec.seq,
-            hash: rec.hash,
+            hash: rec.hash.clone(),
         };
+        crate::bulk::bind_values(sqlx::query(AssertSqlSafe(insert_one())), row_values(rec))
+            .execute(&mut *self.tx)
+            .await?;
         self.appended += 1;
         self.ledger_changed |= crate::dashboard::touches_ledger(ev.object_type);
-        Ok(rec.seq)
+        Ok(self.head.seq)
     }
 }
 
@@ -174,17 +148,13 @@ pub(crate) struct Sealer {
     /// The head the batch started from, and the one after its last row.
     start: i64,
     head: Head,
-    alg: HashAlg,
-    at: String,
-    login: Option<String>,
-    role: Option<String>,
-    ip: Option<String>,
-    request: Option<String>,
+    /// Who, when and how every row of the batch is hashed ([`by_actor`]).
+    template: AuditRecord,
     rows: Vec<Vec<crate::bulk::V>>,
     ledger_changed: bool,
 }
 
-/// The columns of `audit_log` in the order of a [`Sealer`]'s rows.
+/// The columns of `audit_log`, in the order of [`row_values`].
 const AUDIT_COLUMNS: [&str; 15] = [
     "seq",
     "at",
@@ -206,43 +176,75 @@ const AUDIT_COLUMNS: [&str; 15] = [
 impl Sealer {
     /// Seal the next row: `action` on `object_type` `id` succeeded, leaving `after`.
     pub(crate) fn seal(&mut self, action: &str, object_type: &str, id: i64, after: String) {
-        use crate::bulk::V;
         let prev = AuditRecord {
             seq: self.head.seq,
             hash: std::mem::take(&mut self.head.hash),
-            ..blank(self.alg)
+            ..blank(self.template.alg)
         };
-        let mut rec = AuditRecord::draft(self.at.clone(), action, object_type, "success", self.alg);
-        rec.actor = self.login.clone();
-        rec.role = self.role.clone();
-        rec.object_id = Some(id.to_string());
-        rec.after = Some(after);
-        rec.source_ip = self.ip.clone();
-        rec.request_id = self.request.clone();
+        let rec = AuditRecord {
+            action: action.to_string(),
+            object_type: object_type.to_string(),
+            object_id: Some(id.to_string()),
+            after: Some(after),
+            outcome: "success".to_string(),
+            ..self.template.clone()
+        };
         let rec = seal(rec, (prev.seq > 0).then_some(&prev));
         self.head = Head {
             seq: rec.seq,
             hash: rec.hash.clone(),
         };
         self.ledger_changed |= crate::dashboard::touches_ledger(object_type);
-        self.rows.push(vec![
-            V::Int(rec.seq),
-            V::Text(rec.at),
-            V::from(rec.actor),
-            V::from(rec.role),
-            V::Text(rec.action),
-            V::Text(rec.object_type),
-            V::from(rec.object_id),
-            V::NullText,
-            V::from(rec.after),
-            V::Text(rec.outcome),
-            V::from(rec.source_ip),
-            V::from(rec.request_id),
-            V::Text(rec.alg.as_str().to_string()),
-            V::Text(rec.prev_hash),
-            V::Text(rec.hash),
-        ]);
+        self.rows.push(row_values(rec));
     }
+}
+
+/// An audit row by `actor` at `at`, before its event and its place in the chain are filled in
+/// (the actor's texts made safe for logs).
+fn by_actor(actor: &Actor, at: String, alg: HashAlg) -> AuditRecord {
+    AuditRecord {
+        at,
+        actor: actor.login.as_deref().map(sanitize),
+        role: actor.role.clone(),
+        source_ip: actor.source_ip.as_deref().map(sanitize),
+        request_id: actor.request_id.as_deref().map(sanitize),
+        ..blank(alg)
+    }
+}
+
+/// `rec` as the values of its `audit_log` row, in the order of [`AUDIT_COLUMNS`].
+fn row_values(rec: AuditRecord) -> Vec<crate::bulk::V> {
+    use crate::bulk::V;
+    vec![
+        V::Int(rec.seq),
+        V::Text(rec.at),
+        V::from(rec.actor),
+        V::from(rec.role),
+        V::Text(rec.action),
+        V::Text(rec.object_type),
+        V::from(rec.object_id),
+        V::from(rec.before),
+        V::from(rec.after),
+        V::Text(rec.outcome),
+        V::from(rec.source_ip),
+        V::from(rec.request_id),
+        V::Text(rec.alg.as_str().to_string()),
+        V::Text(rec.prev_hash),
+        V::Text(rec.hash),
+    ]
+}
+
+/// `INSERT INTO audit_log (…) VALUES ($1, …)`: one row of [`row_values`].
+fn insert_one() -> &'static str {
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        let marks: Vec<String> = (1..=AUDIT_COLUMNS.len()).map(|i| format!("${i}")).collect();
+        format!(
+            "INSERT INTO audit_log ({}) VALUES ({})",
+            AUDIT_COLUMNS.join(", "),
+            marks.join(", ")
+        )
+    });
+    &SQL
 }
 
 impl WriteTx {
@@ -254,12 +256,7 @@ impl WriteTx {
                 seq: self.head.seq,
                 hash: self.head.hash.clone(),
             },
-            alg: self.alg,
-            at: now_text(),
-            login: actor.login.as_deref().map(sanitize),
-            role: actor.role.clone(),
-            ip: actor.source_ip.as_deref().map(sanitize),
-            request: actor.request_id.as_deref().map(sanitize),
+            template: by_actor(actor, now_text(), self.alg),
             rows: Vec::new(),
             ledger_changed: false,
         }
@@ -314,8 +311,6 @@ fn blank(alg: HashAlg) -> AuditRecord {
     }
 }
 
-const COLUMNS: &str = "seq, at, actor, role, action, object_type, object_id, before_json, after_json, outcome, source_ip, request_id, alg, prev_hash, hash";
-
 fn record(row: &sqlx::any::AnyRow) -> Result<AuditRecord, StoreError> {
     let alg: String = row.try_get("alg")?;
     Ok(AuditRecord {
@@ -363,7 +358,10 @@ pub enum ChainStatus {
 impl Store {
     /// Newest first, filtered.
     pub async fn audit_list(&self, f: &AuditFilter) -> Result<Vec<AuditRecord>, StoreError> {
-        let mut sql = format!("SELECT {COLUMNS} FROM audit_log WHERE 1 = 1");
+        let mut sql = format!(
+            "SELECT {} FROM audit_log WHERE 1 = 1",
+            AUDIT_COLUMNS.join(", ")
+        );
         let mut binds: Vec<crate::row::Param> = Vec::new();
         let mut add = |sql: &mut String, col: &str, v: crate::row::Param| {
             binds.push(v);
@@ -401,7 +399,10 @@ impl Store {
 
     /// Walk the chain from the first row, streaming, and report the first break.
     pub async fn audit_verify(&self) -> Result<ChainStatus, StoreError> {
-        let sql = format!("SELECT {COLUMNS} FROM audit_log ORDER BY seq");
+        let sql = format!(
+            "SELECT {} FROM audit_log ORDER BY seq",
+            AUDIT_COLUMNS.join(", ")
+        );
         let mut rows = sqlx::query(AssertSqlSafe(sql)).fetch(self.pool());
         let mut v = ChainVerifier::new();
         while let Some(row) = rows.try_next().await? {

@@ -110,7 +110,7 @@ fn rows_per_statement(cols: usize) -> usize {
     (MAX_PARAMS / cols.max(1)).clamp(1, MAX_ROWS)
 }
 
-fn bind_values<'q>(
+pub(crate) fn bind_values<'q>(
     mut q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
     values: impl IntoIterator<Item = V>,
 ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
