@@ -125,12 +125,6 @@ pub(crate) fn bind_values<'q>(
     q
 }
 
-/// SQLite's page cache, in KiB, while one large write (an import of many rows) runs. The
-/// default (2 MiB) makes SQLite spill dirty index pages to the WAL mid-transaction and read
-/// them back; the cache grows only as pages are touched and goes back to its size before the
-/// write commits.
-pub(crate) const LARGE_WRITE_CACHE_KIB: i64 = 128 * 1024;
-
 /// Ids for `n` new rows of `table`, taken before the rows are written so that what refers to
 /// them (their audit rows) can be built while they are inserted: the rows are then inserted with
 /// these ids. SQLite: the ids after the largest ever used (this write transaction holds the

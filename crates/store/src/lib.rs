@@ -43,6 +43,11 @@ use rectify_security::audit::HashAlg;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{Any, AnyPool, AssertSqlSafe, Executor, Transaction};
 
+/// SQLite's page cache, in KiB, during a [`Store::begin_large_write`]. The default (2 MiB)
+/// makes SQLite spill dirty index pages to the WAL mid-transaction and read them back; the
+/// cache grows only as pages are touched and goes back to its size before the write commits.
+const LARGE_WRITE_CACHE_KIB: i64 = 128 * 1024;
+
 /// Which engine is behind the pool. Only DDL and a few statements differ.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dialect {
@@ -187,7 +192,7 @@ impl Store {
     }
 
     /// [`Store::begin_write`] for one large write (a ledger import, the demo load). On SQLite,
-    /// a wider page cache (128 MiB), and statement journals kept in memory: each multi-row
+    /// a wider page cache (`LARGE_WRITE_CACHE_KIB`), and statement journals kept in memory: each multi-row
     /// insert records how to undo itself, by default in a temporary file created and deleted
     /// for every statement. SQLite fixes where those journals go when the transaction first
     /// writes, so `temp_store` is set before that, and put back (with the cache size) by
@@ -211,7 +216,7 @@ impl Store {
                 .await?;
             sqlx::query(AssertSqlSafe(format!(
                 "PRAGMA cache_size = {}",
-                -bulk::LARGE_WRITE_CACHE_KIB
+                -LARGE_WRITE_CACHE_KIB
             )))
             .execute(&mut *tx)
             .await?;
@@ -409,7 +414,7 @@ mod tests {
             for (n, commit) in [(1, true), (2, false)] {
                 let mut w = store.begin_large_write().await.unwrap();
                 let (t, k, _) = settings(w.conn()).await;
-                assert_eq!((t, k), (2, -crate::bulk::LARGE_WRITE_CACHE_KIB));
+                assert_eq!((t, k), (2, -crate::LARGE_WRITE_CACHE_KIB));
                 let marker = 7000 + n;
                 sqlx::query(sqlx::AssertSqlSafe(format!(
                     "PRAGMA busy_timeout = {marker}"
@@ -447,7 +452,7 @@ mod tests {
         drop(held);
         let mut w = store.begin_large_write().await.unwrap();
         let (t, k, _) = settings(w.conn()).await;
-        assert_eq!((t, k), (0, -crate::bulk::LARGE_WRITE_CACHE_KIB));
+        assert_eq!((t, k), (0, -crate::LARGE_WRITE_CACHE_KIB));
         w.commit().await.unwrap();
     }
 
