@@ -141,16 +141,17 @@ impl WriteTx {
 }
 
 /// Audit rows of one large write, sealed in chain order away from the connection (so the
-/// hashing can run while the rows they describe are inserted) and then appended with
-/// [`WriteTx::append_sealed`]. Starts from the transaction's head; nothing else may append
-/// in between, which `append_sealed` checks.
+/// hashing can run while the rows they describe are inserted), taken in batches for
+/// [`Sealer::insert`] statements, and then accounted for with [`WriteTx::sealed_written`].
+/// Starts from the transaction's head; nothing else may append in between, which
+/// `sealed_written` checks.
 pub(crate) struct Sealer {
     /// The head the batch started from, and the one after its last row.
     start: i64,
     head: Head,
     /// Who, when and how every row of the batch is hashed ([`by_actor`]).
     template: AuditRecord,
-    rows: Vec<Vec<crate::bulk::V>>,
+    rows: std::collections::VecDeque<Vec<crate::bulk::V>>,
     ledger_changed: bool,
 }
 
@@ -195,7 +196,24 @@ impl Sealer {
             hash: rec.hash.clone(),
         };
         self.ledger_changed |= crate::dashboard::touches_ledger(object_type);
-        self.rows.push(row_values(rec));
+        self.rows.push_back(row_values(rec));
+    }
+
+    /// Rows sealed and not yet taken.
+    pub(crate) fn pending(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// The oldest `n` rows sealed and not yet taken (fewer when fewer are pending), in chain
+    /// order, as values for [`Sealer::insert`].
+    pub(crate) fn take(&mut self, n: usize) -> Vec<Vec<crate::bulk::V>> {
+        let n = n.min(self.rows.len());
+        self.rows.drain(..n).collect()
+    }
+
+    /// The statements that write taken rows into `audit_log`.
+    pub(crate) fn insert(dialect: crate::Dialect) -> crate::bulk::Insert {
+        crate::bulk::Insert::new(dialect, "audit_log", &AUDIT_COLUMNS)
     }
 }
 
@@ -257,16 +275,17 @@ impl WriteTx {
                 hash: self.head.hash.clone(),
             },
             template: by_actor(actor, now_text(), self.alg),
-            rows: Vec::new(),
+            rows: std::collections::VecDeque::new(),
             ledger_changed: false,
         }
     }
 
-    /// Append the rows `sealer` sealed, in multi-row statements, and move the head past them.
-    pub(crate) async fn append_sealed(
+    /// Move the head past `sealer`'s rows, once all of them have been taken and written
+    /// (`written` rows, in [`Sealer::insert`] statements on this transaction).
+    pub(crate) fn sealed_written(
         &mut self,
-        dialect: crate::Dialect,
         sealer: Sealer,
+        written: u64,
     ) -> Result<(), StoreError> {
         if sealer.start != self.head.seq {
             return Err(StoreError::Config(format!(
@@ -274,16 +293,15 @@ impl WriteTx {
                 sealer.start, self.head.seq
             )));
         }
-        let n = u32::try_from(sealer.rows.len())
+        let sealed = sealer.head.seq - sealer.start;
+        if !sealer.rows.is_empty() || u64::try_from(sealed).ok() != Some(written) {
+            return Err(StoreError::Config(format!(
+                "{sealed} audit rows sealed, {written} written, {} left unwritten",
+                sealer.rows.len()
+            )));
+        }
+        let n = u32::try_from(sealed)
             .map_err(|_| StoreError::Config("too many audit rows in one write".into()))?;
-        crate::bulk::insert_rows(
-            &mut self.tx,
-            dialect,
-            "audit_log",
-            &AUDIT_COLUMNS,
-            Box::new(sealer.rows.into_iter()),
-        )
-        .await?;
         self.head = sealer.head;
         self.appended += n;
         self.ledger_changed |= sealer.ledger_changed;

@@ -163,6 +163,71 @@ pub(crate) async fn reserve_ids(
 /// every borrow the iterator makes.
 pub(crate) type Rows<'a> = Box<dyn Iterator<Item = Vec<V>> + Send + 'a>;
 
+/// One table's multi-row `INSERT`: the SQL of a full statement is built once (and prepared
+/// once by the driver's cache); only a last, shorter statement gets its own.
+pub(crate) struct Insert {
+    head: String,
+    full: String,
+    dialect: Dialect,
+    cols: usize,
+    per: usize,
+}
+
+/// A statement ready to execute, its values bound.
+pub(crate) type Statement = sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments>;
+
+impl Insert {
+    pub(crate) fn new(dialect: Dialect, table: &str, cols: &[&str]) -> Insert {
+        let per = rows_per_statement(cols.len());
+        let head = format!("INSERT INTO {table} ({}) VALUES ", cols.join(", "));
+        let full = format!("{head}{}", placeholders(dialect, per, cols.len()));
+        Insert {
+            head,
+            full,
+            dialect,
+            cols: cols.len(),
+            per,
+        }
+    }
+
+    /// Rows one statement takes at most.
+    pub(crate) fn per(&self) -> usize {
+        self.per
+    }
+
+    /// The statement writing `chunk` (at most [`Insert::per`] rows); `None` for no rows.
+    pub(crate) fn statement(&self, chunk: Vec<Vec<V>>) -> Option<Statement> {
+        let sql = match chunk.len() {
+            0 => return None,
+            n if n == self.per => self.full.clone(),
+            n => format!("{}{}", self.head, placeholders(self.dialect, n, self.cols)),
+        };
+        Some(bind_values(
+            sqlx::query(AssertSqlSafe(sql)),
+            chunk.into_iter().flatten(),
+        ))
+    }
+}
+
+/// Execute the statements `next` yields, in order, on `conn`: each is built (and its values
+/// bound) while the database executes the one before. `next` tags each statement with an
+/// index below `N`; the answer is the rows written under each tag.
+pub(crate) async fn execute_pipelined<const N: usize>(
+    conn: &mut AnyConnection,
+    mut next: impl FnMut() -> Option<(usize, Statement)>,
+) -> Result<[u64; N], StoreError> {
+    let mut written = [0u64; N];
+    let mut upcoming = next();
+    while let Some((tag, q)) = upcoming.take() {
+        let (done, after) = tokio::join!(q.execute(&mut *conn), async { next() });
+        *written.get_mut(tag).ok_or_else(|| {
+            StoreError::Config(format!("pipelined statement tagged {tag} of {N}"))
+        })? += done?.rows_affected();
+        upcoming = after;
+    }
+    Ok(written)
+}
+
 /// Insert `rows` into `table`, [`MAX_ROWS`] to a statement, without reading anything back;
 /// the number of rows written. `rows` is drawn lazily: the next statement's rows are built and
 /// bound while the database executes the current one.
@@ -173,32 +238,12 @@ pub(crate) async fn insert_rows(
     cols: &[&str],
     mut rows: Rows<'_>,
 ) -> Result<u64, StoreError> {
-    let per = rows_per_statement(cols.len());
-    let head = format!("INSERT INTO {table} ({}) VALUES ", cols.join(", "));
-    // The SQL of a full statement, built once (and prepared once by the driver's cache).
-    let full = format!("{head}{}", placeholders(dialect, per, cols.len()));
-    let mut next_statement = || {
-        let chunk: Vec<Vec<V>> = rows.by_ref().take(per).collect();
-        if chunk.is_empty() {
-            return None;
-        }
-        let sql = if chunk.len() == per {
-            full.clone()
-        } else {
-            format!("{head}{}", placeholders(dialect, chunk.len(), cols.len()))
-        };
-        Some(bind_values(
-            sqlx::query(AssertSqlSafe(sql)),
-            chunk.into_iter().flatten(),
-        ))
-    };
-    let mut written = 0;
-    let mut next = next_statement();
-    while let Some(q) = next.take() {
-        let (done, upcoming) = tokio::join!(q.execute(&mut *conn), async { next_statement() });
-        written += done?.rows_affected();
-        next = upcoming;
-    }
+    let insert = Insert::new(dialect, table, cols);
+    let [written] = execute_pipelined(conn, || {
+        let chunk: Vec<Vec<V>> = rows.by_ref().take(insert.per()).collect();
+        insert.statement(chunk).map(|q| (0, q))
+    })
+    .await?;
     Ok(written)
 }
 

@@ -1069,7 +1069,7 @@ async fn apply_in(
             .collect(),
     )
     .await?;
-    // The audit rows: sealed here, appended after the measures.
+    // The audit rows: the problems' sealed here, written with the measures'.
     let mut sealer = w.sealer(actor);
     for ((aspect_id, seq, title), id) in new_problems.into_iter().zip(&ids) {
         let p = crate::Problem {
@@ -1157,9 +1157,8 @@ async fn apply_in(
     }
     let now = crate::audit::now_text();
     let ids = crate::bulk::reserve_ids(w.conn(), dialect, "measure", creates.len()).await?;
-    // Built with their ids in place (not through bulk::insert_with_ids, which would copy each
-    // of these rows once more on the way in).
-    let rows: crate::bulk::Rows = Box::new(creates.iter().zip(&ids).map(|(c, id)| {
+    let created = creates.len().min(ids.len());
+    let mut rows = creates.iter().zip(&ids).map(|(c, id)| {
         let r = c.plan;
         vec![
             V::Int(*id),
@@ -1178,32 +1177,44 @@ async fn apply_in(
             V::from(r.remarks.clone()),
             V::Text(now.clone()),
         ]
-    }));
-    // The measures' audit rows are sealed (JSON, hash chain) while the measures are inserted:
-    // this task hashes whenever the database is busy with a statement, yielding often.
-    let seal = async {
-        for i in 0..creates.len().min(ids.len()) {
-            if i % 64 == 63 {
-                tokio::task::yield_now().await;
+    });
+    // Statements of measures and of audit rows take turns, each built while the one before
+    // executes: the measures' audit rows (JSON, hash chain) are sealed as their statements
+    // are built, so none waits for all of them and they are never all held at once.
+    let measures = crate::bulk::Insert::new(dialect, "measure", &MEASURE_COLUMNS);
+    let audit = crate::audit::Sealer::insert(dialect);
+    let mut sealed = 0;
+    let mut measures_next = true;
+    let [measures_written, audit_written] = crate::bulk::execute_pipelined(w.conn(), || {
+        let mut next_measures = || {
+            let chunk: Vec<Vec<V>> = rows.by_ref().take(measures.per()).collect();
+            measures.statement(chunk).map(|q| (0, q))
+        };
+        let mut next_audit = || {
+            while sealer.pending() < audit.per() && sealed < created {
+                let id = ids[sealed];
+                sealer.seal(
+                    "measure.create",
+                    "measure",
+                    id,
+                    created_measure(plan, &creates[sealed], id),
+                );
+                sealed += 1;
             }
-            let id = ids[i];
-            sealer.seal(
-                "measure.create",
-                "measure",
-                id,
-                created_measure(plan, &creates[i], id),
-            );
+            audit.statement(sealer.take(audit.per())).map(|q| (1, q))
+        };
+        measures_next = !measures_next;
+        if !measures_next {
+            next_measures().or_else(next_audit)
+        } else {
+            next_audit().or_else(next_measures)
         }
-    };
-    let (inserted, ()) = tokio::join!(
-        crate::bulk::insert_rows(w.conn(), dialect, "measure", &MEASURE_COLUMNS, rows),
-        seal
-    );
-    crate::bulk::one_row_per_id("measure", inserted?, &ids)?;
+    })
+    .await?;
+    crate::bulk::one_row_per_id("measure", measures_written, &ids)?;
+    w.sealed_written(sealer, audit_written)?;
     out.measures_created = ids.len();
-    tracing::debug!("ledger import: measures inserted");
-    w.append_sealed(dialect, sealer).await?;
-    tracing::debug!("ledger import: audit written");
+    tracing::debug!("ledger import: measures and their audit rows inserted");
 
     // Changed measures: one by one, each under its version.
     for r in plan.rows.iter().filter(|r| r.action == RowAction::Changed) {
@@ -1686,6 +1697,60 @@ mod tests {
                     .is_noop()
             );
             assert_eq!(store.count("problem").await.unwrap(), 2);
+        }
+    }
+
+    /// Enough rows for several statements of measures and of audit rows, which take turns:
+    /// every measure still gets its own audit row, in id order after the problems', and the
+    /// chain verifies.
+    #[tokio::test]
+    async fn a_large_import_writes_one_audit_row_per_row_in_chain_order() {
+        for (store, _g) in stores().await {
+            let (v, id) = fixture(&store).await;
+            let n = 2 * crate::bulk::MAX_ROWS + 234;
+            let rows: Vec<IncomingRow> = (0..n)
+                .map(|i| {
+                    let no = (i / 40 + 1) as u32;
+                    row(i as u32 + 2, no, &format!("问题{no}"), &format!("措施{i}"))
+                })
+                .collect();
+            let problems = n.div_ceil(40);
+            let p = plan(&store, &v, id, rows, vec![]).await.unwrap();
+            assert!(p.problems.is_empty(), "{:?}", p.problems);
+            let got = apply(&store, &Actor::cli("test"), &v, &p, false)
+                .await
+                .unwrap();
+            assert_eq!((got.problems_created, got.measures_created), (problems, n));
+            let recorded: Vec<(String, String, String)> = sqlx::query_as(
+                "SELECT object_type, object_id, after_json FROM audit_log \
+                 WHERE action IN ('problem.create', 'measure.create') ORDER BY seq",
+            )
+            .fetch_all(store.pool())
+            .await
+            .unwrap();
+            let kinds: Vec<&str> = recorded.iter().map(|(k, ..)| k.as_str()).collect();
+            assert_eq!(kinds.len(), problems + n);
+            assert!(kinds[..problems].iter().all(|k| *k == "problem"));
+            assert!(kinds[problems..].iter().all(|k| *k == "measure"));
+            let measures: Vec<(i64, String)> =
+                sqlx::query_as("SELECT id, text FROM measure ORDER BY id")
+                    .fetch_all(store.pool())
+                    .await
+                    .unwrap();
+            assert_eq!(measures.len(), n);
+            for ((_, object_id, after), (mid, text)) in recorded[problems..].iter().zip(&measures) {
+                let after: serde_json::Value = serde_json::from_str(after).unwrap();
+                assert_eq!(object_id, &mid.to_string());
+                assert_eq!(after["id"], json!(mid));
+                assert_eq!(after["text"].as_str(), Some(text.as_str()));
+            }
+            assert!(
+                matches!(
+                    store.audit_verify().await.unwrap(),
+                    crate::ChainStatus::Intact(_)
+                ),
+                "audit chain"
+            );
         }
     }
 
