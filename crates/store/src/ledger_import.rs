@@ -437,20 +437,26 @@ pub fn plan_with(
             continue;
         }
         let (first_row, first_aspect) = (rows[idxs[0]].row, &rows[idxs[0]].aspect);
-        // The rows' measure texts, folded: they choose the problem, then its measures.
-        let texts: Vec<String> = idxs.iter().map(|&i| normalise(&rows[i].measure)).collect();
+        // The ledger's unused problems with this text: the candidates.
+        let unused: Vec<usize> = by_text
+            .get(ptext.as_str())
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(|&i| !problem_used[i])
+            .collect();
+        // The rows' measure texts, folded: they choose the problem, then its measures (so a
+        // problem no ledger problem shares its text with, a new one, needs none of them).
+        let texts: Vec<String> = if unused.is_empty() {
+            Vec::new()
+        } else {
+            idxs.iter().map(|&i| normalise(&rows[i].measure)).collect()
+        };
         // The problem (the module doc's rule): of the unused ledger problems with this text,
         // by the score below, then the first in ledger order (which keeps the file's order
         // for problems an import made).
         let found = {
             let aspect = normalise(first_aspect);
-            let unused: Vec<usize> = by_text
-                .get(ptext.as_str())
-                .into_iter()
-                .flatten()
-                .copied()
-                .filter(|&i| !problem_used[i])
-                .collect();
             // Score: rows with an identical measure there, rows with a measure of the same
             // text, same aspect, same 序号 (a template's text recurs across problems; the
             // measure as a whole — owner, deadline … — rarely does).
