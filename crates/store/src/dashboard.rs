@@ -96,6 +96,9 @@ pub struct Totals {
     pub red: i64,
     /// Overdue measures by days overdue: 1–7, 8–30, 31–90, over 90.
     pub ageing: [i64; 4],
+    /// Years whose holidays are not loaded, counted as Monday–Friday for the yellow window
+    /// (`LightView::assumed_years`): the lights are provisional while any are.
+    pub lights_assumed_years: Vec<i32>,
 }
 
 /// Completion of one group (an inspection, an aspect or a unit).
@@ -265,6 +268,7 @@ impl Store {
             yellow,
             red,
             ageing: [n("a1")?, n("a2")?, n("a3")?, n("a4")?],
+            lights_assumed_years: lights.assumed_years().to_vec(),
         })
     }
 

@@ -652,6 +652,8 @@ pub struct LightView {
     th: Thresholds,
     /// When the finished run of the day started.
     run_started: Option<String>,
+    /// Years of the yellow window without a holiday schedule, counted as Monday–Friday.
+    assumed: Vec<i32>,
 }
 
 impl LightView {
@@ -714,6 +716,12 @@ impl LightView {
     /// The thresholds of the day (the yellow window's last day, …).
     pub fn thresholds(&self) -> &Thresholds {
         &self.th
+    }
+
+    /// The years the thresholds counted as Monday–Friday because no holiday schedule is
+    /// loaded for them: while there are any, lights are provisional and pages say so.
+    pub fn assumed_years(&self) -> &[i32] {
+        &self.assumed
     }
 
     /// The light of a row selected with [`columns`](Self::columns); `None` outside supervision.
@@ -781,6 +789,15 @@ pub struct LightInputs<'a> {
     pub feedback: Option<&'a str>,
 }
 
+/// A measure's light as a page shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShownLight {
+    /// `None` outside supervision (draft and closed measures).
+    pub light: Option<Light>,
+    /// As [`LightView::assumed_years`]: the light is provisional while any are.
+    pub assumed_years: Vec<i32>,
+}
+
 /// A measure's light from a day on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct LightChange {
@@ -809,8 +826,8 @@ impl Store {
     pub async fn light_view(&self, day: NaiveDate) -> Result<LightView, StoreError> {
         let rules = self.light_rules().await?;
         let calendar = self.calendar().await?;
-        let th = match rules.thresholds(&calendar, day) {
-            Ok(th) => th,
+        let (th, assumed) = match rules.thresholds(&calendar, day) {
+            Ok(th) => (th, Vec::new()),
             // A page must not fail because next year's holidays are not loaded yet: count
             // that year's weekdays as working days and say so in the log (the daily run
             // itself refuses until an administrator loads the year).
@@ -822,7 +839,7 @@ impl Store {
                     ?assumed,
                     "lights on {day}: no holiday schedule for these years; weekdays assumed until it is loaded"
                 );
-                th
+                (th, assumed)
             }
             Err(e) => return Err(crate::calendar::calendar_error("day", &e)),
         };
@@ -836,15 +853,16 @@ impl Store {
             rules,
             th,
             run_started,
+            assumed,
         })
     }
 
-    /// A measure's light on `day` as pages show it ([`LightView`]); `None` outside supervision.
+    /// A measure's light on `day` as pages show it ([`LightView`]).
     pub async fn measure_light(
         &self,
         measure_id: i64,
         day: NaiveDate,
-    ) -> Result<Option<Light>, StoreError> {
+    ) -> Result<ShownLight, StoreError> {
         let view = self.light_view(day).await?;
         let row = sqlx::query(AssertSqlSafe(format!(
             "SELECT {} FROM measure m WHERE m.id = $2",
@@ -855,7 +873,10 @@ impl Store {
         .fetch_optional(self.pool())
         .await?
         .ok_or_else(|| StoreError::not_found("measure", measure_id))?;
-        view.light(&row)
+        Ok(ShownLight {
+            light: view.light(&row)?,
+            assumed_years: view.assumed,
+        })
     }
 
     /// The light rules in force (the defaults when none are stored).
@@ -1195,7 +1216,7 @@ mod tests {
             .unwrap();
         let mut out = Vec::new();
         for id in ids {
-            out.push((id, store.measure_light(id, day).await.unwrap()));
+            out.push((id, store.measure_light(id, day).await.unwrap().light));
         }
         out
     }
@@ -1296,7 +1317,7 @@ mod tests {
                 .await
                 .unwrap();
             assert_eq!(
-                store.measure_light(m, t).await.unwrap(),
+                store.measure_light(m, t).await.unwrap().light,
                 Some(Light::Yellow)
             );
             // ... and a measure changed since the run shows the rule applied to it now.
@@ -1306,7 +1327,10 @@ mod tests {
                 .execute(store.pool())
                 .await
                 .unwrap();
-            assert_eq!(store.measure_light(m, t).await.unwrap(), Some(Light::Green));
+            assert_eq!(
+                store.measure_light(m, t).await.unwrap().light,
+                Some(Light::Green)
+            );
         }
     }
 
@@ -1539,6 +1563,56 @@ mod tests {
             };
             store.set_light_rules(&actor, &good).await.unwrap();
             assert_eq!(store.light_rules().await.unwrap(), good);
+        }
+    }
+
+    /// Pages read lights past the last loaded year by counting its weekdays, and say which
+    /// years they assumed: the view, a measure's light and the dashboard's totals.
+    #[tokio::test]
+    async fn lights_name_the_years_whose_holidays_were_assumed() {
+        for (store, _g) in stores().await {
+            let last = store.calendar_years().await.unwrap().last().unwrap().year;
+            let inside = NaiveDate::from_ymd_opt(last, 6, 1).unwrap();
+            let late = NaiveDate::from_ymd_opt(last, 12, 31).unwrap();
+            assert!(
+                store
+                    .light_view(inside)
+                    .await
+                    .unwrap()
+                    .assumed_years()
+                    .is_empty()
+            );
+            assert_eq!(
+                store.light_view(late).await.unwrap().assumed_years(),
+                [last + 1]
+            );
+            demo(&store).await;
+            let (m, ..) = tracked_measure(&store).await;
+            let inspection: i64 =
+                sqlx::query_scalar("SELECT inspection_id FROM measure WHERE id = $1")
+                    .bind(m)
+                    .fetch_one(store.pool())
+                    .await
+                    .unwrap();
+            let viewer = crate::import::office_viewer(&store, inspection)
+                .await
+                .unwrap();
+            assert_eq!(
+                store.measure_light(m, late).await.unwrap().assumed_years,
+                [last + 1]
+            );
+            assert!(
+                store
+                    .measure_light(m, inside)
+                    .await
+                    .unwrap()
+                    .assumed_years
+                    .is_empty()
+            );
+            let d = store.dashboard(&viewer, None, late).await.unwrap();
+            assert_eq!(d.totals.lights_assumed_years, [last + 1]);
+            let d = store.dashboard(&viewer, None, inside).await.unwrap();
+            assert!(d.totals.lights_assumed_years.is_empty());
         }
     }
 }

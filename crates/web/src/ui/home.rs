@@ -38,6 +38,9 @@ struct DashboardPage {
     d: Dashboard,
     /// Previous figures shown while new ones are computed: their time.
     stale_at: Option<String>,
+    /// The years the lights counted as Monday–Friday (no holidays loaded), `、`-joined; empty
+    /// when the lights are final.
+    lights_assumed: String,
     rate: String,
     lights: HBarChart,
     ageing: HBarChart,
@@ -192,6 +195,7 @@ pub async fn home(
         by_aspect,
         by_unit,
         trend,
+        lights_assumed: l.years(&d.totals.lights_assumed_years),
         d,
         stale_at,
     }))

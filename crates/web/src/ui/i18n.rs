@@ -174,6 +174,12 @@ impl Locale {
         })
     }
 
+    /// Years as a list: `2026、2027`, `2026, 2027`.
+    pub fn years(self, years: &[i32]) -> String {
+        let parts: Vec<String> = years.iter().map(i32::to_string).collect();
+        parts.join(self.pick("、", ", "))
+    }
+
     pub fn light(self, l: impl Borrow<Light>) -> &'static str {
         self.t(match *l.borrow() {
             Light::Green => "light.green",
@@ -679,6 +685,11 @@ static CATALOGUE: &[(&str, &str, &str)] = &[
     ("light.blue", "蓝灯", "Blue"),
     ("light.deep_red", "深红灯", "Deep red"),
     ("light.green", "绿灯", "Green"),
+    (
+        "light.provisional",
+        "灯号为暂估：{years} 年节假日安排尚未导入，黄灯期限暂按周一至周五为工作日计算。系统管理员在“工作日历”中导入后即为正式灯号。",
+        "Lights are provisional: no holiday schedule is loaded for {years}, so the yellow window counts Monday to Friday as working days until a system administrator loads it under Working-day calendar.",
+    ),
     ("light.red", "红灯", "Red"),
     ("light.yellow", "黄灯", "Yellow"),
     ("measure.accept", "审核通过并销号", "Accept and close"),

@@ -120,6 +120,9 @@ struct MeasurePage {
     owners: Vec<Person>,
     kinds: Vec<(&'static str, &'static str)>,
     light: &'static str,
+    /// The years the light counted as Monday–Friday (no holidays loaded), joined; empty when
+    /// the light is final.
+    lights_assumed: String,
     /// The owner's phone: masked (138****5678) unless this response reveals it (audited).
     owner_phone: Option<String>,
     phone_revealed: bool,
@@ -282,12 +285,13 @@ async fn render(
         && x.problem.signed_off_at.is_none()
         && policy.may_sign_off(&viewer.scope, &x.inspection.org_path, x.problem.severity);
     // The daily run's light (closed and draft show green, as the ledger always has).
-    let light = l.light(
-        s.store
-            .measure_light(id, today())
-            .await?
-            .unwrap_or(rectify_core::progress::Light::Green),
-    );
+    let shown = s.store.measure_light(id, today()).await?;
+    let light = l.light(shown.light.unwrap_or(rectify_core::progress::Light::Green));
+    // Provisional only for a measure under supervision (a draft or closed one has no light).
+    let lights_assumed = match shown.light {
+        Some(_) => l.years(&shown.assumed_years),
+        None => String::new(),
+    };
     let kinds = MeasureKind::ALL
         .iter()
         .map(|k| (k.as_str(), l.measure_kind(*k)))
@@ -327,6 +331,7 @@ async fn render(
             owners,
             kinds,
             light,
+            lights_assumed,
             owner_phone,
             phone_revealed: reveal_phone,
         },
