@@ -1585,6 +1585,18 @@ mod tests {
         ]
     }
 
+    /// The audit rows of created problems and measures, in chain order: (object type,
+    /// object id, the JSON recorded).
+    async fn created_rows(store: &Store) -> Vec<(String, String, String)> {
+        sqlx::query_as(
+            "SELECT object_type, object_id, after_json FROM audit_log \
+             WHERE action IN ('problem.create', 'measure.create') ORDER BY seq",
+        )
+        .fetch_all(store.pool())
+        .await
+        .unwrap()
+    }
+
     #[tokio::test]
     async fn import_once_then_nothing_then_the_edits() {
         for (store, _g) in stores().await {
@@ -1620,13 +1632,7 @@ mod tests {
             assert_eq!(creates, 5);
             // Each row names the row it created (ids are taken before the insert) and records
             // it as stored.
-            let recorded: Vec<(String, String, String)> = sqlx::query_as(
-                "SELECT object_type, object_id, after_json FROM audit_log \
-                 WHERE action IN ('problem.create', 'measure.create') ORDER BY seq",
-            )
-            .fetch_all(store.pool())
-            .await
-            .unwrap();
+            let recorded = created_rows(&store).await;
             for (kind, object_id, after) in recorded {
                 let after: serde_json::Value = serde_json::from_str(&after).unwrap();
                 assert_eq!(after["id"].to_string(), object_id, "{after}");
@@ -1727,13 +1733,7 @@ mod tests {
                 .await
                 .unwrap();
             assert_eq!((got.problems_created, got.measures_created), (problems, n));
-            let recorded: Vec<(String, String, String)> = sqlx::query_as(
-                "SELECT object_type, object_id, after_json FROM audit_log \
-                 WHERE action IN ('problem.create', 'measure.create') ORDER BY seq",
-            )
-            .fetch_all(store.pool())
-            .await
-            .unwrap();
+            let recorded = created_rows(&store).await;
             let kinds: Vec<&str> = recorded.iter().map(|(k, ..)| k.as_str()).collect();
             assert_eq!(kinds.len(), problems + n);
             assert!(kinds[..problems].iter().all(|k| *k == "problem"));
