@@ -1760,6 +1760,77 @@ mod tests {
         }
     }
 
+    /// An audit row that fails to go in, several statements into a large import, undoes the
+    /// whole import: aspects, problems, measures and the audit rows written before it
+    /// (security bar row 11).
+    #[tokio::test]
+    async fn an_audit_row_failing_midway_undoes_the_whole_import() {
+        for (store, _g) in stores().await {
+            let (v, id) = fixture(&store).await;
+            let n = 2 * crate::bulk::MAX_ROWS + 234;
+            let rows: Vec<IncomingRow> = (0..n)
+                .map(|i| {
+                    let no = (i / 40 + 1) as u32;
+                    row(i as u32 + 2, no, &format!("问题{no}"), &format!("措施{i}"))
+                })
+                .collect();
+            let p = plan(&store, &v, id, rows, vec![]).await.unwrap();
+            let tables = ["aspect", "problem", "measure", "audit_log"];
+            let count = |t: &'static str| {
+                let store = store.clone();
+                async move {
+                    sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(format!(
+                        "SELECT COUNT(*) FROM {t}"
+                    )))
+                    .fetch_one(store.pool())
+                    .await
+                    .unwrap()
+                }
+            };
+            let mut before = Vec::new();
+            for t in tables {
+                before.push(count(t).await);
+            }
+            // An audit row about 700 rows on fails: by then measures and audit rows of
+            // earlier statements are in the transaction.
+            let head: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM audit_log")
+                .fetch_one(store.pool())
+                .await
+                .unwrap();
+            let fail_after = head + 700;
+            let sabotage = match store.dialect() {
+                crate::Dialect::Sqlite => format!(
+                    "CREATE TRIGGER audit_fail BEFORE INSERT ON audit_log \
+                     WHEN NEW.seq > {fail_after} BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+                ),
+                crate::Dialect::Postgres => format!(
+                    "CREATE FUNCTION audit_fail() RETURNS trigger LANGUAGE plpgsql AS $$ \
+                     BEGIN IF NEW.seq > {fail_after} THEN RAISE EXCEPTION 'disk full'; END IF; \
+                     RETURN NEW; END $$; \
+                     CREATE TRIGGER audit_fail BEFORE INSERT ON audit_log FOR EACH ROW \
+                     EXECUTE FUNCTION audit_fail()"
+                ),
+            };
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sabotage))
+                .execute(store.pool())
+                .await
+                .unwrap();
+            let res = apply(&store, &Actor::cli("test"), &v, &p, false).await;
+            let err = res.expect_err("the audit failure surfaces");
+            assert!(err.to_string().contains("disk full"), "{err}");
+            for (t, b) in tables.into_iter().zip(before) {
+                assert_eq!(count(t).await, b, "{t}");
+            }
+            assert!(
+                matches!(
+                    store.audit_verify().await.unwrap(),
+                    crate::ChainStatus::Intact(_)
+                ),
+                "audit chain"
+            );
+        }
+    }
+
     #[tokio::test]
     async fn bad_rows_block_the_import_unless_only_valid_rows_are_accepted() {
         for (store, _g) in stores().await {
