@@ -1585,6 +1585,29 @@ mod tests {
         ]
     }
 
+    async fn assert_chain_intact(store: &Store) {
+        assert!(
+            matches!(
+                store.audit_verify().await.unwrap(),
+                crate::ChainStatus::Intact(_)
+            ),
+            "audit chain"
+        );
+    }
+
+    /// Measures per problem in [`large_file`].
+    const LARGE_PER_PROBLEM: usize = 40;
+
+    /// Enough new rows for several statements of measures and of audit rows.
+    fn large_file() -> Vec<IncomingRow> {
+        (0..2 * crate::bulk::MAX_ROWS + 234)
+            .map(|i| {
+                let no = (i / LARGE_PER_PROBLEM + 1) as u32;
+                row(i as u32 + 2, no, &format!("问题{no}"), &format!("措施{i}"))
+            })
+            .collect()
+    }
+
     /// The audit rows of created problems and measures, in chain order: (object type,
     /// object id, the JSON recorded).
     async fn created_rows(store: &Store) -> Vec<(String, String, String)> {
@@ -1651,13 +1674,7 @@ mod tests {
                     "{kind} {object_id}"
                 );
             }
-            assert!(
-                matches!(
-                    store.audit_verify().await.unwrap(),
-                    crate::ChainStatus::Intact(_)
-                ),
-                "audit chain"
-            );
+            assert_chain_intact(&store).await;
 
             // The same file again: nothing to do, nothing written.
             let audit = store.count("audit_log").await.unwrap();
@@ -1719,14 +1736,9 @@ mod tests {
     async fn a_large_import_writes_one_audit_row_per_row_in_chain_order() {
         for (store, _g) in stores().await {
             let (v, id) = fixture(&store).await;
-            let n = 2 * crate::bulk::MAX_ROWS + 234;
-            let rows: Vec<IncomingRow> = (0..n)
-                .map(|i| {
-                    let no = (i / 40 + 1) as u32;
-                    row(i as u32 + 2, no, &format!("问题{no}"), &format!("措施{i}"))
-                })
-                .collect();
-            let problems = n.div_ceil(40);
+            let rows = large_file();
+            let n = rows.len();
+            let problems = n.div_ceil(LARGE_PER_PROBLEM);
             let p = plan(&store, &v, id, rows, vec![]).await.unwrap();
             assert!(p.problems.is_empty(), "{:?}", p.problems);
             let got = apply(&store, &Actor::cli("test"), &v, &p, false)
@@ -1750,13 +1762,7 @@ mod tests {
                 assert_eq!(after["id"], json!(mid));
                 assert_eq!(after["text"].as_str(), Some(text.as_str()));
             }
-            assert!(
-                matches!(
-                    store.audit_verify().await.unwrap(),
-                    crate::ChainStatus::Intact(_)
-                ),
-                "audit chain"
-            );
+            assert_chain_intact(&store).await;
         }
     }
 
@@ -1767,14 +1773,7 @@ mod tests {
     async fn an_audit_row_failing_midway_undoes_the_whole_import() {
         for (store, _g) in stores().await {
             let (v, id) = fixture(&store).await;
-            let n = 2 * crate::bulk::MAX_ROWS + 234;
-            let rows: Vec<IncomingRow> = (0..n)
-                .map(|i| {
-                    let no = (i / 40 + 1) as u32;
-                    row(i as u32 + 2, no, &format!("问题{no}"), &format!("措施{i}"))
-                })
-                .collect();
-            let p = plan(&store, &v, id, rows, vec![]).await.unwrap();
+            let p = plan(&store, &v, id, large_file(), vec![]).await.unwrap();
             let tables = ["aspect", "problem", "measure", "audit_log"];
             let count = |t: &'static str| {
                 let store = store.clone();
@@ -1821,13 +1820,7 @@ mod tests {
             for (t, b) in tables.into_iter().zip(before) {
                 assert_eq!(count(t).await, b, "{t}");
             }
-            assert!(
-                matches!(
-                    store.audit_verify().await.unwrap(),
-                    crate::ChainStatus::Intact(_)
-                ),
-                "audit chain"
-            );
+            assert_chain_intact(&store).await;
         }
     }
 
