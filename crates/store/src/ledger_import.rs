@@ -1164,6 +1164,8 @@ async fn apply_in(
     let now = crate::audit::now_text();
     let ids = crate::bulk::reserve_ids(w.conn(), dialect, "measure", creates.len()).await?;
     let created = creates.len().min(ids.len());
+    // Built with their ids in place (not through bulk::insert_with_ids, which would copy each
+    // of these rows once more on the way in).
     let mut rows = creates.iter().zip(&ids).map(|(c, id)| {
         let r = c.plan;
         vec![
@@ -1190,7 +1192,7 @@ async fn apply_in(
     let measures = crate::bulk::Insert::new(dialect, "measure", &MEASURE_COLUMNS);
     let audit = crate::audit::Sealer::insert(dialect);
     let mut sealed = 0;
-    let mut measures_next = true;
+    let mut measures_turn = true;
     let [measures_written, audit_written] = crate::bulk::execute_pipelined(w.conn(), || {
         let mut next_measures = || {
             let chunk: Vec<Vec<V>> = rows.by_ref().take(measures.per()).collect();
@@ -1209,8 +1211,10 @@ async fn apply_in(
             }
             audit.statement(sealer.take(audit.per())).map(|q| (1, q))
         };
-        measures_next = !measures_next;
-        if !measures_next {
+        // Measures first, then by turns; when one kind runs out, the other's follow.
+        let measures_now = measures_turn;
+        measures_turn = !measures_turn;
+        if measures_now {
             next_measures().or_else(next_audit)
         } else {
             next_audit().or_else(next_measures)
