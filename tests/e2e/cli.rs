@@ -337,3 +337,26 @@ async fn bootstrap_once_then_verbs_print_what_they_made() {
     // One-time passwords never reach the log (stderr).
     assert!(!String::from_utf8_lossy(&out.stderr).contains("one-time password"));
 }
+
+/// The allocator commits memory on demand (`.cargo/config.toml`): the build took the define
+/// that keeps the large export's peak RSS under its aim.
+#[test]
+fn the_allocator_commits_on_demand() {
+    let out = rectify()
+        .arg("--version")
+        .env("MIMALLOC_VERBOSE", "1")
+        .env_remove("MIMALLOC_ARENA_EAGER_COMMIT")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    let option = err
+        .lines()
+        .find(|l| l.contains("option 'arena_eager_commit'"))
+        .unwrap_or_else(|| panic!("mimalloc printed no options:\n{err}"));
+    assert_eq!(
+        option.split(':').nth(1).map(str::trim),
+        Some("0"),
+        "{option} (a CFLAGS of your own replaces the one in .cargo/config.toml)"
+    );
+}
