@@ -836,3 +836,86 @@ async fn ledger_export_through_the_api() {
         e.drop_db().await;
     }
 }
+
+/// While a year in the yellow window has no holiday schedule, the xlsx title says the lights
+/// are provisional (as the pages do), on a second line that a re-import passes over; once the
+/// year is loaded, the title is the plain one.
+#[tokio::test]
+async fn the_xlsx_title_says_when_lights_are_provisional() {
+    use chrono::Datelike;
+    use reqwest::StatusCode;
+    use support::Client;
+    for e in support::engines().await {
+        let label = e.name;
+        let w = support::seed(&e.store).await;
+        let l = crate::ui::ledger(&e.store, &w, "").await;
+        let year = rectify_store::today().year();
+        let schedule: String =
+            sqlx::query_scalar("SELECT schedule FROM calendar_year WHERE year = $1")
+                .bind(i64::from(year))
+                .fetch_one(e.store.pool())
+                .await
+                .unwrap();
+        sqlx::query("DELETE FROM calendar_year WHERE year = $1")
+            .bind(i64::from(year))
+            .execute(e.store.pool())
+            .await
+            .unwrap();
+        let srv = support::start(&e.store, false).await;
+        let office = Client::login_as(&srv, "office").await;
+        let dir = tempfile::tempdir().unwrap();
+        let export = |name: &str| {
+            let url = format!(
+                "{}/api/v1/ledger/export?format=xlsx&inspection_id={}",
+                office.base, l.inspection
+            );
+            let req = office.http.get(url);
+            let path = dir.path().join(name);
+            async move {
+                let r = req.send().await.unwrap();
+                assert_eq!(r.status(), StatusCode::OK, "{label}");
+                std::fs::write(&path, r.bytes().await.unwrap()).unwrap();
+                path
+            }
+        };
+        let provisional = export("provisional.xlsx").await;
+        let read_back = |path: &Path| {
+            let p = rectify_office::ledger::import::read(
+                &std::fs::read(path).unwrap(),
+                Some("ledger.xlsx"),
+                &rectify_office::zipguard::Limits::default(),
+            )
+            .unwrap();
+            assert!(p.problems.is_empty(), "{label}: {:#?}", p.problems);
+            p.rows.into_iter().map(|r| r.ledger).collect::<Vec<_>>()
+        };
+
+        let admin = Client::login_as(&srv, "sysadmin").await;
+        let (st, body) = admin
+            .put(
+                &format!("/api/v1/calendar/{year}"),
+                serde_json::json!({ "schedule": schedule }),
+            )
+            .await;
+        assert_eq!(st, StatusCode::OK, "{label}: {body}");
+        let loaded = export("loaded.xlsx").await;
+        // Both read back as the same ledger: the note is passed over.
+        let rows = read_back(&provisional);
+        assert!(!rows.is_empty(), "{label}");
+        assert_eq!(rows, read_back(&loaded), "{label}");
+
+        if let Some(x) = openpyxl(&provisional) {
+            let title = x["rows"][0][0].as_str().unwrap();
+            let (first, note) = title.split_once('\n').unwrap_or((title, ""));
+            assert!(first.contains("整改台账（截至"), "{label}: {title}");
+            assert!(
+                note.starts_with("灯号为暂估：") && note.contains(&year.to_string()),
+                "{label}: {title}"
+            );
+            let x = openpyxl(&loaded).unwrap();
+            assert_eq!(x["rows"][0][0].as_str(), Some(first), "{label}");
+        }
+        drop(srv);
+        e.drop_db().await;
+    }
+}

@@ -243,6 +243,12 @@ impl ExportPlan {
         self.today
     }
 
+    /// The years whose holidays the lights assumed (`LightView::assumed_years`): while any
+    /// are, the exported lights are provisional.
+    pub fn lights_assumed_years(&self) -> &[i32] {
+        self.lights.assumed_years()
+    }
+
     /// Start reading the planned inspections' ledgers, in order.
     pub fn reader(&self) -> ExportReader<'_> {
         ExportReader {

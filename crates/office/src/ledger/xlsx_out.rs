@@ -2,7 +2,8 @@
 //! into the output's zip entry as they are written, so 100 000 measures need a few megabytes,
 //! not the whole sheet in memory, and no temporary file (see [`XlsxWriter`]).
 //!
-//! Layout: row 1 the title (merged across every column), row 2 the headers, then one row per
+//! Layout: row 1 the title (merged across every column; a second, smaller line while the
+//! lights are provisional, see [`provisional_note`]), row 2 the headers, then one row per
 //! measure with the problem cells (序号, 方面, 问题) merged across the problem's measure rows.
 //! Frozen below the header, auto-filter on the header, wrapped text, fixed column widths,
 //! real date cells (`yyyy-mm-dd`), 完成情况 filled by traffic light; printed on A4 landscape,
@@ -115,6 +116,8 @@ fn light_colors(light: Light) -> (Color, Color) {
 
 struct Formats {
     title: Format,
+    /// The title's provisional-lights line (a font only: it is a rich-text run).
+    note: Format,
     header: Format,
     text: Format,
     center: Format,
@@ -150,6 +153,10 @@ impl Formats {
                 .set_align(FormatAlign::Center)
                 .set_align(FormatAlign::VerticalCenter)
                 .set_text_wrap(),
+            note: Format::new()
+                .set_font_name("仿宋_GB2312")
+                .set_font_size(11)
+                .set_font_color(Color::RGB(0x9C5700)),
             header: center
                 .clone()
                 .set_font_name("黑体")
@@ -183,6 +190,27 @@ pub fn title_text(title: &str, date: NaiveDate, lang: Lang) -> String {
             date.format("%Y-%m-%d")
         ),
     }
+}
+
+/// The title's second line while the lights are provisional: the yellow window reached into
+/// `years`, whose holidays are not loaded, and counted their Monday to Friday as working days
+/// (as the pages say; `LightView::assumed_years` in the store). `None` when no year was assumed.
+pub fn provisional_note(years: &[i32], lang: Lang) -> Option<String> {
+    if years.is_empty() {
+        return None;
+    }
+    let list: Vec<String> = years.iter().map(i32::to_string).collect();
+    Some(match lang {
+        Lang::Zh => format!(
+            "灯号为暂估：{} 年节假日安排尚未导入，黄灯期限暂按周一至周五为工作日计算。",
+            list.join("、")
+        ),
+        Lang::En => format!(
+            "Lights are provisional: no holiday schedule is loaded for {}, so the yellow window \
+             counts Monday to Friday as working days.",
+            list.join(", ")
+        ),
+    })
 }
 
 /// `s` cut to what one cell holds (Excel counts UTF-16 units).
@@ -246,6 +274,7 @@ struct Xf {
 struct Frame {
     title: String,
     date: NaiveDate,
+    assumed_years: Vec<i32>,
     xf: Xf,
 }
 
@@ -263,6 +292,7 @@ impl Frame {
     fn workbook(
         title: &str,
         date: NaiveDate,
+        assumed_years: &[i32],
         lang: Lang,
         last_row: Option<u32>,
     ) -> Result<Vec<u8>, WriteError> {
@@ -279,15 +309,26 @@ impl Frame {
         for col in Column::ALL {
             ws.set_column_width(col.index() as u16, width(col))?;
         }
-        ws.set_row_height(0, 36)?;
-        ws.merge_range(
-            0,
-            0,
-            0,
-            last_col,
-            &title_text(title, date, lang),
-            &formats.title,
-        )?;
+        let title = title_text(title, date, lang);
+        ws.merge_range(0, 0, 0, last_col, &title, &formats.title)?;
+        match provisional_note(assumed_years, lang) {
+            None => {
+                ws.set_row_height(0, 36)?;
+            }
+            Some(note) => {
+                ws.set_row_height(0, 56)?;
+                let line = format!("\n{note}");
+                ws.write_rich_string_with_format(
+                    0,
+                    0,
+                    &[
+                        (&formats.title, title.as_str()),
+                        (&formats.note, line.as_str()),
+                    ],
+                    &formats.title,
+                )?;
+            }
+        }
         ws.set_row_height(HEADER_ROW, 30)?;
         for col in Column::ALL {
             ws.write_string_with_format(
@@ -413,13 +454,16 @@ fn entry_options() -> zip::write::SimpleFileOptions {
 
 impl<W: Write> XlsxWriter<W> {
     /// Start the workbook on `out`: the sheet's frame and the title and header rows.
+    /// `assumed_years` are the years whose holidays the lights assumed (the title then says
+    /// the lights are provisional).
     pub fn new(
         out: W,
         title: &str,
         date: NaiveDate,
+        assumed_years: &[i32],
         lang: Lang,
     ) -> Result<XlsxWriter<W>, WriteError> {
-        let (sheet, parts) = unpack(&Frame::workbook(title, date, lang, None)?)?;
+        let (sheet, parts) = unpack(&Frame::workbook(title, date, assumed_years, lang, None)?)?;
         let (head, _, xf) = split(&sheet)?;
         let mut zip = zip::ZipWriter::new_stream(out);
         // The package in its usual order ([Content_Types].xml first), but for the parts that
@@ -435,6 +479,7 @@ impl<W: Write> XlsxWriter<W> {
             frame: Frame {
                 title: title.to_string(),
                 date,
+                assumed_years: assumed_years.to_vec(),
                 xf,
             },
             lang,
@@ -532,6 +577,7 @@ impl<W: Write> XlsxWriter<W> {
         let frame = Frame::workbook(
             &self.frame.title,
             self.frame.date,
+            &self.frame.assumed_years,
             self.lang,
             Some(last_row),
         )?;
@@ -739,7 +785,7 @@ pub fn problem_groups(rows: &[LedgerRow]) -> impl Iterator<Item = &[LedgerRow]> 
 
 /// A whole sheet to xlsx bytes (for callers that already hold every row).
 pub fn write(sheet: &LedgerSheet, lang: Lang) -> Result<Vec<u8>, WriteError> {
-    let mut w = XlsxWriter::new(Vec::new(), &sheet.title, sheet.date, lang)?;
+    let mut w = XlsxWriter::new(Vec::new(), &sheet.title, sheet.date, &[], lang)?;
     for group in problem_groups(&sheet.rows) {
         w.write_problem(group)?;
     }
@@ -792,7 +838,8 @@ mod tests {
         let d = NaiveDate::from_ymd_opt(2021, 12, 28).unwrap();
         for lang in [Lang::Zh, Lang::En] {
             let head = |last| {
-                let (sheet, _) = unpack(&Frame::workbook("某局", d, lang, last).unwrap()).unwrap();
+                let (sheet, _) =
+                    unpack(&Frame::workbook("某局", d, &[], lang, last).unwrap()).unwrap();
                 split(&sheet).unwrap()
             };
             let (a, _, xa) = head(None);
@@ -801,7 +848,7 @@ mod tests {
             // Only the parts that may name the filter differ (written last, from the final
             // frame); core.xml carries the time it was made.
             let parts = |last| {
-                unpack(&Frame::workbook("某局", d, lang, last).unwrap())
+                unpack(&Frame::workbook("某局", d, &[], lang, last).unwrap())
                     .unwrap()
                     .1
             };
@@ -848,6 +895,62 @@ mod tests {
         }
         assert!(xml.contains("合计：2个问题，3项整改措施"));
         assert!(xml.contains("<mergeCell ref=\"A6:M6\"/>"));
+    }
+
+    #[test]
+    fn provisional_lights_add_a_second_title_line_that_imports_ignore() {
+        let sheet = sample();
+        let written = |years: &[i32], lang| {
+            let mut w = XlsxWriter::new(Vec::new(), &sheet.title, sheet.date, years, lang).unwrap();
+            for g in problem_groups(&sheet.rows) {
+                w.write_problem(g).unwrap();
+            }
+            w.finish().unwrap()
+        };
+        let plain = written(&[], Lang::Zh);
+        let marked = written(&[2026, 2027], Lang::Zh);
+        let title = |xlsx: &[u8]| {
+            use calamine::{Reader, Xlsx};
+            let mut book = Xlsx::new(std::io::Cursor::new(xlsx.to_vec())).unwrap();
+            let first = book.sheet_names()[0].clone();
+            let range = book.worksheet_range(&first).unwrap();
+            range.get_value((0, 0)).unwrap().to_string()
+        };
+        let t = title(&marked);
+        assert_eq!(
+            t,
+            format!(
+                "{}\n灯号为暂估：2026、2027 年节假日安排尚未导入，黄灯期限暂按周一至周五为工作日计算。",
+                title_text(&sheet.title, sheet.date, Lang::Zh)
+            )
+        );
+        assert_eq!(
+            title(&plain),
+            title_text(&sheet.title, sheet.date, Lang::Zh)
+        );
+        // The note is a smaller run of its own, and the row is taller to hold it.
+        let xml = entry(&marked, "xl/worksheets/sheet1.xml");
+        assert!(xml.contains("<row r=\"1\" ht=\"56.25\""), "{xml}");
+        assert!(xml.contains("仿宋_GB2312"), "{xml}");
+        assert!(!entry(&plain, "xl/worksheets/sheet1.xml").contains("仿宋_GB2312"));
+        // Everything below the title is the same, and reads back the same.
+        let limits = crate::zipguard::Limits::default();
+        let a = crate::ledger::import::read(&plain, Some("a.xlsx"), &limits).unwrap();
+        let b = crate::ledger::import::read(&marked, Some("b.xlsx"), &limits).unwrap();
+        assert!(b.problems.is_empty(), "{:#?}", b.problems);
+        let rows = |p: &crate::ledger::import::ParsedLedger| -> Vec<LedgerRow> {
+            p.rows.iter().map(|r| r.ledger.clone()).collect()
+        };
+        assert_eq!(rows(&a), rows(&b));
+        // (Lights are computed, not read.)
+        let mut expected = sheet.rows.clone();
+        expected.iter_mut().for_each(|r| r.light = None);
+        assert_eq!(rows(&b), expected);
+        let en = title(&written(&[2027], Lang::En));
+        assert!(
+            en.ends_with("\nLights are provisional: no holiday schedule is loaded for 2027, so the yellow window counts Monday to Friday as working days."),
+            "{en}"
+        );
     }
 
     #[test]

@@ -77,6 +77,9 @@ pub struct ExportSummary {
     pub inspections: usize,
     pub problems: u64,
     pub measures: u64,
+    /// The years whose holidays the lights assumed: while any are, the lights are provisional
+    /// (the xlsx title says so).
+    pub lights_assumed_years: Vec<i32>,
 }
 
 impl ExportSummary {
@@ -163,7 +166,13 @@ pub async fn export_ledger<W: Write + Send>(
     };
     let as_of = plan.today();
     let mut sink = match format {
-        Format::Xlsx => Sink::Xlsx(Box::new(XlsxWriter::new(out, &title, as_of, lang)?)),
+        Format::Xlsx => Sink::Xlsx(Box::new(XlsxWriter::new(
+            out,
+            &title,
+            as_of,
+            plan.lights_assumed_years(),
+            lang,
+        )?)),
         Format::Csv => Sink::Csv(CsvWriter::new(out, lang)?),
         Format::Json => Sink::Json(JsonWriter::new(out, lang)?),
     };
@@ -173,6 +182,7 @@ pub async fn export_ledger<W: Write + Send>(
         inspections: plan.inspections.len(),
         problems: 0,
         measures: 0,
+        lights_assumed_years: plan.lights_assumed_years().to_vec(),
     };
     let (tx, mut rx) =
         tokio::sync::mpsc::channel::<Result<Vec<Vec<LedgerRow>>, StoreError>>(PAGES_AHEAD);
@@ -402,6 +412,7 @@ mod tests {
             inspections: 1,
             problems: 0,
             measures: 0,
+            lights_assumed_years: Vec::new(),
         };
         assert_eq!(
             s.file_name(Format::Xlsx),
