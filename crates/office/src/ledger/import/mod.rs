@@ -6,8 +6,10 @@
 //!
 //! Safety: an xlsx passes [`crate::zipguard::inspect`] before calamine sees it (so every entry
 //! is known to inflate within the byte limit), and cells are read with calamine's streaming
-//! cell reader into a sparse grid under a cell cap — never its dense `Range`, which would
-//! allocate rows × columns for one cell placed at `XFD1048576`. CSV text is decoded strictly
+//! cell reader under a cell cap — never its dense `Range`, which would allocate rows × columns
+//! for one cell placed at `XFD1048576`. Each finished row goes to a second thread that fills its
+//! merged cells and reads it as a ledger row while calamine reads on (a sheet whose rows are out
+//! of order in its XML is read again whole, into a sparse grid). CSV text is decoded strictly
 //! (UTF-8, UTF-8 with BOM, UTF-16 with BOM, GB18030 ⊇ GBK); nothing is ever replaced by U+FFFD.
 //!
 //! Rows: a problem block starts where 问题 changes, or 序号 changes; rows with an empty 问题
@@ -147,35 +149,186 @@ pub fn read(
     file_name: Option<&str>,
     limits: &Limits,
 ) -> Result<ParsedLedger, ImportError> {
-    let (grids, encoding) = match source::sniff(bytes, file_name)? {
-        Kind::Xlsx => (source::xlsx(bytes, limits)?, None),
+    let out = match source::sniff(bytes, file_name)? {
+        Kind::Xlsx => match read_xlsx_streamed(bytes, limits)? {
+            Some(out) => out,
+            // Rows out of order in the sheet's XML: read it whole instead.
+            None => read_grids(&source::xlsx(bytes, limits)?, None),
+        },
         Kind::Csv => {
             let name = file_name
                 .and_then(|n| n.rsplit(['/', '\\']).next())
                 .unwrap_or("CSV")
                 .to_string();
             let (g, enc) = source::csv(bytes, &name, limits)?;
-            (vec![g], Some(enc))
+            read_grids(&[g], Some(enc))
         }
     };
-    let mut out = ParsedLedger {
-        rows: Vec::new(),
-        problems: Vec::new(),
-        sheets: Vec::new(),
-        ignored_sheets: Vec::new(),
-        encoding,
-    };
-    let mut last_no = 0u32;
-    for g in &grids {
-        match header::find(g) {
-            Some(h) => read_sheet(g, &h, &mut last_no, &mut out),
-            None => out.ignored_sheets.push(g.name.clone()),
-        }
-    }
     if out.sheets.is_empty() {
         return Err(ImportError::NoHeader);
     }
     Ok(out)
+}
+
+impl ParsedLedger {
+    fn empty(encoding: Option<Encoding>) -> ParsedLedger {
+        ParsedLedger {
+            rows: Vec::new(),
+            problems: Vec::new(),
+            sheets: Vec::new(),
+            ignored_sheets: Vec::new(),
+            encoding,
+        }
+    }
+}
+
+/// Sheets already read whole.
+fn read_grids(grids: &[Grid], encoding: Option<Encoding>) -> ParsedLedger {
+    let mut out = ParsedLedger::empty(encoding);
+    let mut last_no = 0u32;
+    for g in grids {
+        match header::find(g) {
+            Some(h) => {
+                let mut sheet = SheetReader::new(g, h);
+                for (&r, cells) in g.rows.range(sheet.h.data_from..) {
+                    sheet.row(g.user_row(r), cells, &mut last_no, &mut out);
+                }
+                out.sheets.push(sheet.info);
+            }
+            None => out.ignored_sheets.push(g.name.clone()),
+        }
+    }
+    out
+}
+
+/// Batches of rows in flight between the xlsx reader and the rows' reading.
+const EVENTS_AHEAD: usize = 8;
+
+/// An xlsx read on two threads: calamine reads the cells on this one while the other turns
+/// each finished row into a ledger row, so the second costs next to no time. `None` when a
+/// sheet's rows come out of order (the file is then read whole, [`read_grids`]).
+fn read_xlsx_streamed(bytes: &[u8], limits: &Limits) -> Result<Option<ParsedLedger>, ImportError> {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<source::SheetEvent>(EVENTS_AHEAD);
+    std::thread::scope(|scope| {
+        let rows = scope.spawn(move || read_events(rx));
+        let read = source::xlsx_events(bytes, limits, &mut |e| tx.send(e).is_ok());
+        drop(tx);
+        let parsed = rows
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        read.map(|()| parsed)
+    })
+}
+
+/// The receiving side of [`read_xlsx_streamed`].
+fn read_events(rx: std::sync::mpsc::Receiver<source::SheetEvent>) -> Option<ParsedLedger> {
+    let mut out = ParsedLedger::empty(None);
+    let mut last_no = 0u32;
+    let mut sheet: Option<StreamedSheet> = None;
+    for e in rx {
+        match e {
+            source::SheetEvent::Start { name, regions } => {
+                if let Some(done) = sheet.take() {
+                    done.finish(&mut last_no, &mut out);
+                }
+                sheet = Some(StreamedSheet {
+                    name,
+                    filler: source::Filler::new(regions),
+                    last_row: None,
+                    phase: Phase::Header(std::collections::BTreeMap::new()),
+                });
+            }
+            source::SheetEvent::Rows(rows) => {
+                let s = sheet.as_mut()?;
+                for (r, cells) in rows {
+                    if !s.push(r, cells, &mut last_no, &mut out) {
+                        return None;
+                    }
+                }
+            }
+        }
+    }
+    if let Some(done) = sheet.take() {
+        done.finish(&mut last_no, &mut out);
+    }
+    Some(out)
+}
+
+/// One sheet read row by row: its first rows are held until the header is found among them.
+struct StreamedSheet {
+    name: String,
+    filler: source::Filler,
+    last_row: Option<u32>,
+    phase: Phase,
+}
+
+enum Phase {
+    /// The rows up to [`header::HEADER_ROWS`] (the header and the row below it), filled.
+    Header(std::collections::BTreeMap<u32, Vec<Value>>),
+    Body(Box<SheetReader>),
+    /// No header: the sheet is not a ledger.
+    Ignored,
+}
+
+impl StreamedSheet {
+    /// Take the next row; false when it is not below the last one.
+    fn push(
+        &mut self,
+        r: u32,
+        mut cells: Vec<Value>,
+        last_no: &mut u32,
+        out: &mut ParsedLedger,
+    ) -> bool {
+        if self.last_row.is_some_and(|last| r <= last) {
+            return false;
+        }
+        self.last_row = Some(r);
+        self.filler.fill(r, &mut cells);
+        if let Phase::Header(held) = &mut self.phase {
+            if r <= header::HEADER_ROWS {
+                held.insert(r, cells);
+                return true;
+            }
+            self.decide(last_no, out);
+        }
+        if let Phase::Body(sheet) = &mut self.phase {
+            sheet.row(r + 1, &cells, last_no, out);
+        }
+        true
+    }
+
+    /// Find the header among the rows held, and read those below it.
+    fn decide(&mut self, last_no: &mut u32, out: &mut ParsedLedger) {
+        let held = match std::mem::replace(&mut self.phase, Phase::Ignored) {
+            Phase::Header(held) => held,
+            decided => {
+                self.phase = decided;
+                return;
+            }
+        };
+        let g = Grid {
+            name: self.name.clone(),
+            rows: held,
+            lines: None,
+        };
+        match header::find(&g) {
+            Some(h) => {
+                let mut sheet = SheetReader::new(&g, h);
+                for (&r, cells) in g.rows.range(sheet.h.data_from..) {
+                    sheet.row(r + 1, cells, last_no, out);
+                }
+                self.phase = Phase::Body(Box::new(sheet));
+            }
+            None => out.ignored_sheets.push(self.name.clone()),
+        }
+    }
+
+    fn finish(mut self, last_no: &mut u32, out: &mut ParsedLedger) {
+        self.decide(last_no, out);
+        if let Phase::Body(sheet) = self.phase {
+            out.sheets.push(sheet.info);
+        }
+    }
 }
 
 /// Subtotal rows: 合计, 小计, 总计 (also 共计).
@@ -254,31 +407,51 @@ struct Block {
     aspect_checked: Result<(), rectify_core::FieldError>,
 }
 
-fn read_sheet(g: &Grid, h: &header::Header, last_no: &mut u32, out: &mut ParsedLedger) {
-    let mut info = SheetInfo {
-        name: g.name.clone(),
-        header_rows: h.rows.iter().map(|r| g.user_row(*r)).collect(),
-        columns: h
-            .columns
-            .iter()
-            .map(|(c, i)| (*c, h.label(*i).to_string()))
-            .collect(),
-        notes: h.notes.iter().map(|(n, _)| n.clone()).collect(),
-        skipped: 0,
-    };
-    let col = |c: Column| h.col(c);
-    let has_aspect_col = col(Column::Aspect).is_some();
-    let mut block: Option<Block> = None;
-    let mut heading: Option<String> = None;
-    for (&r, cells) in g.rows.range(h.data_from..) {
-        let row = g.user_row(r);
+/// One sheet's rows, read one at a time below its header (block and heading carried over).
+struct SheetReader {
+    name: String,
+    h: header::Header,
+    info: SheetInfo,
+    has_aspect_col: bool,
+    block: Option<Block>,
+    heading: Option<String>,
+}
+
+impl SheetReader {
+    fn new(g: &Grid, h: header::Header) -> SheetReader {
+        let info = SheetInfo {
+            name: g.name.clone(),
+            header_rows: h.rows.iter().map(|r| g.user_row(*r)).collect(),
+            columns: h
+                .columns
+                .iter()
+                .map(|(c, i)| (*c, h.label(*i).to_string()))
+                .collect(),
+            notes: h.notes.iter().map(|(n, _)| n.clone()).collect(),
+            skipped: 0,
+        };
+        SheetReader {
+            name: g.name.clone(),
+            has_aspect_col: h.col(Column::Aspect).is_some(),
+            h,
+            info,
+            block: None,
+            heading: None,
+        }
+    }
+
+    /// Read one row (`row` as the user sees it) into `out`: a ledger row or its problems.
+    fn row(&mut self, row: u32, cells: &[Value], last_no: &mut u32, out: &mut ParsedLedger) {
+        let h = &self.h;
+        let col = |c: Column| h.col(c);
+        let has_aspect_col = self.has_aspect_col;
         if cells.iter().all(Value::is_empty) {
-            info.skipped += 1;
-            continue;
+            self.info.skipped += 1;
+            return;
         }
         if is_subtotal(cells) {
-            info.skipped += 1;
-            continue;
+            self.info.skipped += 1;
+            return;
         }
         let get = |c: Column| col(c).and_then(|i| cells.get(i)).unwrap_or(&Value::Empty);
         let txt = |c: Column| get(c).text();
@@ -295,9 +468,9 @@ fn read_sheet(g: &Grid, h: &header::Header, last_no: &mut u32, out: &mut ParsedL
                 && Some(filled[0]) != col(Column::Measure)
                 && problem_no(&cells[filled[0]]).is_none();
             if distinct.len() == 1 && (filled.len() > 2 || lone_text) {
-                heading = distinct.into_iter().next();
-                info.skipped += 1;
-                continue;
+                self.heading = distinct.into_iter().next();
+                self.info.skipped += 1;
+                return;
             }
         }
         let mut problems: Vec<RowProblem> = Vec::new();
@@ -307,7 +480,7 @@ fn read_sheet(g: &Grid, h: &header::Header, last_no: &mut u32, out: &mut ParsedL
                 && s.contains('\u{FFFD}')
             {
                 problems.push(RowProblem {
-                    sheet: g.name.clone(),
+                    sheet: self.name.clone(),
                     row,
                     column: Some(h.label(i).to_string()),
                     code: "replacement_character".into(),
@@ -318,7 +491,7 @@ fn read_sheet(g: &Grid, h: &header::Header, last_no: &mut u32, out: &mut ParsedL
 
         let mut problem = |column: Option<Column>, code: &str, message: String| {
             problems.push(RowProblem {
-                sheet: g.name.clone(),
+                sheet: self.name.clone(),
                 row,
                 column: column.map(|c| {
                     col(c)
@@ -348,7 +521,7 @@ fn read_sheet(g: &Grid, h: &header::Header, last_no: &mut u32, out: &mut ParsedL
             }
         };
         let aspect_cell = txt(Column::Aspect);
-        let new_block = match &block {
+        let new_block = match &self.block {
             None => true,
             Some(b) => (!ptext.is_empty() && ptext != b.problem) || no.is_some_and(|n| n != b.no),
         };
@@ -359,15 +532,17 @@ fn read_sheet(g: &Grid, h: &header::Header, last_no: &mut u32, out: &mut ParsedL
             let aspect = if !aspect_cell.is_empty() {
                 aspect_cell.clone()
             } else if has_aspect_col {
-                block
+                self.block
                     .as_ref()
                     .map(|b| b.aspect.clone())
                     .unwrap_or_else(|| DEFAULT_ASPECT.into())
             } else {
-                heading.clone().unwrap_or_else(|| DEFAULT_ASPECT.into())
+                self.heading
+                    .clone()
+                    .unwrap_or_else(|| DEFAULT_ASPECT.into())
             };
             let n = no.unwrap_or(*last_no + 1);
-            block = Some(Block {
+            self.block = Some(Block {
                 no: n,
                 title: text::bounded("问题", &ptext, text::TITLE_MAX),
                 aspect_checked: text::bounded("方面", &aspect, text::TITLE_MAX).map(drop),
@@ -376,7 +551,9 @@ fn read_sheet(g: &Grid, h: &header::Header, last_no: &mut u32, out: &mut ParsedL
             });
             *last_no = n;
         }
-        let Some(b) = block.as_ref() else { continue };
+        let Some(b) = self.block.as_ref() else {
+            return;
+        };
         let title = match &b.title {
             Ok(t) => t.clone(),
             Err(e) if e.code == "required" => String::new(),
@@ -473,7 +650,7 @@ fn read_sheet(g: &Grid, h: &header::Header, last_no: &mut u32, out: &mut ParsedL
         }
         if problems.is_empty() {
             out.rows.push(ImportedRow {
-                sheet: g.name.clone(),
+                sheet: self.name.clone(),
                 row,
                 kind_given,
                 ledger: LedgerRow {
@@ -497,7 +674,6 @@ fn read_sheet(g: &Grid, h: &header::Header, last_no: &mut u32, out: &mut ParsedL
             out.problems.extend(problems);
         }
     }
-    out.sheets.push(info);
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Sheets from bytes: an xlsx (checked by [`crate::zipguard`] first, then read cell by cell
-//! with calamine's streaming reader) or a CSV (encoding detected strictly), as sparse grids
-//! with their merged regions forward-filled.
+//! with calamine's streaming reader, row by row as [`SheetEvent`]s or whole) or a CSV (encoding
+//! detected strictly), as sparse grids with their merged regions forward-filled ([`Filler`]
+//! does the same row by row).
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::Cursor;
@@ -126,8 +127,70 @@ impl Grid {
     }
 }
 
+/// Merged regions filled row by row, for rows that arrive in ascending order: the same cells
+/// as [`Grid::fill_merged`] fills over the whole sheet, without holding the sheet.
+#[derive(Debug, Default)]
+pub struct Filler {
+    regions: Vec<Region>,
+    /// Region indices by first row.
+    by_start: Vec<usize>,
+    next: usize,
+    /// Regions covering the current row, in file order (as `fill_merged` takes them), with
+    /// the top-left value once read.
+    active: Vec<(usize, Option<Value>)>,
+}
+
+impl Filler {
+    pub fn new(regions: Vec<Region>) -> Filler {
+        let mut by_start: Vec<usize> = (0..regions.len()).collect();
+        by_start.sort_by_key(|&i| regions[i].0.0);
+        Filler {
+            regions,
+            by_start,
+            ..Filler::default()
+        }
+    }
+
+    /// Fill `row`'s cells (rows strictly ascending).
+    pub fn fill(&mut self, row: u32, cells: &mut Vec<Value>) {
+        while let Some(&i) = self.by_start.get(self.next) {
+            let ((r0, c0), (r1, c1)) = self.regions[i];
+            if r0 > row {
+                break;
+            }
+            self.next += 1;
+            // A region whose top-left row did not arrive has nothing to copy.
+            if r0 == row && (c0 as usize) < MAX_COLS && r1 >= r0 && c1 >= c0 {
+                let at = self.active.partition_point(|(j, _)| *j < i);
+                self.active.insert(at, (i, None));
+            }
+        }
+        let regions = &self.regions;
+        // Regions that ended in rows which did not arrive.
+        self.active.retain(|(i, _)| regions[*i].1.0 >= row);
+        for (i, value) in &mut self.active {
+            let ((r0, c0), (_, c1)) = regions[*i];
+            let (c0, c1) = (c0 as usize, (c1 as usize).min(MAX_COLS - 1));
+            let v = value.get_or_insert_with(|| cells.get(c0).cloned().unwrap_or_default());
+            if v.is_empty() {
+                continue;
+            }
+            if cells.len() <= c1 {
+                cells.resize(c1 + 1, Value::Empty);
+            }
+            for (c, cell) in cells.iter_mut().enumerate().take(c1 + 1).skip(c0) {
+                if (row, c) != (r0, c0) {
+                    *cell = v.clone();
+                }
+            }
+        }
+        self.active
+            .retain(|(i, v)| regions[*i].1.0 > row && v.as_ref().is_some_and(|v| !v.is_empty()));
+    }
+}
+
 /// A merged region: (first row, first column), (last row, last column), 0-based.
-type Region = ((u32, u32), (u32, u32));
+pub type Region = ((u32, u32), (u32, u32));
 
 /// What a file is, by its first bytes (and its name, for text).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -389,8 +452,57 @@ fn region_of(s: &[u8]) -> Option<Region> {
     }
 }
 
-/// Read every sheet of a checked xlsx.
+/// What the xlsx reader hands on, sheet by sheet, as it reads.
+#[derive(Debug)]
+pub enum SheetEvent {
+    /// A worksheet begins (the one before it has ended), with its merged regions.
+    Start { name: String, regions: Vec<Region> },
+    /// Rows whose cells have all been read, in the order the sheet's XML gives them: the
+    /// 0-based row and its cells up to [`MAX_COLS`] (never empty). Merged regions not filled.
+    Rows(Vec<(u32, Vec<Value>)>),
+}
+
+/// Rows handed on together (one message rather than one per row).
+const ROWS_PER_EVENT: usize = 256;
+
+/// Read every sheet of a checked xlsx into grids, merged regions filled.
 pub fn xlsx(bytes: &[u8], limits: &Limits) -> Result<Vec<Grid>, ImportError> {
+    let mut grids: Vec<(Grid, Vec<Region>)> = Vec::new();
+    xlsx_events(bytes, limits, &mut |e| {
+        match e {
+            SheetEvent::Start { name, regions } => grids.push((
+                Grid {
+                    name,
+                    ..Grid::default()
+                },
+                regions,
+            )),
+            SheetEvent::Rows(rows) => {
+                if let Some((g, _)) = grids.last_mut() {
+                    for (r, cells) in rows {
+                        g.put_row(r, cells);
+                    }
+                }
+            }
+        }
+        true
+    })?;
+    Ok(grids
+        .into_iter()
+        .map(|(mut g, regions)| {
+            g.fill_merged(&regions);
+            g
+        })
+        .collect())
+}
+
+/// Read every sheet of a checked xlsx, handing each sheet's rows to `emit` as they are read
+/// (see [`SheetEvent`]); `emit` answers false to stop reading.
+pub fn xlsx_events(
+    bytes: &[u8],
+    limits: &Limits,
+    emit: &mut dyn FnMut(SheetEvent) -> bool,
+) -> Result<(), ImportError> {
     let mut pre = Prescan {
         max_regions: limits.max_cells,
         ..Prescan::default()
@@ -404,7 +516,6 @@ pub fn xlsx(bytes: &[u8], limits: &Limits) -> Result<Vec<Grid>, ImportError> {
     let mut book: Xlsx<_> =
         Xlsx::new(Cursor::new(bytes)).map_err(|e| ImportError::Unreadable(e.to_string()))?;
     let mut cells = 0u64;
-    let mut grids = Vec::new();
     for name in book.sheet_names() {
         let scanned = parts
             .as_ref()
@@ -418,16 +529,19 @@ pub fn xlsx(bytes: &[u8], limits: &Limits) -> Result<Vec<Grid>, ImportError> {
                 Err(e) => return Err(ImportError::Unreadable(format!("{name}: {e}"))),
             },
         };
-        let mut g = Grid {
-            name: name.clone(),
-            ..Grid::default()
-        };
         let mut reader = match book.worksheet_cells_reader(&name) {
             Ok(r) => r,
             // Chart sheets and the like have no cells.
             Err(calamine::XlsxError::WorksheetNotFound(_)) => continue,
             Err(e) => return Err(ImportError::Unreadable(format!("{name}: {e}"))),
         };
+        if !emit(SheetEvent::Start {
+            name: name.clone(),
+            regions,
+        }) {
+            return Ok(());
+        }
+        let mut batch = Vec::with_capacity(ROWS_PER_EVENT);
         let (mut row_at, mut row_cells) = (0u32, Vec::new());
         while let Some(c) = reader
             .next_cell()
@@ -466,9 +580,19 @@ pub fn xlsx(bytes: &[u8], limits: &Limits) -> Result<Vec<Grid>, ImportError> {
                     limit: limits.max_cells,
                 });
             }
-            // Cells come row by row: gather the row, put it in the grid when the next begins.
+            // Cells come row by row: a row is handed on when the next begins.
             if r != row_at {
-                g.put_row(row_at, std::mem::take(&mut row_cells));
+                if !row_cells.is_empty() {
+                    batch.push((row_at, std::mem::take(&mut row_cells)));
+                    if batch.len() == ROWS_PER_EVENT
+                        && !emit(SheetEvent::Rows(std::mem::replace(
+                            &mut batch,
+                            Vec::with_capacity(ROWS_PER_EVENT),
+                        )))
+                    {
+                        return Ok(());
+                    }
+                }
                 row_at = r;
             }
             let col = col as usize;
@@ -479,12 +603,14 @@ pub fn xlsx(bytes: &[u8], limits: &Limits) -> Result<Vec<Grid>, ImportError> {
                 row_cells[col] = v;
             }
         }
-        g.put_row(row_at, row_cells);
-        drop(reader);
-        g.fill_merged(&regions);
-        grids.push(g);
+        if !row_cells.is_empty() {
+            batch.push((row_at, row_cells));
+        }
+        if !batch.is_empty() && !emit(SheetEvent::Rows(batch)) {
+            return Ok(());
+        }
     }
-    Ok(grids)
+    Ok(())
 }
 
 /// The encoding a CSV was read in.
@@ -774,6 +900,58 @@ mod tests {
         scanned.sort_unstable();
         theirs.sort_unstable();
         assert_eq!(scanned, theirs);
+    }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 256, ..Default::default() })]
+
+        /// Filling row by row as rows arrive fills what filling the whole sheet fills, merged
+        /// regions overlapping, reaching past the columns read, or starting in a missing row.
+        #[test]
+        fn filling_row_by_row_is_filling_the_sheet(
+            rows in proptest::collection::btree_map(
+                0u32..30,
+                proptest::collection::vec(
+                    proptest::option::of("[a-c]").prop_map(|t| t.map_or(Value::Empty, Value::Text)),
+                    0..8,
+                ),
+                0..20,
+            ),
+            regions in proptest::collection::vec(
+                (0u32..32, 0u32..3, 0u32..70, 0u32..4),
+                0..12,
+            ),
+        ) {
+            let regions: Vec<Region> = regions
+                .into_iter()
+                .map(|(r0, h, c0, w)| ((r0, c0 % 10 + c0 / 60 * 60), (r0 + h, c0 % 10 + c0 / 60 * 60 + w)))
+                .collect();
+            let mut whole = Grid::default();
+            for (r, cells) in &rows {
+                whole.put_row(*r, cells.clone());
+            }
+            let mut filler = Filler::new(regions.clone());
+            let mut streamed = Grid::default();
+            for (r, cells) in whole.rows.clone() {
+                let mut cells = cells;
+                filler.fill(r, &mut cells);
+                streamed.rows.insert(r, cells);
+            }
+            whole.fill_merged(&regions);
+            // Trailing empty cells are no cells.
+            let trim = |g: &Grid| -> Vec<(u32, Vec<Value>)> {
+                g.rows
+                    .iter()
+                    .map(|(r, c)| {
+                        let n = c.iter().rposition(|v| !v.is_empty()).map_or(0, |i| i + 1);
+                        (*r, c[..n].to_vec())
+                    })
+                    .collect()
+            };
+            prop_assert_eq!(trim(&streamed), trim(&whole));
+        }
     }
 
     #[test]

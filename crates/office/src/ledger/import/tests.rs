@@ -401,3 +401,107 @@ proptest! {
         prop_assert_eq!(back(&p), rows);
     }
 }
+
+/// A workbook of several sheets that tests where the streamed reading holds and lets go of
+/// rows: the header as low as it may be (row 15, its sub-header on row 16), a sheet whose
+/// header is too low to count, a sheet with no rows, and numbering carried across sheets.
+fn sheets_xlsx() -> Vec<u8> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut wb = Workbook::new();
+    let f = Format::new();
+    let low = wb.add_worksheet();
+    low.set_name("低表头").unwrap();
+    low.write(0, 0, "说明：本表自第15行起").unwrap();
+    for (c, h) in ["序号", "问题", "整改措施"].iter().enumerate() {
+        low.write(14, c as u16, *h).unwrap();
+    }
+    low.merge_range(14, 3, 14, 4, "责任主体", &f).unwrap();
+    low.write(15, 3, "责任单位").unwrap();
+    low.write(15, 4, "责任人").unwrap();
+    for r in 0..40u32 {
+        let row = 16 + r;
+        if r % 4 == 0 {
+            low.merge_range(row, 0, row + 3, 0, "", &f).unwrap();
+            low.write_number(row, 0, f64::from(r / 4 + 1)).unwrap();
+            low.merge_range(row, 1, row + 3, 1, &format!("问题{}", r / 4 + 1), &f)
+                .unwrap();
+        }
+        low.write(row, 2, format!("措施{r}")).unwrap();
+        low.write(row, 3, "办公室").unwrap();
+    }
+    let too_low = wb.add_worksheet();
+    too_low.set_name("太低").unwrap();
+    for (c, h) in ["序号", "问题", "整改措施"].iter().enumerate() {
+        too_low.write(16, c as u16, *h).unwrap();
+    }
+    too_low.write(17, 2, "不读").unwrap();
+    wb.add_worksheet().set_name("空表").unwrap();
+    let next = wb.add_worksheet();
+    next.set_name("续表").unwrap();
+    for (c, h) in ["问题", "整改措施"].iter().enumerate() {
+        next.write(0, c as u16, *h).unwrap();
+    }
+    next.write(1, 0, "问题续").unwrap();
+    next.write(1, 1, "措施续").unwrap();
+    wb.save_to_buffer().unwrap()
+}
+
+#[test]
+fn an_xlsx_read_row_by_row_reads_as_one_read_whole() {
+    for (name, bytes) in [("messy", messy_xlsx()), ("sheets", sheets_xlsx())] {
+        let streamed = read_xlsx_streamed(&bytes, &limits()).unwrap().unwrap();
+        let whole = read_grids(&source::xlsx(&bytes, &limits()).unwrap(), None);
+        assert_eq!(streamed, whole, "{name}");
+    }
+    let p = read(&sheets_xlsx(), Some("台账.xlsx"), &limits()).unwrap();
+    assert!(p.problems.is_empty(), "{:#?}", p.problems);
+    assert_eq!(p.ignored_sheets, ["太低", "空表"]);
+    assert_eq!(p.sheets[0].header_rows, [15, 16]);
+    assert_eq!(p.rows.len(), 41);
+    assert_eq!(p.rows[0].row, 17);
+    assert_eq!(p.rows[39].ledger.problem, "问题10");
+    assert_eq!(p.rows[39].ledger.unit.as_deref(), Some("办公室"));
+    // The next sheet's problem numbers on from the last.
+    assert_eq!((p.rows[40].ledger.problem_no, p.rows[40].row), (11, 2));
+}
+
+/// `xlsx` with the worksheet's XML changed by `edit`.
+fn with_sheet_xml(xlsx: &[u8], edit: impl Fn(&str) -> String) -> Vec<u8> {
+    use std::io::{Read, Write};
+    let mut zin = zip::ZipArchive::new(std::io::Cursor::new(xlsx)).unwrap();
+    let mut zout = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for i in 0..zin.len() {
+        let mut f = zin.by_index(i).unwrap();
+        let name = f.name().unwrap().to_string();
+        let mut data = Vec::new();
+        f.read_to_end(&mut data).unwrap();
+        if name == "xl/worksheets/sheet1.xml" {
+            data = edit(std::str::from_utf8(&data).unwrap()).into_bytes();
+        }
+        zout.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        zout.write_all(&data).unwrap();
+    }
+    zout.finish().unwrap().into_inner()
+}
+
+#[test]
+fn rows_out_of_order_are_read_whole() {
+    // The sheet's last two measure rows swapped in the XML (rows 5 and 6, numbered as before).
+    let messy = messy_xlsx();
+    let swapped = with_sheet_xml(&messy, |xml| {
+        let at = |r: u32| xml.find(&format!("<row r=\"{r}\"")).unwrap();
+        let (five, six, seven) = (at(5), at(6), at(7));
+        format!(
+            "{}{}{}{}",
+            &xml[..five],
+            &xml[six..seven],
+            &xml[five..six],
+            &xml[seven..]
+        )
+    });
+    assert_ne!(swapped, messy);
+    assert_eq!(read_xlsx_streamed(&swapped, &limits()).unwrap(), None);
+    let p = read(&swapped, Some("台账.xlsx"), &limits()).unwrap();
+    assert_eq!(p, read(&messy, Some("台账.xlsx"), &limits()).unwrap());
+}
