@@ -842,25 +842,13 @@ async fn ledger_export_through_the_api() {
 /// year is loaded, the title is the plain one.
 #[tokio::test]
 async fn the_xlsx_title_says_when_lights_are_provisional() {
-    use chrono::Datelike;
     use reqwest::StatusCode;
     use support::Client;
     for e in support::engines().await {
         let label = e.name;
         let w = support::seed(&e.store).await;
         let l = crate::ui::ledger(&e.store, &w, "").await;
-        let year = rectify_store::today().year();
-        let schedule: String =
-            sqlx::query_scalar("SELECT schedule FROM calendar_year WHERE year = $1")
-                .bind(i64::from(year))
-                .fetch_one(e.store.pool())
-                .await
-                .unwrap();
-        sqlx::query("DELETE FROM calendar_year WHERE year = $1")
-            .bind(i64::from(year))
-            .execute(e.store.pool())
-            .await
-            .unwrap();
+        let (year, schedule) = support::drop_this_years_calendar(&e.store).await;
         let srv = support::start(&e.store, false).await;
         let office = Client::login_as(&srv, "office").await;
         let dir = tempfile::tempdir().unwrap();

@@ -221,6 +221,24 @@ impl Drop for Server {
     }
 }
 
+/// Delete this year's holiday schedule (the lights then count its Monday to Friday and say
+/// they are provisional); answers the schedule, to load it back.
+pub async fn drop_this_years_calendar(store: &Store) -> (i32, String) {
+    use chrono::Datelike;
+    let year = rectify_store::today().year();
+    let schedule: String = sqlx::query_scalar("SELECT schedule FROM calendar_year WHERE year = $1")
+        .bind(i64::from(year))
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM calendar_year WHERE year = $1")
+        .bind(i64::from(year))
+        .execute(store.pool())
+        .await
+        .unwrap();
+    (year, schedule)
+}
+
 pub async fn start(store: &Store, tls: bool) -> Server {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

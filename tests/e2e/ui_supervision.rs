@@ -1129,22 +1129,10 @@ async fn a_calendar_file_is_dry_run_then_loaded_and_days_are_computed() {
 /// calendar form) makes them final.
 #[tokio::test]
 async fn lights_say_they_are_provisional_while_a_year_has_no_holidays() {
-    use chrono::Datelike;
     for e in support::engines().await {
         let w = support::seed(&e.store).await;
         let l = ledger(&e.store, &w, "").await;
-        let year = today().year();
-        let schedule: String =
-            sqlx::query_scalar("SELECT schedule FROM calendar_year WHERE year = $1")
-                .bind(i64::from(year))
-                .fetch_one(e.store.pool())
-                .await
-                .unwrap();
-        sqlx::query("DELETE FROM calendar_year WHERE year = $1")
-            .bind(i64::from(year))
-            .execute(e.store.pool())
-            .await
-            .unwrap();
+        let (year, schedule) = support::drop_this_years_calendar(&e.store).await;
         let server = support::start(&e.store, false).await;
         let mut office = Browser::sign_in(&server, "office").await;
         let names_year = |p: &Page| {
