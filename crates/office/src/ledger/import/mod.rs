@@ -189,10 +189,7 @@ fn read_grids(grids: &[Grid], encoding: Option<Encoding>) -> ParsedLedger {
     for g in grids {
         match header::find(g) {
             Some(h) => {
-                let mut sheet = SheetReader::new(g, h);
-                for (&r, cells) in g.rows.range(sheet.h.data_from..) {
-                    sheet.row(g.user_row(r), cells, &mut last_no, &mut out);
-                }
+                let sheet = SheetReader::start(g, h, &mut last_no, &mut out);
                 out.sheets.push(sheet.info);
             }
             None => out.ignored_sheets.push(g.name.clone()),
@@ -313,11 +310,7 @@ impl StreamedSheet {
         };
         match header::find(&g) {
             Some(h) => {
-                let mut sheet = SheetReader::new(&g, h);
-                for (&r, cells) in g.rows.range(sheet.h.data_from..) {
-                    sheet.row(r + 1, cells, last_no, out);
-                }
-                self.phase = Phase::Body(Box::new(sheet));
+                self.phase = Phase::Body(Box::new(SheetReader::start(&g, h, last_no, out)));
             }
             None => out.ignored_sheets.push(self.name.clone()),
         }
@@ -418,6 +411,20 @@ struct SheetReader {
 }
 
 impl SheetReader {
+    /// A reader of the sheet below `h`, having read the rows `g` holds below it.
+    fn start(
+        g: &Grid,
+        h: header::Header,
+        last_no: &mut u32,
+        out: &mut ParsedLedger,
+    ) -> SheetReader {
+        let mut sheet = SheetReader::new(g, h);
+        for (&r, cells) in g.rows.range(sheet.h.data_from..) {
+            sheet.row(g.user_row(r), cells, last_no, out);
+        }
+        sheet
+    }
+
     fn new(g: &Grid, h: header::Header) -> SheetReader {
         let info = SheetInfo {
             name: g.name.clone(),
