@@ -316,6 +316,8 @@ impl Frame {
                 ws.set_row_height(0, 36)?;
             }
             Some(note) => {
+                // merge_range takes plain text; the top-left cell is then rewritten as two
+                // runs, the note smaller.
                 ws.set_row_height(0, 56)?;
                 let line = format!("\n{note}");
                 ws.write_rich_string_with_format(
