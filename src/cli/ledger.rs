@@ -171,17 +171,11 @@ async fn export(a: ExportArgs) -> Result<ExitCode> {
         a.out.display(),
         format.extension()
     );
-    if !summary.lights_assumed_years.is_empty() {
-        let years: Vec<String> = summary
-            .lights_assumed_years
-            .iter()
-            .map(i32::to_string)
-            .collect();
-        eprintln!(
-            "note: the lights are provisional: no holiday schedule is loaded for {}, so the \
-             yellow window counted Monday to Friday as working days (`rectify calendar load`)",
-            years.join(", ")
-        );
+    // The xlsx title's second line, in English on the terminal.
+    if let Some(note) =
+        rectify_office::ledger::xlsx_out::provisional_note(&summary.lights_assumed_years, Lang::En)
+    {
+        eprintln!("note: {note} Load the year with `rectify calendar load`.");
     }
     Ok(ExitCode::SUCCESS)
 }
