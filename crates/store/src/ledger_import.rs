@@ -940,8 +940,17 @@ const MEASURE_COLUMNS: [&str; 15] = [
     "updated_at",
 ];
 
-/// A created measure as its audit row records it (with its 备注 when it has one).
+/// A created measure as its audit row records it: the measure's fields, then its 备注 when it
+/// has one. Written straight to text (not through a `serde_json::Value`, whose map would cost
+/// an allocation per key on each of 100,000 rows); the keys come in the struct's order.
 fn created_measure(plan: &LedgerImportPlan, c: &NewRow, id: i64) -> String {
+    #[derive(Serialize)]
+    struct Created<'a> {
+        #[serde(flatten)]
+        measure: &'a Measure,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        remarks: Option<&'a str>,
+    }
     let r = c.plan;
     let m = Measure {
         id,
@@ -961,11 +970,11 @@ fn created_measure(plan: &LedgerImportPlan, c: &NewRow, id: i64) -> String {
         percent: 0,
         version: 1,
     };
-    let mut after = json!(m);
-    if let Some(rm) = &r.remarks {
-        after["remarks"] = json!(rm);
-    }
-    after.to_string()
+    serde_json::to_string(&Created {
+        measure: &m,
+        remarks: r.remarks.as_deref(),
+    })
+    .expect("a measure serialises")
 }
 
 async fn apply_in(
@@ -1740,7 +1749,10 @@ mod tests {
     async fn a_large_import_writes_one_audit_row_per_row_in_chain_order() {
         for (store, _g) in stores().await {
             let (v, id) = fixture(&store).await;
-            let rows = large_file();
+            let mut rows = large_file();
+            for r in rows.iter_mut().step_by(3) {
+                r.remarks = Some(format!("备注 \"{}\"", r.row));
+            }
             let n = rows.len();
             let problems = n.div_ceil(LARGE_PER_PROBLEM);
             let p = plan(&store, &v, id, rows, vec![]).await.unwrap();
@@ -1766,6 +1778,19 @@ mod tests {
                 assert_eq!(after["id"], json!(mid));
                 assert_eq!(after["text"].as_str(), Some(text.as_str()));
             }
+            // What a measure's audit row records is the measure as stored (what creating it
+            // one by one records), plus its 备注 when it has one.
+            let mut w = store.begin_write().await.unwrap();
+            for (k, (_, object_id, after)) in recorded[problems..].iter().enumerate().step_by(7) {
+                let stored = w.measure(object_id.parse().unwrap()).await.unwrap();
+                let mut want = json!(stored);
+                if let Some(rm) = &p.rows[k].remarks {
+                    want["remarks"] = json!(rm);
+                }
+                let after: serde_json::Value = serde_json::from_str(after).unwrap();
+                assert_eq!(after, want, "row {k}");
+            }
+            drop(w);
             assert_chain_intact(&store).await;
         }
     }
