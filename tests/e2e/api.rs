@@ -1240,8 +1240,10 @@ async fn every_object_route_refuses_other_units() {
                 _ => json!({"version": 1, "title": "x"}),
             }
         };
-        // The one route with an object id this test does not sweep: a day's run record is the
-        // deployment's own bookkeeping (counts only, no object), read by every staff role.
+        // The one route with an id this test does not sweep: a day's run record is the
+        // deployment's own bookkeeping, not an object in anyone's scope (every staff role reads
+        // its day and outcome, and its counts only with a scope holding every organisation:
+        // supervise.rs).
         const NOT_HERE: [&str; 1] = ["/api/v1/supervision/runs/{date}"];
         let mut checked = 0;
         for (path, item) in doc["paths"].as_object().unwrap() {

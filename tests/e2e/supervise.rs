@@ -11,6 +11,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::support::{self, Client, World};
+use crate::ui::Browser;
 
 fn rectify(args: &[&str], data: &[String]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_rectify"))
@@ -332,12 +333,47 @@ async fn lights_inbox_and_calendar_routes() {
         assert_eq!(st, StatusCode::OK, "{summary}");
         assert_eq!(summary["lights"]["red"], 1);
         assert_eq!(summary["latest_run"]["day"], "2025-04-01");
-        // Another organisation's office sees none of it.
+        // The run's counts span the whole database: the office over every organisation
+        // gets them, here and by day.
+        assert_eq!(summary["latest_run"]["measures"], 1, "{summary}");
+        let (st, run) = office.get("/api/v1/supervision/runs/2025-04-01").await;
+        assert_eq!(st, StatusCode::OK, "{run}");
+        assert_eq!(
+            (&run["day"], &run["measures"]),
+            (&json!("2025-04-01"), &json!(1))
+        );
+        // Another organisation's office sees none of it: not its lights, and of the runs only
+        // the day and the outcome.
         let office_b = Client::login_as(&server, "office_b").await;
         let (_, b) = office_b
             .get("/api/v1/supervision/lights?date=2025-04-01")
             .await;
         assert_eq!(b["lights"]["red"], 0);
+        assert_eq!(
+            b["latest_run"],
+            json!({"day": "2025-04-01", "outcome": run["outcome"]})
+        );
+        let (st, b_run) = office_b.get("/api/v1/supervision/runs/2025-04-01").await;
+        assert_eq!(st, StatusCode::OK, "{b_run}");
+        assert_eq!(b_run, b["latest_run"]);
+        for (login, counts) in [("office", true), ("office_b", false)] {
+            let mut page = Browser::sign_in(&server, login).await;
+            let p = page.get("/supervision").await;
+            assert_eq!(p.status, StatusCode::OK, "{login}: {}", p.body);
+            let run = p
+                .body
+                .split_once("id=\"latest-run\"")
+                .and_then(|(_, rest)| rest.split_once("</table>"))
+                .map(|(table, _)| table)
+                .unwrap_or_else(|| panic!("{login}: no latest run: {}", p.body));
+            assert!(run.contains("2025"), "{login}: {run}");
+            assert_eq!(run.contains("督办中的措施"), counts, "{login}: {run}");
+            assert_eq!(
+                p.body.contains("仅向管辖全部单位的账号显示"),
+                !counts,
+                "{login}"
+            );
+        }
         assert_eq!(
             office_b
                 .get(&format!("/api/v1/measures/{mid}/lights"))

@@ -189,6 +189,18 @@ impl Store {
         org(&row)
     }
 
+    /// Whether the subtree at `scope` holds every organisation (what is counted over the whole
+    /// database is then within it).
+    pub async fn covers_every_organisation(&self, scope: &OrgPath) -> Result<bool, StoreError> {
+        let outside: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM organisation WHERE path < $1 OR path >= $2 LIMIT 1")
+                .bind(scope.as_str().to_string())
+                .bind(scope.upper_bound())
+                .fetch_optional(self.pool())
+                .await?;
+        Ok(outside.is_none())
+    }
+
     /// Organisations in the subtree at `scope`, in tree order.
     pub async fn organisations_in(&self, scope: &OrgPath) -> Result<Vec<Organisation>, StoreError> {
         let rows =

@@ -10,7 +10,7 @@ use rectify_core::access::Action;
 use rectify_core::supervision::LightRules;
 use rectify_core::text;
 use rectify_store::calendar::CalendarYear;
-use rectify_store::supervision::{InboxItem, LightChange, LightCounts, RunSummary};
+use rectify_store::supervision::{InboxItem, LightChange, LightCounts, RunOutcome, RunSummary};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -81,8 +81,50 @@ pub struct LightsSummary {
     pub date: NaiveDate,
     /// Measures under supervision in the caller's organisation subtree, by light as of the date.
     pub lights: LightCounts,
-    /// The newest finished daily run (whole database).
-    pub latest_run: Option<RunSummary>,
+    /// The newest finished daily run.
+    pub latest_run: Option<RunView>,
+}
+
+/// A daily run as the caller may see it. Its counts span the whole database, so only a caller
+/// whose scope holds every organisation gets them; anyone else gets the day and the outcome.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum RunView {
+    /// The whole record, counts included.
+    Whole(RunSummary),
+    /// The day and outcome only.
+    Partial { day: NaiveDate, outcome: RunOutcome },
+}
+
+impl RunView {
+    /// `run` as the caller of `a` may see it.
+    async fn of(s: &AppState, a: &Auth, run: RunSummary) -> ApiResult<RunView> {
+        Ok(
+            if s.store.covers_every_organisation(&a.user.org_path).await? {
+                RunView::Whole(run)
+            } else {
+                RunView::Partial {
+                    day: run.day,
+                    outcome: run.outcome,
+                }
+            },
+        )
+    }
+
+    pub fn day(&self) -> NaiveDate {
+        match self {
+            RunView::Whole(r) => r.day,
+            RunView::Partial { day, .. } => *day,
+        }
+    }
+
+    /// The counts, when the caller may see them.
+    pub fn counts(&self) -> Option<&RunSummary> {
+        match self {
+            RunView::Whole(r) => Some(r),
+            RunView::Partial { .. } => None,
+        }
+    }
 }
 
 /// Counts by light as of a date within the caller's scope.
@@ -95,28 +137,34 @@ pub async fn lights_summary(
 ) -> ApiResult<Json<LightsSummary>> {
     a.require(Action::ReadLedger)?;
     let date = day("date", q.date.as_deref())?;
+    let latest_run = match s.store.latest_supervision_run().await? {
+        Some(run) => Some(RunView::of(&s, &a, run).await?),
+        None => None,
+    };
     Ok(Json(LightsSummary {
         date,
         lights: s.store.lights_summary(&a.user.org_path, date).await?,
-        latest_run: s.store.latest_supervision_run().await?,
+        latest_run,
     }))
 }
 
-/// The recorded daily run of a day.
+/// The recorded daily run of a day (its counts only for a caller whose scope holds every
+/// organisation).
 #[utoipa::path(get, path = "/api/v1/supervision/runs/{date}", tag = "supervision", params(("date" = String, Path)),
-    responses((status = 200, body = RunSummary), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = RunView), (status = 404, body = ErrorBody)))]
 pub async fn get_run(
     State(s): State<AppState>,
     a: Auth,
     Path(date): Path<String>,
-) -> ApiResult<Json<RunSummary>> {
+) -> ApiResult<Json<RunView>> {
     a.require(Action::ReadLedger)?;
     let d = day("date", Some(&date))?;
-    s.store
+    let run = s
+        .store
         .supervision_run(d)
         .await?
-        .map(Json)
-        .ok_or_else(ApiError::not_found)
+        .ok_or_else(ApiError::not_found)?;
+    Ok(Json(RunView::of(&s, &a, run).await?))
 }
 
 #[derive(Serialize, ToSchema)]

@@ -407,6 +407,11 @@ pub static SUPERVISION_CATALOGUE: &[(&str, &str, &str)] = &[
     ("sv.rkind.site_visit", "实地督查", "Site visits"),
     ("sv.rkind.talk", "约谈", "Talks"),
     ("sv.run_changes", "灯号变化", "Light changes"),
+    (
+        "sv.run_counts_scope",
+        "运行计数覆盖全部单位, 仅向管辖全部单位的账号显示。本单位的灯号见上表。",
+        "The run's counts cover every organisation and are shown only to accounts whose scope holds them all. Your organisation's lights are in the table above.",
+    ),
     ("sv.run_day", "运行日期", "Day"),
     ("sv.run_escalations", "升级提醒", "Escalations"),
     (

@@ -11,7 +11,7 @@ use rectify_core::access::Action;
 use rectify_core::notices::{NoticeState, Tier};
 use rectify_store::Organisation;
 use rectify_store::notices::{MonthlyLists, NewNoticeItem, ReviewOutcome, SupervisionNotice};
-use rectify_store::supervision::{LightCounts, RunSummary};
+use rectify_store::supervision::LightCounts;
 use serde::Deserialize;
 
 use super::forms::{FieldErrors, UiForm};
@@ -48,7 +48,7 @@ struct IndexPage {
     date: String,
     date_error: Option<String>,
     lights: LightCounts,
-    latest: Option<RunSummary>,
+    latest: Option<sapi::RunView>,
     can_supervise: bool,
 }
 
