@@ -1780,9 +1780,12 @@ mod tests {
             }
             // What a measure's audit row records is the measure as stored (what creating it
             // one by one records), plus its 备注 when it has one.
-            let mut w = store.begin_write().await.unwrap();
             for (k, (_, object_id, after)) in recorded[problems..].iter().enumerate().step_by(7) {
-                let stored = w.measure(object_id.parse().unwrap()).await.unwrap();
+                let stored = store
+                    .measure_for(&v, object_id.parse().unwrap())
+                    .await
+                    .unwrap()
+                    .measure;
                 let mut want = json!(stored);
                 if let Some(rm) = &p.rows[k].remarks {
                     want["remarks"] = json!(rm);
@@ -1790,7 +1793,6 @@ mod tests {
                 let after: serde_json::Value = serde_json::from_str(after).unwrap();
                 assert_eq!(after, want, "row {k}");
             }
-            drop(w);
             assert_chain_intact(&store).await;
         }
     }
